@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the integration tests start as throwaway
+# servers: PostgreSQL 15, Redis 7 and Prometheus (with promtool). Idempotent.
+set -euo pipefail
+need=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v promtool >/dev/null || need+=(prometheus)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # The packages' own services are not wanted: tests start their own servers.
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "deps ok: $(/usr/lib/postgresql/15/bin/postgres --version), $(redis-server --version | cut -d' ' -f3), $(promtool --version 2>&1 | head -1)"
