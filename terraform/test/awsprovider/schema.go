@@ -28,7 +28,7 @@ var schemaJSON []byte
 
 // Block is one schema block in the JSON shape of `terraform providers schema -json`.
 type Block struct {
-	Attributes map[string]*Attribute  `json:"attributes"`
+	Attributes map[string]*Attribute   `json:"attributes"`
 	BlockTypes map[string]*NestedBlock `json:"block_types"`
 }
 

@@ -12,12 +12,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 scan() { # scan resource|data
-	grep -rhoE "^[[:space:]]*$1[[:space:]]+\"aws_[a-z0-9_]+\"" "$tfroot" --include='*.tf' --exclude-dir=.terraform |
+	{ grep -rhoE "^[[:space:]]*$1[[:space:]]+\"aws_[a-z0-9_]+\"" "$tfroot" --include='*.tf' --exclude-dir=.terraform || true; } |
 		sed -E 's/.*"(aws_[a-z0-9_]+)"/\1/' | sort -u
 }
 scan resource >"$tmp/resources"
 scan data >"$tmp/data_sources"
 echo "types used: $(wc -l <"$tmp/resources") resources, $(wc -l <"$tmp/data_sources") data sources" >&2
 
-(cd "$tmp" && npm pack --silent "$pkg" >/dev/null && tar xzf ./*.tgz)
-node "$here/extract.mjs" "$tmp/package" "$here/aws.schema.json" "$tmp/resources" "$tmp/data_sources"
+# CDKTF_PROVIDER_AWS_DIR may name an already unpacked copy of the package (saves the
+# 37 MB download when iterating).
+pkgdir=${CDKTF_PROVIDER_AWS_DIR:-}
+if [ -z "$pkgdir" ]; then
+	(cd "$tmp" && npm pack --silent "$pkg" >/dev/null && tar xzf ./*.tgz)
+	pkgdir="$tmp/package"
+fi
+node "$here/extract.mjs" "$pkgdir" "$here/aws.schema.json" "$tmp/resources" "$tmp/data_sources"
