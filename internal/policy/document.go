@@ -1,0 +1,355 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"go.yaml.in/yaml/v3"
+)
+
+// Document is one object to check: a Kubernetes/Argo object from a YAML or
+// JSON file, or a whole Terraform plan.
+type Document struct {
+	Path  string // file it came from, as given
+	Line  int    // 1-based line where the document starts
+	Index int    // position of the document in its file (0-based)
+	Plan  bool   // a Terraform plan (format_version + planned_values/resource_changes)
+
+	Kind, Namespace, Name string
+
+	value ast.Value
+}
+
+// Resource names what a finding is about.
+type Resource struct {
+	Kind      string `json:"kind,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Container string `json:"container,omitempty"`
+}
+
+func (r Resource) String() string {
+	var b strings.Builder
+	b.WriteString(r.Kind)
+	b.WriteString(" ")
+	if r.Namespace != "" {
+		b.WriteString(r.Namespace)
+		b.WriteString("/")
+	}
+	b.WriteString(r.Name)
+	if r.Container != "" {
+		b.WriteString(" container ")
+		b.WriteString(r.Container)
+	}
+	return b.String()
+}
+
+// locate fills the file, line and (when the policy did not name one) the
+// resource of a finding from the document it was found in.
+func (d *Document) locate(f *Finding) {
+	if f.File == "" {
+		f.File = d.Path
+	}
+	f.Line = d.Line
+	if f.Resource.Kind == "" && f.Resource.Name == "" {
+		f.Resource.Kind, f.Resource.Namespace, f.Resource.Name = d.Kind, d.Namespace, d.Name
+	}
+}
+
+// InputError is a file that could not be read as documents. Line is 0 when
+// the problem is not tied to a line (unreadable file).
+type InputError struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+	Msg  string `json:"message"`
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// ParseFile reads one YAML (multi-document) or JSON file. On error it
+// returns an *InputError naming the line, and no documents.
+func ParseFile(path string) ([]*Document, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &InputError{File: path, Msg: err.Error()}
+	}
+	return ParseBytes(path, raw)
+}
+
+// ParseBytes parses the contents of a file named path.
+func ParseBytes(path string, raw []byte) ([]*Document, error) {
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		return parseJSON(path, raw)
+	}
+	return parseYAML(path, raw)
+}
+
+func parseJSON(path string, raw []byte) ([]*Document, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = fmt.Errorf("unexpected data after the top-level value")
+			return nil, &InputError{File: path, Line: lineAt(raw, int(dec.InputOffset())), Msg: err.Error()}
+		}
+	}
+	if err != nil {
+		ie := &InputError{File: path, Msg: "invalid JSON: " + err.Error()}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			ie.Line = lineAt(raw, int(se.Offset))
+		case errors.As(err, &te):
+			ie.Line = lineAt(raw, int(te.Offset))
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			ie.Line = bytes.Count(raw, []byte("\n")) + 1
+		}
+		return nil, ie
+	}
+	return toDocuments(path, []located{{value: v, line: 1}})
+}
+
+type located struct {
+	value any
+	line  int
+}
+
+func parseYAML(path string, raw []byte) ([]*Document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	var docs []located
+	for {
+		var node yaml.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, yamlError(path, err)
+		}
+		if len(node.Content) == 0 {
+			continue // empty document between separators
+		}
+		var v any
+		if err := node.Decode(&v); err != nil {
+			return nil, yamlError(path, err)
+		}
+		if v == nil {
+			continue // a document holding only comments or null
+		}
+		docs = append(docs, located{value: v, line: node.Content[0].Line})
+	}
+	return toDocuments(path, docs)
+}
+
+// yamlError turns "yaml: line 7: did not find expected key" into a located
+// InputError; the yaml decoder counts lines over the whole stream.
+func yamlError(path string, err error) error {
+	msg := err.Error()
+	ie := &InputError{File: path, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	var n int
+	if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &n); scanErr == nil {
+		ie.Line = n
+		ie.Msg = "invalid YAML: " + strings.TrimSpace(strings.SplitN(msg, ":", 3)[2])
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		if _, scanErr := fmt.Sscanf(te.Errors[0], "line %d:", &n); scanErr == nil {
+			ie.Line = n
+		}
+		ie.Msg = "invalid YAML: " + strings.Join(te.Errors, "; ")
+	}
+	return ie
+}
+
+func lineAt(raw []byte, offset int) int {
+	offset = min(max(offset, 0), len(raw))
+	return bytes.Count(raw[:offset], []byte("\n")) + 1
+}
+
+// toDocuments normalises decoded values, expands Kubernetes List objects
+// and identifies each document.
+func toDocuments(path string, in []located) ([]*Document, error) {
+	var out []*Document
+	for _, l := range in {
+		v, err := normalise(l.value)
+		if err != nil {
+			return nil, &InputError{File: path, Line: l.line, Msg: err.Error()}
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, &InputError{File: path, Line: l.line, Msg: fmt.Sprintf("document is a %s, want an object (a Kubernetes resource or a Terraform plan)", typeName(v))}
+		}
+		objs := []map[string]any{obj}
+		if kind, _ := obj["kind"].(string); strings.HasSuffix(kind, "List") {
+			if items, ok := obj["items"].([]any); ok {
+				objs = objs[:0]
+				for i, it := range items {
+					o, ok := it.(map[string]any)
+					if !ok {
+						return nil, &InputError{File: path, Line: l.line, Msg: fmt.Sprintf("%s item %d is not an object", kind, i)}
+					}
+					objs = append(objs, o)
+				}
+			}
+		}
+		for _, o := range objs {
+			d, err := newDocument(path, l.line, len(out), o)
+			if err != nil {
+				return nil, &InputError{File: path, Line: l.line, Msg: err.Error()}
+			}
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func newDocument(path string, line, index int, obj map[string]any) (*Document, error) {
+	val, err := ast.InterfaceToValue(obj)
+	if err != nil {
+		return nil, fmt.Errorf("convert document: %w", err)
+	}
+	d := &Document{Path: path, Line: line, Index: index, value: val}
+	if IsPlan(obj) {
+		d.Plan = true
+		d.Kind = "TerraformPlan"
+		d.Name = filepath.Base(path)
+		return d, nil
+	}
+	d.Kind, _ = obj["kind"].(string)
+	if d.Kind == "" {
+		return nil, errors.New("document has no kind: want a Kubernetes resource (apiVersion, kind, metadata) or a Terraform plan (format_version, planned_values)")
+	}
+	if meta, ok := obj["metadata"].(map[string]any); ok {
+		d.Name, _ = meta["name"].(string)
+		d.Namespace, _ = meta["namespace"].(string)
+	}
+	return d, nil
+}
+
+// IsPlan reports whether obj has the shape of `terraform show -json` output.
+func IsPlan(obj map[string]any) bool {
+	if _, ok := obj["format_version"]; !ok {
+		return false
+	}
+	_, pv := obj["planned_values"]
+	_, rc := obj["resource_changes"]
+	return pv || rc
+}
+
+// normalise makes a decoded YAML value JSON-shaped: string map keys and no
+// time values (YAML timestamps become RFC 3339 strings).
+func normalise(v any) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			n, err := normalise(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			x[k] = n
+		}
+		return x, nil
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			ks, ok := k.(string)
+			if !ok {
+				ks = fmt.Sprint(k)
+			}
+			n, err := normalise(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", ks, err)
+			}
+			m[ks] = n
+		}
+		return m, nil
+	case []any:
+		for i, e := range x {
+			n, err := normalise(e)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			x[i] = n
+		}
+		return x, nil
+	case time.Time:
+		return x.Format(time.RFC3339), nil
+	default:
+		return v, nil
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case []any:
+		return "list"
+	case string:
+		return "string"
+	case nil:
+		return "null"
+	default:
+		return "scalar"
+	}
+}
+
+// Collect expands the given paths (files or folders) to the YAML and JSON
+// files under them, sorted, so runs are deterministic.
+func Collect(paths []string) ([]string, error) {
+	seen := map[string]bool{}
+	var files []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, &InputError{File: p, Msg: "cannot read: " + errors.Unwrap(err).Error()}
+		}
+		if !info.IsDir() {
+			if !seen[p] {
+				seen[p] = true
+				files = append(files, p)
+			}
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if name := d.Name(); path != p && (strings.HasPrefix(name, ".") || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				if !seen[path] {
+					seen[path] = true
+					files = append(files, path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", p, err)
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}

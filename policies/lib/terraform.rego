@@ -1,0 +1,141 @@
+# METADATA
+# title: Terraform plan helpers
+# description: |
+#   Reads `terraform show -json` plans. A plan is recognised by its shape
+#   (format_version plus planned_values or resource_changes). Resources come
+#   from resource_changes (everything that will exist after apply, so deletes
+#   are skipped), with their planned values and which attributes are still
+#   unknown at plan time.
+package lib.terraform
+
+is_plan if {
+	is_object(input)
+	input.format_version
+	has_resources
+}
+
+has_resources if input.planned_values
+
+has_resources if input.resource_changes
+
+# resources lists every managed resource that exists after the apply:
+# {address, key, type, values, unknown}.
+resources := [r |
+	is_plan
+	some rc in object.get(input, "resource_changes", [])
+	rc.mode == "managed"
+	not rc.change.actions == ["delete"]
+	r := {
+		"address": rc.address,
+		"key": config_key(rc),
+		"type": rc.type,
+		"values": object.get(rc.change, "after", {}),
+		"unknown": unknown_of(rc.change),
+	}
+]
+
+unknown_of(change) := change.after_unknown if is_object(change.after_unknown)
+
+unknown_of(change) := {} if not is_object(change.after_unknown)
+
+# of_type(t) lists the resources of one type.
+of_type(t) := [r | some r in resources; r.type == t]
+
+# config_key(rc) is the resource's address without instance keys, which is how
+# the configuration section names it: module.a.aws_s3_bucket.b.
+config_key(rc) := concat(".", [strip_index(rc.module_address), rc.type, rc.name]) if rc.module_address
+
+config_key(rc) := concat(".", [rc.type, rc.name]) if not rc.module_address
+
+strip_index(addr) := regex.replace(addr, `\[[^\]]*\]`, "")
+
+# config_resources[key] is the configuration block of each resource, walking
+# module calls, so policies can follow references that are unknown at plan time.
+config_resources[key] := res if {
+	some path, value in walk(object.get(input, ["configuration", "root_module"], {}))
+	value.address
+	value.expressions
+	res := value
+	key := concat(".", array.concat(module_prefix(path), [value.address]))
+}
+
+# module_prefix(path) turns the walk path of a configuration block into its
+# module address parts: ["module_calls", "a", "module", ...] -> ["module", "a"].
+module_prefix(path) := [part |
+	some i, p in path
+	p == "module_calls"
+	some part in ["module", path[i + 1]]
+]
+
+# references(r, attr) lists the configuration references of one attribute,
+# made absolute with the resource's module prefix.
+references(r, attr) := [ref |
+	cfg := config_resources[r.key]
+	some raw in object.get(cfg.expressions, [attr, "references"], [])
+	ref := concat("", [module_of(r.key), raw])
+]
+
+module_of(key) := prefix if {
+	parts := split(key, ".")
+	count(parts) > 2
+	prefix := concat("", [concat(".", array.slice(parts, 0, count(parts) - 2)), "."])
+}
+
+module_of(key) := "" if count(split(key, ".")) <= 2
+
+# refers_to(r, attr, target) is true when attribute attr of r refers to the
+# resource target (by its config key), e.g. bucket = aws_s3_bucket.state.id.
+refers_to(r, attr, target) if {
+	some ref in references(r, attr)
+	startswith(concat("", [ref, "."]), concat("", [target.key, "."]))
+}
+
+# Tags: tags_all holds provider default_tags merged with the resource's tags.
+# When tags_all is unknown at plan time, merge the provider's default_tags
+# (constant or from a variable) with the resource's own tags.
+effective_tags(r) := r.values.tags_all if is_object(r.values.tags_all)
+
+effective_tags(r) := object.union(default_tags, object.get(r.values, "tags", {})) if {
+	not is_object(r.values.tags_all)
+	is_object(object.get(r.values, "tags", {}))
+}
+
+effective_tags(r) := default_tags if {
+	not is_object(r.values.tags_all)
+	r.values.tags == null
+}
+
+default_tags := object.union_n([tags |
+	some cfg in providers
+	some block in object.get(cfg, ["expressions", "default_tags"], [])
+	tags := block_tags(block)
+])
+
+providers := [cfg |
+	some name, cfg in object.get(input, ["configuration", "provider_config"], {})
+	startswith(name, "aws")
+]
+
+block_tags(block) := block.tags.constant_value if is_object(block.tags.constant_value)
+
+block_tags(block) := input.variables[name].value if {
+	not block.tags.constant_value
+	some ref in block.tags.references
+	startswith(ref, "var.")
+	name := trim_prefix(ref, "var.")
+	is_object(input.variables[name].value)
+}
+
+# taggable(r) is true when the resource's schema has tags.
+taggable(r) if _ = r.values.tags
+
+taggable(r) if _ = r.values.tags_all
+
+taggable(r) if r.unknown.tags_all
+
+# first(x) is the single nested block Terraform renders as a one-item list.
+first(x) := x[0] if is_array(x)
+
+first(x) := x if is_object(x)
+
+open_cidrs := {"0.0.0.0/0", "::/0"}
