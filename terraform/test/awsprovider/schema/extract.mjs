@@ -151,7 +151,7 @@ class Extractor {
       // the generator wraps sets in tolist() so that they can be indexed
       return m[1] && Array.isArray(t) && t[0] === 'list' ? ['set', t[1]] : t;
     }
-    m = code.match(/= new (\w+)\(this, "\w+"(?:, (true|false))?\)/);
+    m = code.match(/= new ([\w.]+)\(this, "\w+"(?:, (true|false))?\)/);
     if (m) {
       if (m[1].startsWith('cdktf.')) {
         const t = { 'cdktf.StringMap': ['map', 'string'], 'cdktf.NumberMap': ['map', 'number'], 'cdktf.BooleanMap': ['map', 'bool'], 'cdktf.AnyMap': ['map', 'dynamic'], 'cdktf.StringMapList': ['list', ['map', 'string']] }[m[1]];

@@ -1,0 +1,33 @@
+# A Redis replication group with one replica, TLS and IAM authentication.
+terraform {
+  required_version = ">= 1.9"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+module "redis" {
+  source = "../.."
+
+  name         = "bloody-sweet-example"
+  node_type    = "cache.t4g.small"
+  vpc_id       = "vpc-0123456789abcdef0"
+  subnet_ids   = ["subnet-0a", "subnet-0b", "subnet-0c"]
+  client_cidrs = ["10.90.0.0/19"]
+  tags = {
+    environment   = "dev"
+    owner         = "platform"
+    "cost-center" = "cc-1234"
+  }
+}
+
+output "primary_endpoint" {
+  value = module.redis.primary_endpoint_address
+}
