@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/load/harness"
+	"github.com/bloody-sweet/platform/internal/load/report"
+	"github.com/bloody-sweet/platform/internal/load/scenario"
+)
+
+func init() { subcommands = append(subcommands, newLoadCmd) }
+
+func newLoadCmd() *cobra.Command {
+	var (
+		file, target, notifications, out string
+		brokers                          []string
+		embedded, raw                    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "load --scenario FILE (--target URL | --embedded)",
+		Short: "Run a load scenario against the order pipeline and a raw kafka-go baseline",
+		Long: `Sends orders at the scenario's constant arrival rates (open model: latency is measured
+from the intended send time), follows each order to DELIVERED on the notification
+service's status stream, then runs the same schedule through 4 kafka-go topic hops as the
+baseline. Writes summary.json, summary.md and chart.png into the results folder.
+Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
+		Args: badArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return cliexit.BadInputf("--scenario is required")
+			}
+			if embedded == (target != "") {
+				return cliexit.BadInputf("give exactly one of --target URL or --embedded")
+			}
+			sc, err := scenario.Load(file)
+			if err != nil {
+				return cliexit.WrapBadInput(err) // names the file, line and field
+			}
+			if out == "" {
+				out = filepath.Join("tests", "load", "results", sc.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
+			}
+			cfg := harness.Config{Scenario: sc, Raw: raw, OutDir: out, Progress: cmd.ErrOrStderr(), Brokers: brokers,
+				BrokersName: strings.Join(brokers, ",")}
+			ctx := cmd.Context()
+			if embedded {
+				stack, err := startEmbedded(ctx)
+				if err != nil {
+					return fmt.Errorf("start embedded stack: %w", err)
+				}
+				defer func() {
+					closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					if err := stack.close(closeCtx); err != nil {
+						fmt.Fprintln(cmd.ErrOrStderr(), "platform load: stop embedded stack:", err)
+					}
+				}()
+				cfg.OrderURL, cfg.NotificationURL, cfg.TargetName = stack.orderURL, stack.notificationURL, "embedded stack"
+				cfg.Brokers, cfg.BrokersName = stack.brokers, "the embedded stack's broker"
+			} else {
+				if notifications == "" {
+					notifications = target
+				}
+				cfg.OrderURL, cfg.NotificationURL, cfg.TargetName = target, notifications, target
+			}
+			s, err := harness.Run(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			for _, c := range s.Checks {
+				fmt.Fprintln(w, c)
+			}
+			for _, c := range s.Comparison {
+				if c.Stage == "total" {
+					fmt.Fprintf(w, "pipeline delivered %.1f orders/s, raw kafka-go %.1f msgs/s on the same schedule: ratio %.2f\n",
+						c.PipelineDelivered, c.RawDelivered, c.ThroughputRatio)
+				}
+			}
+			fmt.Fprintf(w, "results: %s (%s, %s, %s)\n", out, report.MarkdownFile, report.JSONFile, report.ChartFile)
+			if !s.Passed {
+				return cliexit.Failedf("scenario %s: thresholds failed", sc.Name)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&file, "scenario", "", "scenario file (tests/load/scenarios/*.json)")
+	f.StringVar(&target, "target", "", "base URL of the order API of a deployed environment")
+	f.StringVar(&notifications, "notifications", "", "base URL of the notification service (default: --target)")
+	f.BoolVar(&embedded, "embedded", false, "start the five services in this process on embedded defaults and load them")
+	f.StringSliceVar(&brokers, "brokers", nil, "Kafka brokers for the raw baseline with --target (default: an in-process broker)")
+	f.BoolVar(&raw, "raw", true, "also run the raw kafka-go baseline through 4 topic hops on the same schedule")
+	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
+	return cmd
+}
+
+// embeddedStack is what `load --embedded` needs from internal/devstack.
+type embeddedStack struct {
+	orderURL, notificationURL string
+	brokers                   []string
+	close                     func(context.Context) error
+}
+
+// startEmbedded starts the local stack. internal/devstack is being built
+// in parallel; until it lands, --embedded reports that it is unavailable.
+var startEmbedded = func(ctx context.Context) (*embeddedStack, error) {
+	return nil, errors.New("the embedded stack (internal/devstack) is not in this build yet; use --target URL")
+}
