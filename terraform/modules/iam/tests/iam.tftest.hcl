@@ -1,0 +1,84 @@
+mock_provider "aws" {}
+
+variables {
+  environment       = "dev"
+  account_id        = "123456789012"
+  region            = "eu-west-1"
+  oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
+  oidc_issuer_host  = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
+  msk_cluster_name  = "bloody-sweet-dev"
+  services = {
+    store        = { produces = ["store.events.v1"], consumes = ["payment.events.v1"] }
+    notification = { produces = [], consumes = ["order.events.v1", "store.events.v1"] }
+  }
+  tags = {
+    environment   = "dev"
+    owner         = "platform"
+    "cost-center" = "cc-1234"
+  }
+}
+
+run "roles_named_and_scoped_per_contract" {
+  command = plan
+
+  assert {
+    condition     = output.role_arns["store"] == "arn:aws:iam::123456789012:role/bloody-sweet-dev-store"
+    error_message = "role ARNs must follow docs/CONTRACTS.md"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.service["store"].assume_role_policy).Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub"] == "system:serviceaccount:orders-dev:store"
+    error_message = "a role must trust only its own service account in orders-<env>"
+  }
+
+  assert {
+    condition = toset([for s in output.policies["store"].Statement : s.Resource if s.Sid == "Write"][0]) == toset([
+      "arn:aws:kafka:eu-west-1:123456789012:topic/bloody-sweet-dev/*/payment.events.v1.dlq",
+      "arn:aws:kafka:eu-west-1:123456789012:topic/bloody-sweet-dev/*/store.events.v1",
+    ])
+    error_message = "store may write only its own topic and the dead letters of what it consumes"
+  }
+
+  assert {
+    condition     = [for s in output.policies["store"].Statement : s.Resource if s.Sid == "Read"][0] == tolist(["arn:aws:kafka:eu-west-1:123456789012:topic/bloody-sweet-dev/*/payment.events.v1"])
+    error_message = "store may read only payment events"
+  }
+
+  assert {
+    condition     = [for s in output.policies["notification"].Statement : s.Resource if s.Sid == "ConsumerGroup"][0] == tolist(["arn:aws:kafka:eu-west-1:123456789012:group/bloody-sweet-dev/*/notification"])
+    error_message = "a consumer may use only the consumer group named after it"
+  }
+}
+
+run "rejects_unknown_environment" {
+  command = plan
+
+  variables {
+    environment = "qa"
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "rejects_unversioned_topic" {
+  command = plan
+
+  variables {
+    services = { order = { produces = ["orders"], consumes = [] } }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "producer_only_service_has_no_read_statement" {
+  command = plan
+
+  variables {
+    services = { order = { produces = ["order.events.v1"], consumes = [] } }
+  }
+
+  assert {
+    condition     = [for s in output.policies["order"].Statement : s.Sid] == ["Connect", "Write"]
+    error_message = "a service that consumes nothing must get no read or group permission"
+  }
+}

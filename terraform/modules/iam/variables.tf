@@ -1,0 +1,72 @@
+variable "environment" {
+  description = "Environment name: dev, staging or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "account_id" {
+  description = "AWS account of the roles and the MSK cluster."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account ID."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the MSK cluster."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "oidc_provider_arn" {
+  description = "ARN of the cluster's IAM OIDC provider."
+  type        = string
+}
+
+variable "oidc_issuer_host" {
+  description = "OIDC issuer of the cluster without https://."
+  type        = string
+}
+
+variable "msk_cluster_name" {
+  description = "Name of the MSK cluster the services use."
+  type        = string
+}
+
+variable "services" {
+  description = "Per service: the topics it produces to and consumes from (docs/CONTRACTS.md). A consumer may also write the .dlq of what it consumes."
+  type = map(object({
+    produces = list(string)
+    consumes = list(string)
+  }))
+
+  validation {
+    condition     = alltrue([for s in keys(var.services) : can(regex("^[a-z][a-z0-9-]{1,30}$", s))])
+    error_message = "service names must be lowercase letters, digits and dashes."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for s in values(var.services) : [for t in concat(s.produces, s.consumes) : can(regex("^[a-z]+\\.events\\.v[0-9]+$", t))]]))
+    error_message = "topics must be named <producer>.events.v<N>, e.g. order.events.v1."
+  }
+}
+
+variable "tags" {
+  description = "Tags on every resource; must include environment, owner and cost-center."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for k in ["environment", "owner", "cost-center"] : contains(keys(var.tags), k)])
+    error_message = "tags must include the keys environment, owner and cost-center."
+  }
+}
