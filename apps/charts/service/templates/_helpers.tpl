@@ -1,0 +1,6 @@
+{{/* Common metadata: every object carries the labels computed in CUE. */}}
+{{- define "service.metadata" -}}
+namespace: {{ .Values.namespace }}
+labels:
+  {{- toYaml .Values.labels | nindent 2 }}
+{{- end -}}
