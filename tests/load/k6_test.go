@@ -1,0 +1,215 @@
+// Package loadtest checks the k6 scripts in tests/load/k6 against the
+// scenario files they read, by evaluating them with node (k6 itself cannot
+// be installed here). node is part of the machine image; the test fails,
+// rather than skips, without it.
+package loadtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/internal/load"
+	"github.com/bloody-sweet/platform/internal/load/scenario"
+)
+
+// evaluated is what k6check/evaluate.mjs reports for one script.
+type evaluated struct {
+	Script   string              `json:"script"`
+	Opened   []string            `json:"opened"`
+	Options  *k6Options          `json:"options"`
+	Error    *string             `json:"error"`
+	Checks   []struct{ OK bool } `json:"checks"`
+	Metrics  map[string][]any    `json:"metrics"`
+	Requests []struct {
+		Method string `json:"method"`
+		URL    string `json:"url"`
+		Body   string `json:"body"`
+		Params struct {
+			Headers map[string]string `json:"headers"`
+			Tags    map[string]string `json:"tags"`
+		} `json:"params"`
+	} `json:"requests"`
+}
+
+type k6Options struct {
+	Scenarios  map[string]k6Scenario `json:"scenarios"`
+	Thresholds map[string][]string   `json:"thresholds"`
+}
+
+type k6Scenario struct {
+	Executor        string `json:"executor"`
+	Rate            int    `json:"rate"`
+	TimeUnit        string `json:"timeUnit"`
+	Duration        string `json:"duration"`
+	StartTime       string `json:"startTime"`
+	PreAllocatedVUs int    `json:"preAllocatedVUs"`
+	MaxVUs          int    `json:"maxVUs"`
+	GracefulStop    string `json:"gracefulStop"`
+}
+
+func evaluate(t *testing.T, scripts ...string) []evaluated {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is needed to check the k6 scripts (it is in the machine image, Debian package nodejs): %v", err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(node, append([]string{"k6check/evaluate.mjs"}, scripts...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node k6check/evaluate.mjs: %v\n%s", err, stderr.String())
+	}
+	var out []evaluated
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("decode evaluate.mjs output: %v\n%s", err, stdout.String())
+	}
+	return out
+}
+
+// jsNum formats a number the way JavaScript's String(n) does for the
+// values thresholds have.
+func jsNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func msOf(d scenario.Duration) float64 { return float64(d.Duration) / 1e6 }
+
+// expectedOptions is the Go side of the mapping documented in
+// tests/load/k6/lib/scenario.js, written independently of it.
+func expectedOptions(sc *scenario.Scenario) k6Options {
+	o := k6Options{Scenarios: map[string]k6Scenario{}}
+	var start float64
+	for _, st := range sc.Stages {
+		ks := k6Scenario{
+			Executor: "constant-arrival-rate", Rate: int(st.Rate), TimeUnit: "1s",
+			Duration: jsNum(msOf(st.Duration)) + "ms", StartTime: jsNum(start) + "ms",
+			PreAllocatedVUs: min(sc.MaxInFlight, max(1, int(math.Ceil(st.Rate)))),
+			MaxVUs:          sc.MaxInFlight, GracefulStop: jsNum(msOf(sc.DeliveryTimeout)) + "ms",
+		}
+		if st.Rate != math.Trunc(st.Rate) {
+			ks.Rate, ks.TimeUnit = int(math.Round(st.Rate*1000)), "1000s"
+		}
+		o.Scenarios[st.Name] = ks
+		start += msOf(st.Duration)
+	}
+	t := sc.Thresholds
+	offered := float64(sc.PlannedOrders()) / sc.TotalDuration().Seconds()
+	o.Thresholds = map[string][]string{
+		"http_req_duration{name:place_order}":                {"p(95)<=" + jsNum(msOf(t.HTTPP95)), "p(99)<=" + jsNum(msOf(t.HTTPP99))},
+		"placed_to_delivered":                                {"p(99)<=" + jsNum(msOf(t.PlacedToDeliveredP99))},
+		"order_errors":                                       {"rate<=" + jsNum(t.MaxErrorRate)},
+		"dropped_iterations":                                 {"rate<=" + jsNum(math.Round(t.MaxErrorRate*offered*1e6)/1e6)},
+		"http_reqs{name:place_order,expected_response:true}": {"rate>=" + jsNum(t.MinThroughput)},
+	}
+	return o
+}
+
+// checkScript returns every way a script disagrees with its scenario file
+// or sends a request the order API would reject.
+func checkScript(e evaluated, scenarioDir string) []string {
+	var problems []string
+	if e.Error != nil {
+		return []string{"evaluating the script failed: " + *e.Error}
+	}
+	want := filepath.Join(scenarioDir, strings.TrimSuffix(filepath.Base(e.Script), ".js")+".json")
+	absWant, _ := filepath.Abs(want)
+	if !slices.Contains(e.Opened, absWant) {
+		return []string{fmt.Sprintf("does not read its scenario file %s (opened %v)", want, e.Opened)}
+	}
+	sc, err := scenario.Load(want)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if e.Options == nil {
+		return []string{"exports no options"}
+	}
+	if diff := cmp.Diff(expectedOptions(sc), *e.Options); diff != "" {
+		problems = append(problems, "options differ from the scenario file (-scenario +script):\n"+diff)
+	}
+	if len(e.Requests) == 0 || e.Requests[0].Method != "POST" || e.Requests[0].URL != "http://orders.test/v1/orders" {
+		return append(problems, fmt.Sprintf("first request is not POST /v1/orders: %+v", e.Requests))
+	}
+	r := e.Requests[0]
+	if r.Params.Headers["Idempotency-Key"] == "" || r.Params.Headers["Content-Type"] != "application/json" {
+		problems = append(problems, fmt.Sprintf("order request headers %v lack Idempotency-Key or Content-Type", r.Params.Headers))
+	}
+	if r.Params.Tags["name"] != "place_order" {
+		problems = append(problems, fmt.Sprintf("order request tag name=%q, the thresholds select name=place_order", r.Params.Tags["name"]))
+	}
+	dec := json.NewDecoder(strings.NewReader(r.Body))
+	dec.DisallowUnknownFields()
+	var body load.OrderRequest
+	if err := dec.Decode(&body); err != nil {
+		problems = append(problems, fmt.Sprintf("order body %s: %v", r.Body, err))
+	}
+	if !slices.ContainsFunc(sc.OrderMix, func(k scenario.OrderKind) bool { return cmp.Equal(k.Items, body.Items) }) {
+		problems = append(problems, fmt.Sprintf("order items %v are not one of the scenario's order mix", body.Items))
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(body.StoreID, "store-"))
+	if err != nil || n < 1 || n > sc.Stores || body.CustomerID == "" || body.Address.City == "" {
+		problems = append(problems, fmt.Sprintf("order body %s: store, customer or address out of the scenario's ranges", r.Body))
+	}
+	if got := e.Metrics["placed_to_delivered"]; len(got) != 1 {
+		problems = append(problems, fmt.Sprintf("following a delivered order recorded %d placed_to_delivered values, want 1", len(got)))
+	}
+	for _, c := range e.Checks {
+		if !c.OK {
+			problems = append(problems, "a check failed on a 201 PLACED answer")
+		}
+	}
+	return problems
+}
+
+func TestK6ScriptsMatchScenarios(t *testing.T) {
+	scripts, err := filepath.Glob("k6/*.js")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no k6 scripts in tests/load/k6: %v", err)
+	}
+	// Every scenario file has a k6 script, so the nightly job can run it.
+	scenarios, _ := filepath.Glob("scenarios/*.json")
+	for _, f := range scenarios {
+		js := filepath.Join("k6", strings.TrimSuffix(filepath.Base(f), ".json")+".js")
+		if !slices.Contains(scripts, js) {
+			t.Errorf("scenario %s has no k6 script %s", f, js)
+		}
+	}
+	for _, e := range evaluate(t, scripts...) {
+		for _, p := range checkScript(e, "scenarios") {
+			t.Errorf("%s: %s", e.Script, p)
+		}
+	}
+}
+
+// TestDriftIsCaught: a script that overrides a threshold and a rate by
+// hand is reported, so the check above can fail.
+func TestDriftIsCaught(t *testing.T) {
+	e := evaluate(t, "testdata/k6/drifted.js")[0]
+	e.Script = "smoke.js" // it reads scenarios/smoke.json
+	problems := checkScript(e, "scenarios")
+	if len(problems) != 1 {
+		t.Fatalf("got %d problems, want 1 options diff: %q", len(problems), problems)
+	}
+	for _, want := range []string{`"p(95)<=250"`, `"p(95)<=999"`, "Rate:", "25"} {
+		if !strings.Contains(problems[0], want) {
+			t.Errorf("problem report lacks %s:\n%s", want, problems[0])
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	// Paths above are relative to tests/load.
+	if _, err := os.Stat("k6check/evaluate.mjs"); err != nil {
+		fmt.Fprintln(os.Stderr, "run from tests/load:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
