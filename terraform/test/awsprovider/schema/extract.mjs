@@ -89,15 +89,27 @@ class Extractor {
     return out;
   }
 
+  // elidedBlock tells whether n is a nested block the cdktf generator gave up on
+  // (too deeply nested) and typed `any`: its interface doc still says "<n> block".
+  elidedBlock(S, top, n) {
+    const iface = body(this.src, top ? `export interface ${S}Config ` : `export interface ${S} {`) || '';
+    return new RegExp(`\\* ${n} block\\n`).test(iface);
+  }
+
   // block builds a schema block (attributes + block_types) for struct S.
-  block(S, top) {
+  block(S, top, where = '') {
     const attributes = {};
     const blockTypes = {};
     for (const [n, f] of this.fields(S, top)) {
       const e = f.entry;
+      if (e && e.storage === 'any' && this.elidedBlock(S, top, n)) {
+        // Left out rather than guessed: a configuration that uses it fails validation.
+        omitted.push(`${this.where}: ${where}${n}`);
+        continue;
+      }
       if (e && e.isBlock) {
         const nested = structName(e.storage);
-        const bt = { nesting_mode: e.kind === 'set' ? 'set' : 'list', block: this.block(nested, false) };
+        const bt = { nesting_mode: e.kind === 'set' ? 'set' : 'list', block: this.block(nested, false, `${where}${n}.`) };
         // single blocks are lists of at most one element (SDKv2 MaxItems: 1); the
         // generator wraps them in an OutputReference instead of a List.
         if (e.kind === 'struct' || /= new \w+OutputReference\(/.test(f.code)) bt.max_items = 1;
@@ -178,6 +190,7 @@ function schemaFor(dir, base) {
   return { version: 0, block: ex.block(topClass(src, base, `lib/${dir}`), true) };
 }
 
+const omitted = [];
 const resources = {};
 for (const t of readList(resFile)) resources[t] = schemaFor(t.replace(/^aws_/, '').replaceAll('_', '-'), 'TerraformResource');
 const dataSources = {};
@@ -188,6 +201,8 @@ const provider = schemaFor('provider', 'TerraformProvider');
 const out = {
   format_version: '1.0',
   generated_from: `${pkg.name}@${pkg.version} (hashicorp/aws 6.25.0 schema)`,
+  // blocks the package types as `any` (too deeply nested for cdktf): not in this schema
+  omitted_blocks: omitted,
   provider_schemas: {
     'registry.terraform.io/hashicorp/aws': { provider, resource_schemas: resources, data_source_schemas: dataSources },
   },

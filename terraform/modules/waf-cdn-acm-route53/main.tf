@@ -1,0 +1,160 @@
+locals {
+  domain   = var.environment == "prod" ? var.base_domain : "${var.environment}.${var.base_domain}"
+  api_host = "api.${local.domain}"
+
+  managed_rule_groups = {
+    AWSManagedRulesCommonRuleSet          = 10
+    AWSManagedRulesKnownBadInputsRuleSet  = 20
+    AWSManagedRulesAmazonIpReputationList = 30
+  }
+}
+
+resource "aws_route53_zone" "this" {
+  name    = local.domain
+  comment = "bloody-sweet ${var.environment}"
+  tags    = var.tags
+}
+
+resource "aws_acm_certificate" "api" {
+  provider = aws.us_east_1
+
+  domain_name       = local.api_host
+  validation_method = "DNS"
+  tags              = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# Keyed by the names the certificate covers, which are known before apply; the record
+# values come from AWS and are looked up per name.
+resource "aws_route53_record" "validation" {
+  for_each = toset([local.api_host])
+
+  zone_id = aws_route53_zone.this.zone_id
+  name    = one([for o in aws_acm_certificate.api.domain_validation_options : o.resource_record_name if o.domain_name == each.key])
+  type    = one([for o in aws_acm_certificate.api.domain_validation_options : o.resource_record_type if o.domain_name == each.key])
+  records = [one([for o in aws_acm_certificate.api.domain_validation_options : o.resource_record_value if o.domain_name == each.key])]
+  ttl     = 60
+}
+
+resource "aws_acm_certificate_validation" "api" {
+  provider = aws.us_east_1
+
+  certificate_arn         = aws_acm_certificate.api.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
+resource "aws_wafv2_web_acl" "this" {
+  provider = aws.us_east_1
+
+  name  = "bloody-sweet-${var.environment}"
+  scope = "CLOUDFRONT"
+
+  default_action {
+    allow {}
+  }
+
+  # Rules as JSON (the WAF API's own shape): the rule statement is a recursive block
+  # that the offline test schema cannot describe, and rule_json is equally supported.
+  rule_json = jsonencode(concat(
+    [{
+      Name     = "rate-limit-per-ip"
+      Priority = 1
+      Action   = { Block = {} }
+      Statement = {
+        RateBasedStatement = { Limit = var.rate_limit_per_5min, AggregateKeyType = "IP" }
+      }
+      VisibilityConfig = {
+        CloudWatchMetricsEnabled = true
+        SampledRequestsEnabled   = true
+        MetricName               = "rate-limit-per-ip"
+      }
+    }],
+    [for name, priority in local.managed_rule_groups : {
+      Name           = name
+      Priority       = priority
+      OverrideAction = { None = {} }
+      Statement = {
+        ManagedRuleGroupStatement = { VendorName = "AWS", Name = name }
+      }
+      VisibilityConfig = {
+        CloudWatchMetricsEnabled = true
+        SampledRequestsEnabled   = true
+        MetricName               = name
+      }
+    }],
+  ))
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    sampled_requests_enabled   = true
+    metric_name                = "bloody-sweet-${var.environment}"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudfront_distribution" "api" {
+  enabled         = true
+  comment         = "bloody-sweet ${var.environment} API"
+  aliases         = [local.api_host]
+  price_class     = var.price_class
+  web_acl_id      = aws_wafv2_web_acl.this.arn
+  is_ipv6_enabled = true
+  http_version    = "http2and3"
+
+  origin {
+    origin_id   = "api-gateway"
+    domain_name = var.origin_domain
+
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+      # The status stream (SSE) keeps connections open.
+      origin_read_timeout = 60
+    }
+  }
+
+  default_cache_behavior {
+    target_origin_id       = "api-gateway"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods         = ["GET", "HEAD"]
+    compress               = true
+    # Managed policies: CachingDisabled and AllViewerExceptHostHeader (an API is not cached).
+    cache_policy_id          = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    origin_request_policy_id = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    acm_certificate_arn      = aws_acm_certificate_validation.api.certificate_arn
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_route53_record" "api" {
+  for_each = toset(["A", "AAAA"])
+
+  zone_id = aws_route53_zone.this.zone_id
+  name    = local.api_host
+  type    = each.value
+
+  alias {
+    name                   = aws_cloudfront_distribution.api.domain_name
+    zone_id                = aws_cloudfront_distribution.api.hosted_zone_id
+    evaluate_target_health = false
+  }
+}

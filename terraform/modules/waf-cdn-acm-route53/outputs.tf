@@ -1,0 +1,29 @@
+output "domain" {
+  description = "Public domain of the environment."
+  value       = local.domain
+}
+
+output "api_host" {
+  description = "Public host name of the API (api.<domain>)."
+  value       = local.api_host
+}
+
+output "zone_id" {
+  description = "Route 53 zone of the domain."
+  value       = aws_route53_zone.this.zone_id
+}
+
+output "name_servers" {
+  description = "Name servers to delegate the domain to."
+  value       = aws_route53_zone.this.name_servers
+}
+
+output "distribution_id" {
+  description = "ID of the CloudFront distribution."
+  value       = aws_cloudfront_distribution.api.id
+}
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL in front of the API."
+  value       = aws_wafv2_web_acl.this.arn
+}

@@ -1,0 +1,62 @@
+mock_provider "aws" {}
+
+mock_provider "aws" {
+  alias = "us_east_1"
+}
+
+variables {
+  environment   = "dev"
+  origin_domain = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+  tags = {
+    environment   = "dev"
+    owner         = "platform"
+    "cost-center" = "cc-1234"
+  }
+}
+
+run "dev_domain_waf_and_tls" {
+  command = plan
+
+  assert {
+    condition     = output.api_host == "api.dev.bloody-sweet.example.com"
+    error_message = "dev must serve api.dev.bloody-sweet.example.com"
+  }
+
+  assert {
+    condition     = aws_wafv2_web_acl.this.scope == "CLOUDFRONT" && length(jsondecode(aws_wafv2_web_acl.this.rule_json)) == 4 && jsondecode(aws_wafv2_web_acl.this.rule_json)[0].Statement.RateBasedStatement.Limit == 2000
+    error_message = "the web ACL must be CloudFront-scoped with rate limiting and three managed rule groups"
+  }
+
+  assert {
+    condition     = aws_cloudfront_distribution.api.viewer_certificate[0].minimum_protocol_version == "TLSv1.2_2021" && aws_cloudfront_distribution.api.default_cache_behavior[0].viewer_protocol_policy == "redirect-to-https"
+    error_message = "viewers must use TLS 1.2+"
+  }
+
+  assert {
+    condition     = length(aws_route53_record.validation) == 1 && length(aws_route53_record.api) == 2
+    error_message = "one validation record and A/AAAA aliases for the API"
+  }
+}
+
+run "prod_serves_the_apex_domain" {
+  command = plan
+
+  variables {
+    environment = "prod"
+  }
+
+  assert {
+    condition     = output.api_host == "api.bloody-sweet.example.com"
+    error_message = "prod must serve api.bloody-sweet.example.com"
+  }
+}
+
+run "rejects_low_rate_limit" {
+  command = plan
+
+  variables {
+    rate_limit_per_5min = 10
+  }
+
+  expect_failures = [var.rate_limit_per_5min]
+}

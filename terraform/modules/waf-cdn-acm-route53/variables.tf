@@ -1,0 +1,57 @@
+variable "environment" {
+  description = "Environment name: dev, staging or prod (prod serves the apex domain)."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "base_domain" {
+  description = "Parent domain; the public domain is <env>.<base_domain>, or <base_domain> in prod."
+  type        = string
+  default     = "bloody-sweet.example.com"
+
+  validation {
+    condition     = can(regex("^([a-z0-9-]+\\.)+[a-z]{2,}$", var.base_domain))
+    error_message = "base_domain must be a lowercase DNS name such as bloody-sweet.example.com."
+  }
+}
+
+variable "origin_domain" {
+  description = "Host name of the origin (the API Gateway execute-api host, without https://)."
+  type        = string
+}
+
+variable "rate_limit_per_5min" {
+  description = "Requests one client IP may send in five minutes before WAF blocks it."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.rate_limit_per_5min >= 100 && var.rate_limit_per_5min <= 2000000000
+    error_message = "rate_limit_per_5min must be at least 100 (the WAF minimum)."
+  }
+}
+
+variable "price_class" {
+  description = "CloudFront price class."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "tags" {
+  description = "Tags on every resource; must include environment, owner and cost-center."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for k in ["environment", "owner", "cost-center"] : contains(keys(var.tags), k)])
+    error_message = "tags must include the keys environment, owner and cost-center."
+  }
+}
