@@ -121,5 +121,56 @@ hpa := {
 	},
 }
 
+application := {
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "Application",
+	"metadata": {
+		"name": "prod-order",
+		"namespace": "argocd",
+		"labels": {"app.kubernetes.io/part-of": "bloody-sweet", "bloody-sweet.io/environment": "prod", "bloody-sweet.io/service": "order"},
+	},
+	"spec": {
+		"project": "bloody-sweet-prod",
+		"source": {
+			"repoURL": "https://github.com/bloody-sweet/platform.git",
+			"targetRevision": "main",
+			"path": "environments/prod/order",
+			"directory": {"include": "manifests.gen.yaml"},
+		},
+		"destination": {"server": "https://kubernetes.default.svc", "namespace": "orders-prod"},
+		"syncPolicy": {
+			"automated": {"prune": false, "selfHeal": true},
+			"syncOptions": ["PruneLast=true"],
+		},
+	},
+}
+
+root_application := {
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "Application",
+	"metadata": {"name": "dev-root", "namespace": "argocd", "labels": {"bloody-sweet.io/environment": "dev"}},
+	"spec": {
+		"project": "bloody-sweet-dev",
+		"source": {"repoURL": "https://github.com/bloody-sweet/platform.git", "targetRevision": "main", "path": "apps/dev"},
+		"destination": {"server": "https://kubernetes.default.svc", "namespace": "argocd"},
+		"syncPolicy": {"automated": {"prune": true, "selfHeal": true}},
+	},
+}
+
+app_project := {
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "AppProject",
+	"metadata": {"name": "bloody-sweet-prod", "namespace": "argocd"},
+	"spec": {
+		"sourceRepos": ["https://github.com/bloody-sweet/platform.git"],
+		"destinations": [
+			{"server": "https://kubernetes.default.svc", "namespace": "orders-prod"},
+			{"server": "https://kubernetes.default.svc", "namespace": "argocd"},
+		],
+		"clusterResourceWhitelist": [],
+		"namespaceResourceWhitelist": [{"group": "argoproj.io", "kind": "Rollout"}],
+	},
+}
+
 # combine(objs) is the input combined policies receive.
 combine(objs) := [{"path": sprintf("doc-%d.yaml", [i]), "contents": o} | some i, o in objs]

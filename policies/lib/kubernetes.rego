@@ -64,12 +64,12 @@ service_of(obj) := labels_of(obj)["app.kubernetes.io/name"]
 service_of(obj) := labels_of(obj).app if not labels_of(obj)["app.kubernetes.io/name"]
 
 # environment_of(obj) is the environment an object is deployed to, read from its
-# namespace (orders-<env>) or an explicit environment label.
+# namespace (orders-<env>) or the bloody-sweet.io/environment label.
 environment_of(obj) := trim_prefix(namespace_of(obj), "orders-") if {
 	startswith(namespace_of(obj), "orders-")
 }
 
-environment_of(obj) := labels_of(obj).environment if {
+environment_of(obj) := labels_of(obj)["bloody-sweet.io/environment"] if {
 	not startswith(namespace_of(obj), "orders-")
 }
 
@@ -109,4 +109,24 @@ expression_matches(expr, labels) if {
 expression_matches(expr, labels) if {
 	expr.operator == "DoesNotExist"
 	not has_key(labels, expr.key)
+}
+
+# component_of(obj) is the service kind (api or consumer): the
+# app.kubernetes.io/component label, else the platform's service table.
+component_of(obj) := labels_of(obj)["app.kubernetes.io/component"]
+
+component_of(obj) := data.platform.services[service_of(obj)].kind if {
+	not labels_of(obj)["app.kubernetes.io/component"]
+}
+
+# replicas_of(obj) is the replica count a workload declares (Kubernetes
+# defaults it to 1).
+replicas_of(obj) := object.get(obj, ["spec", "replicas"], 1)
+
+# targets(hpa, obj) is true when the HPA scales obj.
+targets(hpa, obj) if {
+	hpa.kind == "HorizontalPodAutoscaler"
+	hpa.spec.scaleTargetRef.kind == obj.kind
+	hpa.spec.scaleTargetRef.name == name_of(obj)
+	namespace_of(hpa) == namespace_of(obj)
 }

@@ -1,0 +1,40 @@
+# METADATA
+# title: Replicated workloads must have a PodDisruptionBudget
+# description: >-
+#   A Deployment, StatefulSet, ReplicaSet or Rollout that runs more than one replica (spec.replicas, or
+#   the minReplicas of the HPA that scales it) has a PodDisruptionBudget in its namespace selecting its
+#   pods, so node drains and cluster upgrades never take all of its pods at once.
+# custom:
+#   severity: medium
+#   remediation: >-
+#     Add a PodDisruptionBudget (policy/v1) in the same namespace whose selector matches the pod template
+#     labels, for example maxUnavailable: 1.
+#   combine: true
+package availability.pdb
+
+import data.lib.combined
+import data.lib.kubernetes as k8s
+
+deny contains combined.finding(entry, msg) if {
+	some entry in combined.entries
+	obj := entry.contents
+	obj.kind in k8s.scalable_kinds
+	replicas := min_replicas(obj)
+	replicas > 1
+	not has_pdb(obj)
+	msg := sprintf("%s %s runs at least %d replicas but no PodDisruptionBudget selects its pods", [obj.kind, k8s.name_of(obj), replicas])
+}
+
+# min_replicas(obj) is the fewest replicas the workload runs: its own count or
+# the minReplicas of an HPA scaling it, whichever is larger.
+min_replicas(obj) := max({k8s.replicas_of(obj)} | {object.get(hpa.spec, "minReplicas", 1) |
+	some hpa in combined.objects
+	k8s.targets(hpa, obj)
+})
+
+has_pdb(obj) if {
+	some pdb in combined.objects
+	pdb.kind == "PodDisruptionBudget"
+	k8s.namespace_of(pdb) == k8s.namespace_of(obj)
+	k8s.selector_matches(object.get(pdb.spec, "selector", {}), k8s.pod_labels_of(obj))
+}
