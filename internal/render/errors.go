@@ -21,23 +21,36 @@ const maxErrors = 20
 // cue/config (what a pull request edits) come first; schema positions follow
 // as "(see ...)".
 func badInput(root string, err error) error {
-	var lines []string
-	seen := map[string]bool{}
+	type entry struct {
+		line string
+		alts int
+	}
+	var entries []*entry
+	byKey := map[string]*entry{}
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		fieldPath := strings.Join(e.Path(), ".")
-		positions := relPositions(root, append(cueerrors.Positions(e), e.InputPositions()...))
-		// The same config mistake surfaces once per environment that uses
-		// it; report it once, by where it is, not by where it was reached.
-		key := msg + "|" + strings.Join(positions, ",")
-		if seen[key] {
+		// "N errors in empty disjunction" only announces the lines that
+		// follow; each of them is reported on its own.
+		if strings.Contains(msg, "errors in empty disjunction") {
 			continue
 		}
-		seen[key] = true
-		line := ""
+		fieldPath := strings.Join(e.Path(), ".")
+		positions := relPositions(root, append(cueerrors.Positions(e), e.InputPositions()...))
+		first := ""
 		if len(positions) > 0 {
-			line = positions[0] + ": "
+			first = positions[0]
+		}
+		// One wrong value can fail against every alternative of an enum;
+		// report it once and count the alternatives.
+		key := first + "|" + fieldPath
+		if prev, ok := byKey[key]; ok {
+			prev.alts++
+			continue
+		}
+		line := ""
+		if first != "" {
+			line = first + ": "
 		}
 		if fieldPath != "" {
 			line += fieldPath + ": "
@@ -46,14 +59,23 @@ func badInput(root string, err error) error {
 		if len(positions) > 1 {
 			line += " (see " + strings.Join(positions[1:], ", ") + ")"
 		}
-		lines = append(lines, line)
+		en := &entry{line: line}
+		byKey[key] = en
+		entries = append(entries, en)
+	}
+	var lines []string
+	for _, en := range entries {
+		if en.alts > 0 {
+			en.line += fmt.Sprintf(" (and %d more alternatives)", en.alts)
+		}
+		lines = append(lines, en.line)
 	}
 	if len(lines) == 0 {
 		lines = []string{err.Error()}
 	}
 	more := ""
 	if len(lines) > maxErrors {
-		more = fmt.Sprintf("\n... and %d more", len(lines)-maxErrors)
+		more = fmt.Sprintf("\n  ... and %d more", len(lines)-maxErrors)
 		lines = lines[:maxErrors]
 	}
 	return cliexit.WrapBadInput(fmt.Errorf("invalid CUE model:\n  %s%s", strings.Join(lines, "\n  "), more))
@@ -89,5 +111,10 @@ func relPositions(root string, ps []token.Pos) []string {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	// Template positions only say how the value was reached; keep them only
+	// when nothing better is known.
+	if len(out) > 0 && rank(out[0]) == 0 {
+		out = slices.DeleteFunc(out, func(s string) bool { return strings.HasPrefix(s, CUEDir+"/templates/") })
+	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -72,6 +73,11 @@ const (
 // Render evaluates the CUE model and renders the chart for every service of
 // the selected environments, all in memory.
 func Render(opts Options) (*Result, error) {
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	opts.Root = root
 	model, err := evaluate(opts.Root)
 	if err != nil {
 		return nil, err
@@ -135,18 +141,43 @@ func Render(opts Options) (*Result, error) {
 	return res, nil
 }
 
-// evaluate loads cue/templates (which imports cue/config) and returns the
-// `render` value.
-func evaluate(root string) (cue.Value, error) {
-	cfg := &load.Config{Dir: path.Join(root, CUEDir)}
-	insts := load.Instances([]string{"./templates"}, cfg)
-	if len(insts) != 1 {
-		return cue.Value{}, fmt.Errorf("load %s/templates: %d instances", CUEDir, len(insts))
+// Apply renders and writes: the whole of `platform render`. On any render
+// error nothing on disk changes.
+func Apply(opts Options) (*Result, []Change, error) {
+	res, err := Render(opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := insts[0].Err; err != nil {
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	changes, err := Write(root, res)
+	return res, changes, err
+}
+
+// evaluate loads cue/config and cue/templates (which imports cue/config)
+// and returns the `render` value. The config is validated on its own first,
+// so that a mistake in it is reported by its own field path
+// (services.order.autoscaling.maxReplicas), not by the template path that
+// happened to reach it.
+func evaluate(root string) (cue.Value, error) {
+	cfg := &load.Config{Dir: filepath.Join(root, CUEDir)}
+	insts := load.Instances([]string{"./config", "./templates"}, cfg)
+	if len(insts) != 2 {
+		return cue.Value{}, fmt.Errorf("load %s: %d instances", CUEDir, len(insts))
+	}
+	for _, inst := range insts {
+		if err := inst.Err; err != nil {
+			return cue.Value{}, badInput(root, err)
+		}
+	}
+	ctx := cuecontext.New()
+	config := ctx.BuildInstance(insts[0])
+	if err := config.Validate(cue.Concrete(true)); err != nil {
 		return cue.Value{}, badInput(root, err)
 	}
-	v := cuecontext.New().BuildInstance(insts[0])
+	v := ctx.BuildInstance(insts[1])
 	if err := v.Err(); err != nil {
 		return cue.Value{}, badInput(root, err)
 	}
