@@ -1,0 +1,103 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/internal/cliexit"
+)
+
+// TestBadInput: each broken model exits 2 (bad input) with the CUE position
+// (file:line:col) and the field path, and writes nothing: the tree rendered
+// before stays byte for byte as it was.
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name      string
+		file      string // in cue/config
+		old, new  string // replace old with new (old must occur)
+		envs      []string
+		wantPos   string // regexp for file:line:col
+		wantField string
+	}{
+		{
+			name: "wrong type", file: "environments.cue",
+			old: `logLevel: "debug"`, new: `logLevel: 3`,
+			wantPos: `cue/config/(config|environments)\.cue:\d+:\d+`, wantField: "environments.dev.logLevel",
+		},
+		{
+			name: "unknown field", file: "services.cue",
+			old: `description: "assigns`, new: `descriptoin: "assigns`,
+			wantPos: `cue/config/services\.cue:\d+:\d+`, wantField: "services.delivery.descriptoin: field not allowed",
+		},
+		{
+			name: "missing required field", file: "services.cue",
+			old: "slo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: store", new: "}\n\nservices: store",
+			wantPos: `cue/schemas/service\.cue:\d+:\d+`, wantField: "services.payment.slo.successRate: field is required but not present",
+		},
+		{
+			name: "canary weight over 100", file: "environments.cue",
+			old: `steps: [25, 50, 100]`, new: `steps: [25, 150, 100]`,
+			wantPos: `cue/config/environments\.cue:\d+:\d+`, wantField: "environments.staging.canary.steps.1: invalid value 150 (out of bound <=100)",
+		},
+		{
+			name: "replicas above partitions", file: "services.cue",
+			old: "autoscaling: maxReplicas: 8\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: delivery",
+			new: "autoscaling: maxReplicas: 16\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: delivery",
+			wantPos: `cue/config/services\.cue:\d+:\d+`, wantField: "services.store.autoscaling.maxReplicas: invalid value 16 (out of bound <=12)",
+		},
+		{
+			name: "unknown environment in the model", file: "environments.cue",
+			old: `environments: dev: _common & {`, new: `environments: qa: _common & {`,
+			wantPos: `cue/config/config\.cue:\d+:\d+`, wantField: "environments.qa.name",
+		},
+		{
+			name: "unknown environment on the command line", envs: []string{"qa"},
+			wantField: `unknown environment "qa"`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := fixtureRoot(t)
+			if _, _, err := Apply(Options{Root: root}); err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(t, root)
+			if tc.file != "" {
+				p := filepath.Join(root, "cue/config", tc.file)
+				src, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(src), tc.old) {
+					t.Fatalf("%s does not contain %q", tc.file, tc.old)
+				}
+				if err := os.WriteFile(p, []byte(strings.Replace(string(src), tc.old, tc.new, 1)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, _, err := Apply(Options{Root: root, Envs: tc.envs})
+			if err == nil {
+				t.Fatal("render succeeded on bad input")
+			}
+			if code := cliexit.Code(err); code != cliexit.BadInput {
+				t.Errorf("exit code %d, want %d (err: %v)", code, cliexit.BadInput, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.wantField) {
+				t.Errorf("message lacks %q:\n%s", tc.wantField, msg)
+			}
+			if tc.wantPos != "" && !regexp.MustCompile(tc.wantPos).MatchString(msg) {
+				t.Errorf("message lacks a position matching %s:\n%s", tc.wantPos, msg)
+			}
+			if diff := cmp.Diff(before, snapshot(t, root)); diff != "" {
+				t.Errorf("files changed on bad input:\n%s", diff)
+			}
+		})
+	}
+}
