@@ -18,6 +18,9 @@ dev: ## run the local stack and keep it running, printing URLs
 render: ## render Helm values, Rollouts, Argo CD apps and manifests from the CUE model
 	$(PLATFORM) render
 
+gen-cue: ## regenerate cue/cue.mod/gen (k8s.io/api via cue get go, Argo CD/Rollouts CRDs) with tools/cuegen
+	cd tools/cuegen && $(GO) run . -out ../../cue/cue.mod/gen
+
 verify: ## fail if generated files are stale, code is unformatted or vet/cue/rego checks fail
 	$(PLATFORM) render --check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
