@@ -46,6 +46,24 @@ resource "aws_acm_certificate_validation" "api" {
   validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
 }
 
+# The same name in the API's own region, for the internal ALB's HTTPS listener (API
+# Gateway verifies the ALB presents api.<domain>). ACM uses the same DNS record to
+# validate one name in every region.
+resource "aws_acm_certificate" "regional" {
+  domain_name       = local.api_host
+  validation_method = "DNS"
+  tags              = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_acm_certificate_validation" "regional" {
+  certificate_arn         = aws_acm_certificate.regional.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
 resource "aws_wafv2_web_acl" "this" {
   provider = aws.us_east_1
 

@@ -27,3 +27,8 @@ output "web_acl_arn" {
   description = "ARN of the WAF web ACL in front of the API."
   value       = aws_wafv2_web_acl.this.arn
 }
+
+output "regional_certificate_arn" {
+  description = "Validated ACM certificate of api.<domain> in the provider's own region (for the ALB)."
+  value       = aws_acm_certificate_validation.regional.certificate_arn
+}

@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.25"
+    }
+  }
+
+  backend "s3" {
+    bucket         = "bloody-sweet-terraform-state"
+    key            = "live/shared/terraform.tfstate"
+    region         = "eu-west-1"
+    dynamodb_table = "bloody-sweet-terraform-locks"
+    encrypt        = true
+  }
+}

@@ -1,0 +1,169 @@
+# The whole AWS footprint of one environment. The live roots differ only in their
+# inputs (sizes, CIDR), so that dev, staging and prod cannot drift apart in shape.
+locals {
+  name         = "bloody-sweet-${var.environment}"
+  cluster_name = "bloody-sweet-${var.environment}"
+  namespace    = "orders-${var.environment}"
+  azs          = [for s in ["a", "b", "c"] : "${var.region}${s}"]
+
+  tags = {
+    environment   = var.environment
+    owner         = var.owner
+    "cost-center" = var.cost_center
+  }
+}
+
+module "vpc" {
+  source = "../vpc"
+
+  name                    = local.name
+  cidr                    = var.vpc_cidr
+  azs                     = local.azs
+  nat_gateway_per_az      = var.sizes.nat_gateway_per_az
+  flow_log_retention_days = var.sizes.log_retention_days
+  tags                    = local.tags
+}
+
+module "eks" {
+  source = "../eks"
+
+  cluster_name                 = local.cluster_name
+  vpc_id                       = module.vpc.vpc_id
+  subnet_ids                   = module.vpc.private_subnet_ids
+  endpoint_public_access_cidrs = var.eks_public_access_cidrs
+  node_groups                  = var.sizes.node_groups
+  log_retention_days           = var.sizes.log_retention_days
+  tags                         = local.tags
+}
+
+module "autoscaling" {
+  source = "../autoscaling"
+
+  mode              = var.autoscaler
+  cluster_name      = local.cluster_name
+  account_id        = var.account_id
+  region            = var.region
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_host  = module.eks.oidc_issuer_host
+  node_role_arn     = module.eks.node_role_arn
+  tags              = local.tags
+}
+
+module "msk" {
+  source = "../msk"
+
+  name                 = local.name
+  broker_instance_type = var.sizes.msk_broker_instance_type
+  broker_count         = var.sizes.msk_broker_count
+  broker_volume_gb     = var.sizes.msk_broker_volume_gb
+  vpc_id               = module.vpc.vpc_id
+  subnet_ids           = module.vpc.intra_subnet_ids
+  client_cidrs         = module.vpc.private_subnet_cidrs
+  log_retention_days   = var.sizes.log_retention_days
+  tags                 = local.tags
+}
+
+module "iam" {
+  source = "../iam"
+
+  environment       = var.environment
+  account_id        = var.account_id
+  region            = var.region
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_host  = module.eks.oidc_issuer_host
+  msk_cluster_name  = module.msk.cluster_name
+  services          = var.services
+  tags              = local.tags
+}
+
+module "rds" {
+  source = "../rds"
+
+  name                  = local.name
+  instance_class        = var.sizes.rds_instance_class
+  multi_az              = var.sizes.rds_multi_az
+  allocated_storage_gb  = var.sizes.rds_storage_gb
+  backup_retention_days = var.sizes.backup_retention_days
+  deletion_protection   = var.deletion_protection
+  vpc_id                = module.vpc.vpc_id
+  subnet_ids            = module.vpc.intra_subnet_ids
+  client_cidrs          = module.vpc.private_subnet_cidrs
+  tags                  = local.tags
+}
+
+module "redis" {
+  source = "../elasticache"
+
+  name         = local.name
+  node_type    = var.sizes.redis_node_type
+  replicas     = var.sizes.redis_replicas
+  vpc_id       = module.vpc.vpc_id
+  subnet_ids   = module.vpc.intra_subnet_ids
+  client_cidrs = module.vpc.private_subnet_cidrs
+  tags         = local.tags
+}
+
+module "documentdb" {
+  source = "../documentdb"
+
+  name                  = local.name
+  instance_class        = var.sizes.docdb_instance_class
+  instance_count        = var.sizes.docdb_instances
+  backup_retention_days = var.sizes.backup_retention_days
+  deletion_protection   = var.deletion_protection
+  vpc_id                = module.vpc.vpc_id
+  subnet_ids            = module.vpc.intra_subnet_ids
+  client_cidrs          = module.vpc.private_subnet_cidrs
+  tags                  = local.tags
+}
+
+module "edge" {
+  source = "../waf-cdn-acm-route53"
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+
+  environment   = var.environment
+  origin_domain = replace(module.api.api_endpoint, "https://", "")
+  tags          = local.tags
+}
+
+module "alb" {
+  source = "../alb"
+
+  name                = local.name
+  vpc_id              = module.vpc.vpc_id
+  vpc_cidr            = module.vpc.vpc_cidr
+  subnet_ids          = module.vpc.private_subnet_ids
+  ingress_cidrs       = [var.vpc_cidr]
+  certificate_arn     = module.edge.regional_certificate_arn
+  target_groups       = var.api_services
+  deletion_protection = var.deletion_protection
+  tags                = local.tags
+}
+
+module "api" {
+  source = "../api-gateway"
+
+  name               = local.name
+  vpc_id             = module.vpc.vpc_id
+  vpc_cidr           = module.vpc.vpc_cidr
+  subnet_ids         = module.vpc.private_subnet_ids
+  alb_listener_arn   = module.alb.https_listener_arn
+  alb_server_name    = module.edge.api_host
+  log_retention_days = var.sizes.log_retention_days
+  tags               = local.tags
+}
+
+module "bastion" {
+  source = "../bastion"
+
+  enabled   = var.bastion_ami_id != null
+  name      = local.name
+  ami_id    = coalesce(var.bastion_ami_id, "ami-00000000")
+  vpc_id    = module.vpc.vpc_id
+  vpc_cidr  = module.vpc.vpc_cidr
+  subnet_id = module.vpc.private_subnet_ids[0]
+  tags      = local.tags
+}

@@ -1,0 +1,92 @@
+# These outputs are the inputs of the GitOps side: cue/config/environments.cue must
+# agree with them (terraform/test checks it).
+
+output "environment" {
+  description = "Environment name."
+  value       = var.environment
+}
+
+output "account_id" {
+  description = "AWS account of the environment."
+  value       = var.account_id
+}
+
+output "region" {
+  description = "AWS region of the environment."
+  value       = var.region
+}
+
+output "cluster_name" {
+  description = "Name of the EKS cluster."
+  value       = module.eks.cluster_name
+}
+
+output "cluster_endpoint" {
+  description = "URL of the Kubernetes API server."
+  value       = module.eks.cluster_endpoint
+}
+
+output "namespace" {
+  description = "Kubernetes namespace of the order services."
+  value       = local.namespace
+}
+
+output "ecr_registry" {
+  description = "Registry host the images come from (the repositories are in live/shared)."
+  value       = "${var.account_id}.dkr.ecr.${var.region}.amazonaws.com"
+}
+
+output "ecr_repository_urls" {
+  description = "Repository URL per service (created once, by live/shared)."
+  value       = { for s in keys(var.services) : s => "${var.account_id}.dkr.ecr.${var.region}.amazonaws.com/bloody-sweet/${s}" }
+}
+
+output "irsa_role_arns" {
+  description = "IRSA role ARN per service."
+  value       = module.iam.role_arns
+}
+
+output "lb_controller_role_arn" {
+  description = "IRSA role of the AWS Load Balancer Controller."
+  value       = module.eks.lb_controller_role_arn
+}
+
+output "autoscaler_role_arn" {
+  description = "IRSA role of the node autoscaler."
+  value       = module.autoscaling.controller_role_arn
+}
+
+output "msk_bootstrap_brokers" {
+  description = "KAFKA_BROKERS of the services (IAM auth over TLS)."
+  value       = module.msk.bootstrap_brokers_sasl_iam
+}
+
+output "rds_endpoint" {
+  description = "host:port of PostgreSQL."
+  value       = module.rds.endpoint
+}
+
+output "redis_endpoint" {
+  description = "Primary endpoint of Redis."
+  value       = module.redis.primary_endpoint_address
+}
+
+output "documentdb_endpoint" {
+  description = "Writer endpoint of DocumentDB."
+  value       = module.documentdb.endpoint
+}
+
+output "domain" {
+  description = "Public domain of the environment."
+  value       = module.edge.domain
+}
+
+output "api_host" {
+  description = "Public host of the order API."
+  value       = module.edge.api_host
+}
+
+output "target_group_arns" {
+  description = "ALB target group per api service (for TargetGroupBinding)."
+  value       = module.alb.target_group_arns
+}

@@ -1,0 +1,135 @@
+variable "environment" {
+  description = "Environment name: dev, staging or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "account_id" {
+  description = "AWS account of the environment (docs/CONTRACTS.md: 123456789012)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account ID."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the environment (docs/CONTRACTS.md: eu-west-1)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "owner" {
+  description = "Team that owns the environment (the owner tag)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,62}$", var.owner))
+    error_message = "owner must be a lowercase team name."
+  }
+}
+
+variable "cost_center" {
+  description = "Cost center billed for the environment (the cost-center tag), e.g. cc-1234."
+  type        = string
+
+  validation {
+    condition     = can(regex("^cc-[0-9]{4}$", var.cost_center))
+    error_message = "cost_center must look like cc-1234."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the environment's VPC (a /16; environments must not overlap)."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr)) && endswith(var.vpc_cidr, "/16")
+    error_message = "vpc_cidr must be a valid IPv4 /16 CIDR block such as 10.10.0.0/16."
+  }
+}
+
+variable "services" {
+  description = "The order services and the topics each produces and consumes (docs/CONTRACTS.md)."
+  type = map(object({
+    produces = list(string)
+    consumes = list(string)
+  }))
+  default = {
+    order        = { produces = ["order.events.v1"], consumes = ["payment.events.v1", "store.events.v1", "delivery.events.v1"] }
+    payment      = { produces = ["payment.events.v1"], consumes = ["order.events.v1", "store.events.v1"] }
+    store        = { produces = ["store.events.v1"], consumes = ["payment.events.v1"] }
+    delivery     = { produces = ["delivery.events.v1"], consumes = ["store.events.v1"] }
+    notification = { produces = [], consumes = ["order.events.v1", "payment.events.v1", "store.events.v1", "delivery.events.v1"] }
+  }
+}
+
+variable "api_services" {
+  description = "Services of the api kind reachable through the ALB, with their path patterns and rule priority."
+  type = map(object({
+    path_patterns = list(string)
+    priority      = number
+  }))
+  default = {
+    notification = { path_patterns = ["/v1/stream", "/v1/orders/*/stream"], priority = 10 }
+    order        = { path_patterns = ["/v1/orders", "/v1/orders/*"], priority = 20 }
+  }
+}
+
+variable "sizes" {
+  description = "Sizes of the environment: every number that differs between dev, staging and prod."
+  type = object({
+    nat_gateway_per_az = bool
+    node_groups = map(object({
+      instance_types = list(string)
+      capacity_type  = optional(string, "ON_DEMAND")
+      min_size       = number
+      desired_size   = number
+      max_size       = number
+    }))
+    msk_broker_instance_type = string
+    msk_broker_count         = number
+    msk_broker_volume_gb     = number
+    rds_instance_class       = string
+    rds_multi_az             = bool
+    rds_storage_gb           = number
+    backup_retention_days    = number
+    redis_node_type          = string
+    redis_replicas           = number
+    docdb_instance_class     = string
+    docdb_instances          = number
+    log_retention_days       = number
+  })
+}
+
+variable "deletion_protection" {
+  description = "Protect data stores and the load balancer from deletion."
+  type        = bool
+}
+
+variable "autoscaler" {
+  description = "Node autoscaler: karpenter or cluster-autoscaler."
+  type        = string
+  default     = "karpenter"
+}
+
+variable "eks_public_access_cidrs" {
+  description = "CIDRs allowed to reach the public Kubernetes API endpoint (empty: private only)."
+  type        = list(string)
+  default     = []
+}
+
+variable "bastion_ami_id" {
+  description = "AMI of the SSM bastion; null creates no bastion."
+  type        = string
+  default     = null
+}
