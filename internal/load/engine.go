@@ -100,6 +100,9 @@ func Run(ctx context.Context, sc *scenario.Scenario, s Sender, opt Options) (*Re
 
 	var wg sync.WaitGroup
 	sendEnd := r.schedule(ctx, s, &wg)
+	r.mu.Lock()
+	r.curStage = -1 // the progress line now reports the drain
+	r.mu.Unlock()
 	wg.Wait()
 	r.awaitCompletions(ctx, sendEnd)
 	stopProgress()
@@ -335,9 +338,13 @@ func (r *run) progressLine() string {
 		req.Merge(r.seconds[i].request)
 		e2e.Merge(r.seconds[i].e2e)
 	}
-	stage := r.sc.Stages[r.curStage]
-	line := fmt.Sprintf("[%s %s] %-6s stage %s (%g/s): ok %d, errors %d, in flight %d, last second p95 %s p99 %s",
-		r.sc.Name, r.opt.Mode, elapsed, stage.Name, stage.Rate, ok, errs, r.inFlight,
+	phase := "sends done, waiting"
+	if r.curStage >= 0 {
+		st := r.sc.Stages[r.curStage]
+		phase = fmt.Sprintf("stage %s (%g/s)", st.Name, st.Rate)
+	}
+	line := fmt.Sprintf("[%s %s] %-6s %s: ok %d, errors %d, in flight %d, last second p95 %s p99 %s",
+		r.sc.Name, r.opt.Mode, elapsed, phase, ok, errs, r.inFlight,
 		req.Quantile(0.95).Round(100*time.Microsecond), req.Quantile(0.99).Round(100*time.Microsecond))
 	if r.opt.Completions != nil {
 		line += fmt.Sprintf(", delivered %d (waiting %d), end-to-end p99 %s", delivered, len(r.waiting), e2e.Quantile(0.99).Round(time.Millisecond))

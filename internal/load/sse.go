@@ -22,8 +22,9 @@ type StatusEvent struct {
 // time the harness received it (client clock, like the ack it is compared
 // with, so no clock skew enters the latency). It returns once the stream
 // is open, so no event of the run can be missed, and closes the channel
-// when ctx is done or the stream ends.
-func WatchStatuses(ctx context.Context, client *http.Client, base string) (<-chan Completion, error) {
+// when ctx is done or the stream ends; onEnd (if not nil) then learns why,
+// since orders still in flight can no longer be seen delivered.
+func WatchStatuses(ctx context.Context, client *http.Client, base string, onEnd func(error)) (<-chan Completion, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/stream", nil)
 	if err != nil {
 		return nil, fmt.Errorf("build stream request: %w", err)
@@ -44,14 +45,20 @@ func WatchStatuses(ctx context.Context, client *http.Client, base string) (<-cha
 	go func() {
 		defer close(out)
 		defer resp.Body.Close()
-		parseSSE(ctx, bufio.NewScanner(resp.Body), out)
+		err := parseSSE(ctx, bufio.NewScanner(resp.Body), out)
+		if onEnd != nil && ctx.Err() == nil {
+			if err == nil {
+				err = fmt.Errorf("server closed the stream")
+			}
+			onEnd(err)
+		}
 	}()
 	return out, nil
 }
 
 // parseSSE reads Server-Sent Events: fields up to a blank line make one
 // event; only data lines matter here (the status is also in the data).
-func parseSSE(ctx context.Context, sc *bufio.Scanner, out chan<- Completion) {
+func parseSSE(ctx context.Context, sc *bufio.Scanner, out chan<- Completion) error {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var data strings.Builder
 	for sc.Scan() {
@@ -63,7 +70,7 @@ func parseSSE(ctx context.Context, sc *bufio.Scanner, out chan<- Completion) {
 					select {
 					case out <- c:
 					case <-ctx.Done():
-						return
+						return nil
 					}
 				}
 				data.Reset()
@@ -75,6 +82,7 @@ func parseSSE(ctx context.Context, sc *bufio.Scanner, out chan<- Completion) {
 			data.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
 		}
 	}
+	return sc.Err()
 }
 
 func completion(data string) (Completion, bool) {

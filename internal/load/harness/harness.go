@@ -77,7 +77,9 @@ func runPipeline(ctx context.Context, cfg Config, mix *load.Mix, runID string) (
 	// The stream is opened before the first order, so no status is missed.
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	comps, err := load.WatchStatuses(streamCtx, client, cfg.NotificationURL)
+	comps, err := load.WatchStatuses(streamCtx, client, cfg.NotificationURL, func(err error) {
+		fmt.Fprintf(cfg.Progress, "status stream ended early: %v (orders still in flight will count as undelivered)\n", err)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline run: %w", err)
 	}
