@@ -174,3 +174,48 @@ app_project := {
 
 # combine(objs) is the input combined policies receive.
 combine(objs) := [{"path": sprintf("doc-%d.yaml", [i]), "contents": o} | some i, o in objs]
+
+# plan(resources) is a minimal Terraform plan around resources given as
+# {"type", "name", "values"} (optionally "module", "unknown", "expressions").
+plan(resources) := {
+	"format_version": "1.2",
+	"terraform_version": "1.9.8",
+	"planned_values": {"root_module": {"resources": [{
+		"address": address(r),
+		"mode": "managed",
+		"type": r.type,
+		"name": r.name,
+		"values": r.values,
+	} |
+		some r in resources
+	]}},
+	"resource_changes": [object.union(
+		{
+			"address": address(r),
+			"mode": "managed",
+			"type": r.type,
+			"name": r.name,
+			"change": {"actions": ["create"], "before": null, "after": r.values, "after_unknown": object.get(r, "unknown", {})},
+		},
+		module_address(r),
+	) |
+		some r in resources
+	],
+	"configuration": {
+		"provider_config": {"aws": {"name": "aws", "expressions": {"default_tags": [{"tags": {"constant_value": default_tags}}]}}},
+		"root_module": {"resources": [{"address": sprintf("%s.%s", [r.type, r.name]), "mode": "managed", "type": r.type, "name": r.name, "expressions": object.get(r, "expressions", {})} |
+			some r in resources
+			not r.module
+		]},
+	},
+}
+
+default_tags := {"environment": "prod", "owner": "platform-team", "cost-center": "cc-1234"}
+
+address(r) := sprintf("%s.%s.%s", [r.module, r.type, r.name]) if r.module
+
+address(r) := sprintf("%s.%s", [r.type, r.name]) if not r.module
+
+module_address(r) := {"module_address": r.module} if r.module
+
+module_address(r) := {} if not r.module

@@ -34,9 +34,9 @@ resources := [r |
 	}
 ]
 
-unknown_of(change) := change.after_unknown if is_object(change.after_unknown)
+unknown_of(change) := object.get(change, "after_unknown", {}) if is_object(object.get(change, "after_unknown", {}))
 
-unknown_of(change) := {} if not is_object(change.after_unknown)
+unknown_of(change) := {} if not is_object(object.get(change, "after_unknown", {}))
 
 # of_type(t) lists the resources of one type.
 of_type(t) := [r | some r in resources; r.type == t]
@@ -52,7 +52,7 @@ strip_index(addr) := regex.replace(addr, `\[[^\]]*\]`, "")
 # config_resources[key] is the configuration block of each resource, walking
 # module calls, so policies can follow references that are unknown at plan time.
 config_resources[key] := res if {
-	some path, value in walk(object.get(input, ["configuration", "root_module"], {}))
+	walk(object.get(input, ["configuration", "root_module"], {}), [path, value])
 	value.address
 	value.expressions
 	res := value
@@ -93,17 +93,16 @@ refers_to(r, attr, target) if {
 # Tags: tags_all holds provider default_tags merged with the resource's tags.
 # When tags_all is unknown at plan time, merge the provider's default_tags
 # (constant or from a variable) with the resource's own tags.
-effective_tags(r) := r.values.tags_all if is_object(r.values.tags_all)
+effective_tags(r) := r.values.tags_all if is_object(object.get(r.values, "tags_all", null))
 
-effective_tags(r) := object.union(default_tags, object.get(r.values, "tags", {})) if {
-	not is_object(r.values.tags_all)
-	is_object(object.get(r.values, "tags", {}))
+effective_tags(r) := object.union(default_tags, own_tags(r)) if not is_object(object.get(r.values, "tags_all", null))
+
+own_tags(r) := tags if {
+	tags := object.get(r.values, "tags", {})
+	is_object(tags)
 }
 
-effective_tags(r) := default_tags if {
-	not is_object(r.values.tags_all)
-	r.values.tags == null
-}
+own_tags(r) := {} if not is_object(object.get(r.values, "tags", {}))
 
 default_tags := object.union_n([tags |
 	some cfg in providers
@@ -133,9 +132,35 @@ taggable(r) if _ = r.values.tags_all
 
 taggable(r) if r.unknown.tags_all
 
-# first(x) is the single nested block Terraform renders as a one-item list.
-first(x) := x[0] if is_array(x)
+# block(values, name) is a nested block's settings: Terraform renders a
+# single block as a one-item list; a missing or empty block is {}.
+block(values, name) := values[name][0] if {
+	is_array(values[name])
+	count(values[name]) > 0
+}
 
-first(x) := x if is_object(x)
+block(values, name) := values[name] if is_object(values[name])
+
+block(values, name) := {} if not nonempty(object.get(values, name, null))
+
+nonempty(x) if {
+	is_array(x)
+	count(x) > 0
+}
+
+nonempty(x) if {
+	is_object(x)
+	count(x) > 0
+}
+
+# Note for policy authors: every function argument that may be undefined
+# goes through object.get, because OPA evaluates call arguments before a
+# `not`, so `not f(x.missing)` is undefined rather than true.
 
 open_cidrs := {"0.0.0.0/0", "::/0"}
+
+# finding(r, msg) is a result naming the resource by type and address.
+finding(r, msg) := {"msg": msg, "resource": {"kind": r.type, "name": r.address}}
+
+# known(r, attr) is true when attr is not waiting for apply.
+known(r, attr) if not r.unknown[attr]

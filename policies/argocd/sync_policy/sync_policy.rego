@@ -18,17 +18,17 @@ required := data.platform.sync_policy[argocd.environment_of(input)] if input.kin
 automated := object.get(input, ["spec", "syncPolicy", "automated"], null)
 
 deny contains "the environment requires automated sync; spec.syncPolicy.automated is missing" if {
-	required.automated
+	required.automated == true
 	automated == null
 }
 
 deny contains "the environment requires manual sync; remove spec.syncPolicy.automated" if {
-	not required.automated
+	required.automated == false
 	automated != null
 }
 
 deny contains msg if {
-	required.automated
+	required.automated == true
 	automated != null
 	some field in ["prune", "selfHeal"]
 	got := object.get(automated, field, false)
