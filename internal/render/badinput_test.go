@@ -46,8 +46,8 @@ func TestBadInput(t *testing.T) {
 		},
 		{
 			name: "replicas above partitions", file: "services.cue",
-			old: "autoscaling: maxReplicas: 8\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: delivery",
-			new: "autoscaling: maxReplicas: 16\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: delivery",
+			old:     "autoscaling: maxReplicas: 8\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: delivery",
+			new:     "autoscaling: maxReplicas: 16\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: delivery",
 			wantPos: `cue/config/services\.cue:\d+:\d+`, wantField: "services.store.autoscaling.maxReplicas: invalid value 16 (out of bound <=12)",
 		},
 		{
