@@ -1,12 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -30,7 +26,8 @@ func newCheckCmd() *cobra.Command {
 or JSON) and Terraform plan JSON (terraform show -json, recognised by its shape), then applies the exceptions
 kept in cue/config/exceptions.cue.
 
-Without PATH it checks every rendered file: environments/**/*.gen.yaml, apps/**/*.gen.yaml, and any Terraform
+Without PATH it checks every rendered file: environments/**/*.gen.yaml (except the Helm values files
+values*.gen.yaml), apps/**/*.gen.yaml, and any Terraform
 plan JSON under terraform/ named plan*.json or *.plan.json. A PATH is a file or a folder (searched for
 .yaml, .yml and .json files).
 
@@ -113,40 +110,12 @@ func checkTargets(args []string) ([]string, error) {
 		}
 		return files, nil
 	}
-	var files []string
-	add := func(root string, match func(name string) bool) error {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != root {
-				return filepath.SkipDir // .terraform caches and the like
-			}
-			if !d.IsDir() && match(d.Name()) {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
-	}
-	rendered := func(name string) bool { return strings.HasSuffix(name, ".gen.yaml") }
-	plan := func(name string) bool {
-		return strings.HasSuffix(name, ".json") && (strings.HasPrefix(name, "plan") || strings.HasSuffix(name, ".plan.json"))
-	}
-	for _, r := range []struct {
-		root  string
-		match func(string) bool
-	}{{"environments", rendered}, {"apps", rendered}, {"terraform", plan}} {
-		if err := add(r.root, r.match); err != nil {
-			return nil, cliexit.WrapBadInput(fmt.Errorf("find files under %s: %w", r.root, err))
-		}
+	files, err := policy.RepoTargets(".")
+	if err != nil {
+		return nil, cliexit.WrapBadInput(err)
 	}
 	if len(files) == 0 {
 		return nil, cliexit.BadInputf("nothing to check: no environments/**/*.gen.yaml or apps/**/*.gen.yaml (run platform render) and no terraform/**/plan*.json")
 	}
-	sort.Strings(files)
 	return files, nil
 }

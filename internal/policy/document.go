@@ -28,6 +28,7 @@ type Document struct {
 	Kind, Namespace, Name string
 
 	value ast.Value
+	raw   []byte // plans only: to find the line of a resource address
 }
 
 // Resource names what a finding is about.
@@ -61,9 +62,33 @@ func (d *Document) locate(f *Finding) {
 		f.File = d.Path
 	}
 	f.Line = d.Line
+	if d.Plan && f.Resource.Name != "" {
+		if line := d.addressLine(f.Resource.Name); line > 0 {
+			f.Line = line
+		}
+	}
 	if f.Resource.Kind == "" && f.Resource.Name == "" {
 		f.Resource.Kind, f.Resource.Namespace, f.Resource.Name = d.Kind, d.Namespace, d.Name
 	}
+}
+
+// addressLine finds the line of a resource's entry in resource_changes (or,
+// failing that, anywhere) of a plan file, so findings point at the resource.
+func (d *Document) addressLine(address string) int {
+	start := bytes.Index(d.raw, []byte(`"resource_changes"`))
+	if start < 0 {
+		start = 0
+	}
+	quoted, _ := json.Marshal(address)
+	for _, from := range []int{start, 0} {
+		for _, sep := range []string{": ", ":"} {
+			needle := append([]byte(`"address"`+sep), quoted...)
+			if i := bytes.Index(d.raw[from:], needle); i >= 0 {
+				return lineAt(d.raw, from+i)
+			}
+		}
+	}
+	return 0
 }
 
 // InputError is a file that could not be read as documents. Line is 0 when
@@ -124,7 +149,11 @@ func parseJSON(path string, raw []byte) ([]*Document, error) {
 		}
 		return nil, ie
 	}
-	return toDocuments(path, []located{{value: v, line: 1}})
+	docs, err := toDocuments(path, []located{{value: v, line: 1}})
+	if err == nil && len(docs) == 1 && docs[0].Plan {
+		docs[0].raw = raw
+	}
+	return docs, err
 }
 
 type located struct {
@@ -234,8 +263,9 @@ func newDocument(path string, line, index int, obj map[string]any) (*Document, e
 		return d, nil
 	}
 	d.Kind, _ = obj["kind"].(string)
-	if d.Kind == "" {
-		return nil, errors.New("document has no kind: want a Kubernetes resource (apiVersion, kind, metadata) or a Terraform plan (format_version, planned_values)")
+	apiVersion, _ := obj["apiVersion"].(string)
+	if d.Kind == "" || apiVersion == "" {
+		return nil, errors.New("document is neither a Kubernetes resource (apiVersion, kind, metadata) nor a Terraform plan (format_version, planned_values or resource_changes)")
 	}
 	if meta, ok := obj["metadata"].(map[string]any); ok {
 		d.Name, _ = meta["name"].(string)

@@ -35,14 +35,14 @@ deny contains combined.finding(entry, msg) if {
 	some entry in hpas
 	ref := entry.contents.spec.scaleTargetRef
 	ref.kind == "Rollout"
-	not target_of(entry.contents)
+	count(targets_of(entry.contents)) == 0
 	msg := sprintf("scales Rollout %s, which does not exist in namespace %s", [ref.name, k8s.namespace_of(entry.contents)])
 }
 
 deny contains combined.finding(entry, msg) if {
 	some entry in hpas
 	hpa := entry.contents
-	target := target_of(hpa)
+	some target in targets_of(hpa)
 	some pdb in combined.objects
 	pdb.kind == "PodDisruptionBudget"
 	k8s.namespace_of(pdb) == k8s.namespace_of(hpa)
@@ -51,7 +51,9 @@ deny contains combined.finding(entry, msg) if {
 	msg := sprintf("PodDisruptionBudget %s %s", [k8s.name_of(pdb), why])
 }
 
-target_of(hpa) := obj if {
+# targets_of(hpa) is a set: the same object may come from two files (the
+# rendered manifests and a review copy), possibly differing.
+targets_of(hpa) := {obj |
 	some obj in combined.objects
 	k8s.targets(hpa, obj)
 }

@@ -32,18 +32,22 @@ analyses(rollout) := array.concat(
 	[step.analysis | some step in object.get(rollout.spec.strategy, ["canary", "steps"], []); step.analysis],
 )
 
-# template(rollout, ref) is the template an analysis names, if it exists.
-template(rollout, ref) := t if {
-	not ref.clusterScope
+# templates(rollout, ref) are the templates an analysis names: a set, as the
+# same template may come from more than one file.
+templates(rollout, ref) := {t |
 	some t in combined.objects
+	matches(rollout, ref, t)
+}
+
+matches(rollout, ref, t) if {
+	not ref.clusterScope
 	t.kind == "AnalysisTemplate"
 	k8s.name_of(t) == ref.templateName
 	k8s.namespace_of(t) == k8s.namespace_of(rollout)
 }
 
-template(_, ref) := t if {
+matches(_, ref, t) if {
 	ref.clusterScope == true
-	some t in combined.objects
 	t.kind == "ClusterAnalysisTemplate"
 	k8s.name_of(t) == ref.templateName
 }
@@ -56,14 +60,14 @@ rollout_analyses contains [entry, analysis] if {
 deny contains combined.finding(entry, msg) if {
 	some [entry, analysis] in rollout_analyses
 	some ref in analysis.templates
-	not template(entry.contents, ref)
+	count(templates(entry.contents, ref)) == 0
 	msg := sprintf("analysis names template %s, which does not exist in namespace %s", [ref.templateName, k8s.namespace_of(entry.contents)])
 }
 
 deny contains combined.finding(entry, msg) if {
 	some [entry, analysis] in rollout_analyses
 	some ref in analysis.templates
-	t := template(entry.contents, ref)
+	some t in templates(entry.contents, ref)
 	some arg in object.get(t.spec, "args", [])
 	not has_default(arg)
 	not arg.name in {a.name | some a in object.get(analysis, "args", [])}
@@ -74,7 +78,7 @@ deny contains combined.finding(entry, msg) if {
 	some [entry, analysis] in rollout_analyses
 	declared := {arg.name |
 		some ref in analysis.templates
-		t := template(entry.contents, ref)
+		some t in templates(entry.contents, ref)
 		some arg in object.get(t.spec, "args", [])
 	}
 	some arg in object.get(analysis, "args", [])
