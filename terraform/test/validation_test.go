@@ -1,0 +1,77 @@
+package test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gruntwork-io/terratest/modules/terraform"
+)
+
+// TestBadInputIsRejectedWithTheModulesOwnMessage plans modules with invalid inputs and
+// checks that Terraform stops with the module's validation message and names the
+// variable and the file it is declared in.
+func TestBadInputIsRejectedWithTheModulesOwnMessage(t *testing.T) {
+	tags := map[string]any{"environment": "dev", "owner": "platform", "cost-center": "cc-1234"}
+	cases := []struct {
+		name, module, variable, message string
+		vars                            map[string]any
+	}{
+		{
+			name: "invalid CIDR", module: "vpc", variable: "cidr",
+			message: "cidr must be a valid IPv4 CIDR block with a prefix length between /16 and /20",
+			vars:    map[string]any{"name": "bloody-sweet-dev", "cidr": "10.300.0.0/16", "azs": []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, "tags": tags},
+		},
+		{
+			name: "CIDR with host bits", module: "vpc", variable: "cidr",
+			message: "cidr must be the network address of its block",
+			vars:    map[string]any{"name": "bloody-sweet-dev", "cidr": "10.20.1.0/16", "azs": []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, "tags": tags},
+		},
+		{
+			name: "instance class", module: "rds", variable: "instance_class",
+			message: "instance_class must be a Graviton RDS class such as db.t4g.medium or db.r7g.large",
+			vars:    map[string]any{"name": "bloody-sweet-dev", "instance_class": "db.m5.huge", "vpc_id": "vpc-1", "subnet_ids": []string{"subnet-a", "subnet-b"}, "client_cidrs": []string{"10.10.0.0/19"}, "tags": tags},
+		},
+		{
+			name: "cache node type", module: "elasticache", variable: "node_type",
+			message: "node_type must be a Graviton ElastiCache node type",
+			vars:    map[string]any{"name": "bloody-sweet-dev", "node_type": "cache.x1.tiny", "vpc_id": "vpc-1", "subnet_ids": []string{"subnet-a", "subnet-b"}, "client_cidrs": []string{"10.10.0.0/19"}, "tags": tags},
+		},
+		{
+			name: "environment name", module: "iam", variable: "environment",
+			message: "environment must be one of dev, staging, prod",
+			vars: map[string]any{"environment": "qa", "account_id": "123456789012", "region": "eu-west-1", "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/x",
+				"oidc_issuer_host": "x", "msk_cluster_name": "bloody-sweet-qa", "services": map[string]any{}, "tags": tags},
+		},
+		{
+			name: "missing required tag", module: "vpc", variable: "tags",
+			message: "tags must include the keys environment, owner and cost-center",
+			vars:    map[string]any{"name": "bloody-sweet-dev", "cidr": "10.20.0.0/16", "azs": []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, "tags": map[string]any{"environment": "dev"}},
+		},
+	}
+	initialised := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(workDir, "modules", c.module)
+			opts := options(dir)
+			if !initialised[c.module] {
+				if _, err := terraform.InitE(t, opts); err != nil {
+					t.Fatalf("init %s: %v", c.module, err)
+				}
+				initialised[c.module] = true
+			}
+			opts.Vars = c.vars
+			out, err := terraform.PlanE(t, opts)
+			if err == nil {
+				t.Fatalf("plan of modules/%s with a bad %s succeeded", c.module, c.variable)
+			}
+			// Terraform wraps long messages; compare with whitespace folded.
+			folded := strings.Join(strings.Fields(out+" "+err.Error()), " ")
+			for _, want := range []string{c.message, `variable "` + c.variable + `"`, "variables.tf"} {
+				if !strings.Contains(folded, want) {
+					t.Errorf("plan output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
