@@ -1,0 +1,344 @@
+// Package events is the contract between the order services: the topics, the
+// event types, the JSON envelope (CloudEvents attributes plus data) and the
+// payloads. Every service and the load harness import it, so a change here is
+// a change of the wire format and must stay backward compatible within a
+// topic version (add optional fields, never rename or remove).
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Topics, one per producing service. The ".v1" suffix is the wire version:
+// an incompatible change gets a new topic and both run side by side.
+const (
+	TopicOrder    = "order.events.v1"
+	TopicPayment  = "payment.events.v1"
+	TopicStore    = "store.events.v1"
+	TopicDelivery = "delivery.events.v1"
+)
+
+// Partitions is the partition count of every topic, in every environment.
+const Partitions = 12
+
+// DLQ returns the dead-letter topic of topic.
+func DLQ(topic string) string { return topic + ".dlq" }
+
+// AllTopics lists the event topics (without dead-letter topics).
+func AllTopics() []string {
+	return []string{TopicOrder, TopicPayment, TopicStore, TopicDelivery}
+}
+
+// AllTopicsWithDLQ lists every topic the platform needs, dead letters included.
+func AllTopicsWithDLQ() []string {
+	var out []string
+	for _, t := range AllTopics() {
+		out = append(out, t, DLQ(t))
+	}
+	return out
+}
+
+// Type is the CloudEvents "type" of an event.
+type Type string
+
+// The event types, grouped by the topic that carries them.
+const (
+	OrderPlaced       Type = "OrderPlaced"
+	OrderCancelled    Type = "OrderCancelled"
+	PaymentAuthorized Type = "PaymentAuthorized"
+	PaymentDeclined   Type = "PaymentDeclined"
+	PaymentRefunded   Type = "PaymentRefunded"
+	OrderAccepted     Type = "OrderAccepted"
+	OrderRejected     Type = "OrderRejected"
+	OrderReady        Type = "OrderReady"
+	CourierAssigned   Type = "CourierAssigned"
+	OrderPickedUp     Type = "OrderPickedUp"
+	OrderDelivered    Type = "OrderDelivered"
+)
+
+var topicOf = map[Type]string{
+	OrderPlaced: TopicOrder, OrderCancelled: TopicOrder,
+	PaymentAuthorized: TopicPayment, PaymentDeclined: TopicPayment, PaymentRefunded: TopicPayment,
+	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore,
+	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery,
+}
+
+// sourceOf is the CloudEvents "source" of each topic's producer.
+var sourceOf = map[string]string{
+	TopicOrder: "/services/order", TopicPayment: "/services/payment",
+	TopicStore: "/services/store", TopicDelivery: "/services/delivery",
+}
+
+// TopicOf returns the topic that carries events of type t.
+func TopicOf(t Type) (string, bool) {
+	topic, ok := topicOf[t]
+	return topic, ok
+}
+
+// Status is an order status as the app sees it.
+type Status string
+
+// The order statuses. DELIVERED and CANCELLED are terminal.
+const (
+	StatusPlaced    Status = "PLACED"
+	StatusPaid      Status = "PAID"
+	StatusAccepted  Status = "ACCEPTED"
+	StatusReady     Status = "READY"
+	StatusPickedUp  Status = "PICKED_UP"
+	StatusDelivered Status = "DELIVERED"
+	StatusCancelled Status = "CANCELLED"
+)
+
+// AllStatuses lists the statuses in saga order.
+func AllStatuses() []Status {
+	return []Status{StatusPlaced, StatusPaid, StatusAccepted, StatusReady, StatusPickedUp, StatusDelivered, StatusCancelled}
+}
+
+// Terminal reports whether no further status change can follow s.
+func (s Status) Terminal() bool { return s == StatusDelivered || s == StatusCancelled }
+
+// StatusOf maps the event types that announce a status change to that
+// status. Events that are causes rather than changes (PaymentDeclined,
+// OrderRejected, PaymentRefunded, CourierAssigned) map to nothing: the
+// order service turns them into OrderCancelled where needed.
+func StatusOf(t Type) (Status, bool) {
+	switch t {
+	case OrderPlaced:
+		return StatusPlaced, true
+	case PaymentAuthorized:
+		return StatusPaid, true
+	case OrderAccepted:
+		return StatusAccepted, true
+	case OrderReady:
+		return StatusReady, true
+	case OrderPickedUp:
+		return StatusPickedUp, true
+	case OrderDelivered:
+		return StatusDelivered, true
+	case OrderCancelled:
+		return StatusCancelled, true
+	}
+	return "", false
+}
+
+// SpecVersion is the CloudEvents version of the envelope.
+const SpecVersion = "1.0"
+
+// DataVersion is the version of the payload schemas; consumers accept
+// every version up to this one.
+const DataVersion = 1
+
+// Envelope is one event on the wire: the CloudEvents attributes and the
+// type-specific data. Subject is the order id, which is also the Kafka key.
+type Envelope struct {
+	ID          string          `json:"id"`
+	Type        Type            `json:"type"`
+	Source      string          `json:"source"`
+	SpecVersion string          `json:"specversion"`
+	Time        time.Time       `json:"time"`
+	Subject     string          `json:"subject"`
+	DataVersion int             `json:"dataversion"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// Topic returns the topic this envelope belongs on.
+func (e Envelope) Topic() string { return topicOf[e.Type] }
+
+// New builds an envelope of type t about order orderID, happening at at.
+func New(t Type, orderID string, at time.Time, data any) (Envelope, error) {
+	topic, ok := topicOf[t]
+	if !ok {
+		return Envelope{}, fmt.Errorf("events: unknown type %q", t)
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("events: encode %s data: %w", t, err)
+	}
+	return Envelope{
+		ID: uuid.Must(uuid.NewV7()).String(), Type: t, Source: sourceOf[topic], SpecVersion: SpecVersion,
+		Time: at.UTC(), Subject: orderID, DataVersion: DataVersion, Data: raw,
+	}, nil
+}
+
+// Encode returns the JSON form of e.
+func Encode(e Envelope) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("events: encode envelope %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// DecodeError says why bytes are not a valid event; Field names the
+// offending attribute so a dead letter carries a useful reason.
+type DecodeError struct {
+	Field  string
+	Reason string
+}
+
+func (e *DecodeError) Error() string {
+	if e.Field == "" {
+		return "events: " + e.Reason
+	}
+	return fmt.Sprintf("events: field %q: %s", e.Field, e.Reason)
+}
+
+// MaxEventSize bounds an encoded envelope; larger messages are rejected.
+const MaxEventSize = 1 << 20
+
+// Decode parses and validates an envelope. Unknown envelope attributes are
+// ignored (CloudEvents extensions), but every required attribute must be
+// present, the type known, the data a JSON object and the data version not
+// newer than this build understands.
+func Decode(b []byte) (Envelope, error) {
+	if len(b) > MaxEventSize {
+		return Envelope{}, &DecodeError{Reason: fmt.Sprintf("event of %d bytes exceeds %d", len(b), MaxEventSize)}
+	}
+	var e Envelope
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&e); err != nil {
+		return Envelope{}, &DecodeError{Reason: "malformed JSON: " + err.Error()}
+	}
+	if dec.More() {
+		return Envelope{}, &DecodeError{Reason: "trailing data after the envelope"}
+	}
+	switch {
+	case e.ID == "":
+		return Envelope{}, &DecodeError{Field: "id", Reason: "required"}
+	case e.SpecVersion != SpecVersion:
+		return Envelope{}, &DecodeError{Field: "specversion", Reason: fmt.Sprintf("want %q, got %q", SpecVersion, e.SpecVersion)}
+	case e.Source == "":
+		return Envelope{}, &DecodeError{Field: "source", Reason: "required"}
+	case e.Subject == "":
+		return Envelope{}, &DecodeError{Field: "subject", Reason: "required (the order id)"}
+	case e.Time.IsZero():
+		return Envelope{}, &DecodeError{Field: "time", Reason: "required"}
+	case e.DataVersion < 1 || e.DataVersion > DataVersion:
+		return Envelope{}, &DecodeError{Field: "dataversion", Reason: fmt.Sprintf("unsupported version %d (know 1..%d)", e.DataVersion, DataVersion)}
+	}
+	if _, ok := topicOf[e.Type]; !ok {
+		return Envelope{}, &DecodeError{Field: "type", Reason: fmt.Sprintf("unknown event type %q", e.Type)}
+	}
+	if d := bytes.TrimSpace(e.Data); len(d) == 0 || d[0] != '{' {
+		return Envelope{}, &DecodeError{Field: "data", Reason: "must be a JSON object"}
+	}
+	return e, nil
+}
+
+// DecodeData unmarshals the envelope's data into a payload, rejecting
+// payloads whose order id disagrees with the envelope subject.
+func DecodeData[T interface{ orderID() string }](e Envelope) (T, error) {
+	var v T
+	if err := json.Unmarshal(e.Data, &v); err != nil {
+		return v, &DecodeError{Field: "data", Reason: fmt.Sprintf("%s payload: %v", e.Type, err)}
+	}
+	if id := v.orderID(); id != e.Subject {
+		return v, &DecodeError{Field: "data.order_id", Reason: fmt.Sprintf("%q does not match subject %q", id, e.Subject)}
+	}
+	return v, nil
+}
+
+// ErrNotHandled is returned by handlers for a type they do not process.
+var ErrNotHandled = errors.New("events: type not handled")
+
+// Item is one line of an order.
+type Item struct {
+	SKU        string `json:"sku"`
+	Quantity   int    `json:"quantity"`
+	PriceCents int64  `json:"price_cents"`
+}
+
+// Address is where an order goes.
+type Address struct {
+	Street   string `json:"street"`
+	City     string `json:"city"`
+	Postcode string `json:"postcode"`
+}
+
+// OrderRef identifies the order an event is about; every payload embeds it.
+type OrderRef struct {
+	OrderID string `json:"order_id"`
+	StoreID string `json:"store_id"`
+}
+
+func (r OrderRef) orderID() string { return r.OrderID }
+
+// OrderPlacedData is the payload of OrderPlaced.
+type OrderPlacedData struct {
+	OrderRef
+	CustomerID string  `json:"customer_id"`
+	Items      []Item  `json:"items"`
+	Address    Address `json:"address"`
+	TotalCents int64   `json:"total_cents"`
+}
+
+// OrderCancelledData is the payload of OrderCancelled.
+type OrderCancelledData struct {
+	OrderRef
+	Reason string `json:"reason"`
+}
+
+// PaymentData is the payload of PaymentAuthorized, PaymentDeclined and
+// PaymentRefunded.
+type PaymentData struct {
+	OrderRef
+	AmountCents int64  `json:"amount_cents"`
+	PaymentID   string `json:"payment_id,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// StoreData is the payload of OrderAccepted, OrderRejected and OrderReady.
+type StoreData struct {
+	OrderRef
+	Reason string `json:"reason,omitempty"`
+}
+
+// DeliveryData is the payload of CourierAssigned, OrderPickedUp and
+// OrderDelivered.
+type DeliveryData struct {
+	OrderRef
+	CourierID string `json:"courier_id"`
+}
+
+// StatusChange is what the notification service streams to clients, and
+// what the load harness reads from GET /v1/stream.
+type StatusChange struct {
+	OrderID string    `json:"order_id"`
+	Status  Status    `json:"status"`
+	Time    time.Time `json:"time"`
+	Seq     int64     `json:"seq"`
+}
+
+// Headers are the Kafka header keys the services set besides traceparent.
+const (
+	HeaderType        = "ce_type"
+	HeaderID          = "ce_id"
+	HeaderDLQReason   = "dlq_reason"
+	HeaderDLQTopic    = "dlq_original_topic"
+	HeaderDLQOffset   = "dlq_original_offset"
+	HeaderDLQConsumer = "dlq_consumer"
+)
+
+// IsDecodeError reports whether err is (or wraps) a DecodeError: such
+// messages can never succeed and go straight to the dead-letter topic.
+func IsDecodeError(err error) bool {
+	var de *DecodeError
+	return errors.As(err, &de)
+}
+
+// ValidStatus reports whether s is one of the statuses.
+func ValidStatus(s string) bool {
+	for _, v := range AllStatuses() {
+		if string(v) == strings.ToUpper(s) && string(v) == s {
+			return true
+		}
+	}
+	return false
+}

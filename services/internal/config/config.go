@@ -1,0 +1,176 @@
+// Package config reads a service's configuration from flags whose defaults
+// come from environment variables, so the same binary is configured by flags
+// on a laptop and by env vars in Kubernetes (flags win when both are set).
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Common is the configuration every service binary shares (see
+// docs/CONTRACTS.md, "Service runtime").
+type Common struct {
+	ServiceName   string
+	HTTPAddr      string
+	KafkaBrokers  []string // empty: embedded kfake
+	DatabaseURL   string   // postgres://... or sqlite://path; empty: in-memory SQLite
+	RedisURL      string   // empty: miniredis
+	LogLevel      string
+	OTLPEndpoint  string // empty: spans are not exported
+	ShutdownDelay time.Duration
+}
+
+// Binder registers flags on a FlagSet with defaults taken from the
+// environment and remembers environment values that do not parse.
+type Binder struct {
+	fs     *flag.FlagSet
+	lookup func(string) (string, bool)
+	errs   []string
+	after  []func() error
+}
+
+// AfterParse registers a check or conversion to run after parsing.
+func (b *Binder) AfterParse(fn func() error) { b.after = append(b.after, fn) }
+
+// NewBinder binds to fs, reading the environment through lookup (os.LookupEnv
+// when nil; tests pass a map).
+func NewBinder(fs *flag.FlagSet, lookup func(string) (string, bool)) *Binder {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	return &Binder{fs: fs, lookup: lookup}
+}
+
+func (b *Binder) usage(env, usage string) string { return fmt.Sprintf("%s (env %s)", usage, env) }
+
+// String binds a string flag to env.
+func (b *Binder) String(p *string, name, env, def, usage string) {
+	if v, ok := b.lookup(env); ok {
+		def = v
+	}
+	b.fs.StringVar(p, name, def, b.usage(env, usage))
+}
+
+// Duration binds a duration flag to env.
+func (b *Binder) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v, ok := b.lookup(env); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.errs = append(b.errs, fmt.Sprintf("env %s=%q: not a duration", env, v))
+		} else {
+			def = d
+		}
+	}
+	b.fs.DurationVar(p, name, def, b.usage(env, usage))
+}
+
+// Float binds a float flag to env.
+func (b *Binder) Float(p *float64, name, env string, def float64, usage string) {
+	if v, ok := b.lookup(env); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			b.errs = append(b.errs, fmt.Sprintf("env %s=%q: not a number", env, v))
+		} else {
+			def = f
+		}
+	}
+	b.fs.Float64Var(p, name, def, b.usage(env, usage))
+}
+
+// Int binds an int flag to env.
+func (b *Binder) Int(p *int, name, env string, def int, usage string) {
+	if v, ok := b.lookup(env); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.errs = append(b.errs, fmt.Sprintf("env %s=%q: not an integer", env, v))
+		} else {
+			def = n
+		}
+	}
+	b.fs.IntVar(p, name, def, b.usage(env, usage))
+}
+
+// Err reports the environment values that did not parse.
+func (b *Binder) Err() error {
+	if len(b.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("config: %s", strings.Join(b.errs, "; "))
+}
+
+// commonRaw holds the string form of list-valued settings until Finish.
+type commonRaw struct{ brokers string }
+
+// BindCommon registers the common settings; call Finish after fs.Parse.
+func (b *Binder) BindCommon(c *Common, service string) func() error {
+	raw := &commonRaw{}
+	b.String(&c.ServiceName, "service-name", "SERVICE_NAME", service, "service name used in logs, traces and the consumer group")
+	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, metrics, API)")
+	b.String(&raw.brokers, "kafka-brokers", "KAFKA_BROKERS", "", "comma-separated Kafka bootstrap brokers; empty starts an embedded broker")
+	b.String(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "postgres://... or sqlite://path; empty uses in-memory SQLite")
+	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port; empty starts an embedded Redis")
+	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
+	b.String(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for spans; empty disables export")
+	b.Duration(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", 5*time.Second, "time between failing readiness and draining HTTP on shutdown")
+	return func() error {
+		c.KafkaBrokers = SplitList(raw.brokers)
+		return c.Validate()
+	}
+}
+
+// SplitList splits a comma-separated list, dropping blanks.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Validate checks the settings that can be checked without connecting.
+func (c Common) Validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
+		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", c.DatabaseURL)
+	}
+	if c.ShutdownDelay < 0 {
+		return fmt.Errorf("config: SHUTDOWN_DELAY must not be negative")
+	}
+	return nil
+}
+
+// Parse binds the common settings plus whatever bind adds, parses args and
+// validates. It is what every main.go calls.
+func Parse(service string, args []string, bind func(*Binder)) (Common, error) {
+	fs := flag.NewFlagSet(service, flag.ContinueOnError)
+	b := NewBinder(fs, nil)
+	var c Common
+	finish := b.BindCommon(&c, service)
+	if bind != nil {
+		bind(b)
+	}
+	if err := b.Err(); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	for _, fn := range b.after {
+		if err := fn(); err != nil {
+			return c, err
+		}
+	}
+	return c, finish()
+}

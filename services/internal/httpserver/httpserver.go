@@ -1,0 +1,167 @@
+// Package httpserver is the HTTP side of a service: /healthz, /readyz,
+// /metrics, request metrics per route, RFC 9457 problem responses, and a
+// shutdown that fails readiness before draining.
+package httpserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bloody-sweet/platform/services/internal/telemetry"
+)
+
+// Server is a service's one HTTP port.
+type Server struct {
+	mux     *http.ServeMux
+	srv     *http.Server
+	ln      net.Listener
+	ready   atomic.Bool
+	metrics *telemetry.HTTP
+	log     *slog.Logger
+}
+
+// New listens on addr (":0" picks a free port) and serves the health and
+// metrics endpoints; add API routes with Handle before Serve.
+func New(addr string, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("httpserver: listen %s: %w", addr, err)
+	}
+	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log}
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return s, nil
+}
+
+// URL is the base URL of the server on loopback.
+func (s *Server) URL() string {
+	_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	return "http://127.0.0.1:" + port
+}
+
+// Handle registers an API route (a ServeMux pattern such as
+// "POST /v1/orders"); its requests are counted under that pattern.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	method, route := splitPattern(pattern)
+	for _, code := range []string{"200", "201", "400", "404", "409", "413", "415", "422"} {
+		s.metrics.Requests.WithLabelValues(route, method, code)
+	}
+	s.mux.Handle(pattern, s.instrument(route, h))
+}
+
+func splitPattern(p string) (string, string) {
+	for i := 0; i < len(p); i++ {
+		if p[i] == ' ' {
+			return p[:i], p[i+1:]
+		}
+	}
+	return "", p
+}
+
+type recorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets streaming handlers (SSE) flush through the recorder.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) instrument(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				// A bug must not take the process down or leak a stack trace.
+				s.log.ErrorContext(r.Context(), "handler panic", "route", route, "panic", fmt.Sprint(p))
+				rec.code = http.StatusInternalServerError
+				Problem(rec, http.StatusInternalServerError, "internal error", "", "")
+			}
+			code := strconv.Itoa(rec.code)
+			s.metrics.Requests.WithLabelValues(route, r.Method, code).Inc()
+			s.metrics.Duration.WithLabelValues(route, r.Method, code).Observe(time.Since(start).Seconds())
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// Serve serves until Shutdown; readiness turns on when serving starts.
+func (s *Server) Serve() error {
+	s.ready.Store(true)
+	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("httpserver: %w", err)
+	}
+	return nil
+}
+
+// SetReady flips the readiness probe.
+func (s *Server) SetReady(v bool) { s.ready.Store(v) }
+
+// Shutdown fails readiness, waits delay so load balancers notice, then
+// drains in-flight requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context, delay time.Duration) error {
+	s.ready.Store(false)
+	select {
+	case <-time.After(delay):
+	case <-ctx.Done():
+	}
+	if err := s.srv.Shutdown(ctx); err != nil {
+		_ = s.srv.Close()
+		return fmt.Errorf("httpserver: drain: %w", err)
+	}
+	return nil
+}
+
+// ProblemDetails is an RFC 9457 problem document. Field names the request
+// field at fault (an extension member).
+type ProblemDetails struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Field  string `json:"field,omitempty"`
+}
+
+// Problem writes an application/problem+json response.
+func Problem(w http.ResponseWriter, status int, title, detail, field string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ProblemDetails{Type: "about:blank", Title: title, Status: status, Detail: detail, Field: field})
+}
+
+// JSON writes v as a JSON response with status.
+func JSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,263 @@
+// Package storage is the SQL plumbing shared by the services: one DB type
+// over Postgres (pgx) or SQLite (modernc, pure Go) chosen by URL, embedded
+// migrations, and the transactional outbox and inbox tables. Queries are
+// written once with "?" placeholders and rebound for Postgres.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect is the SQL engine behind a DB.
+type Dialect int
+
+// The supported engines.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is a database handle with its dialect and the table prefix of the
+// service that owns it (services may share one database in development).
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	Prefix  string
+}
+
+// Open connects to url: "postgres://..." or "sqlite://path"; "" is a private
+// in-memory SQLite database. prefix (e.g. "payment") namespaces the outbox,
+// inbox and migration bookkeeping of one service.
+func Open(ctx context.Context, url, prefix string) (*DB, error) {
+	var (
+		db  *sql.DB
+		d   Dialect
+		err error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		d = Postgres
+		db, err = sql.Open("pgx", url)
+		if err == nil {
+			db.SetMaxOpenConns(16)
+			db.SetMaxIdleConns(16)
+			db.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	case url == "" || strings.HasPrefix(url, "sqlite://"):
+		d = SQLite
+		file := strings.TrimPrefix(url, "sqlite://")
+		dsn := "file::memory:"
+		if file != "" {
+			dsn = "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)"
+		}
+		db, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			// One connection: SQLite has one writer anyway, and an in-memory
+			// database lives and dies with its connection.
+			db.SetMaxOpenConns(1)
+			db.SetMaxIdleConns(1)
+			db.SetConnMaxLifetime(0)
+			db.SetConnMaxIdleTime(0)
+		}
+	default:
+		return nil, fmt.Errorf("storage: database URL %q: want postgres://... or sqlite://path", url)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", d, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("storage: connect to %s: %w", d, err)
+	}
+	return &DB{DB: db, Dialect: d, Prefix: prefix}, nil
+}
+
+// Q rewrites a query written with "?" placeholders for the dialect, and
+// expands {p} to the table prefix ("payment_").
+func (db *DB) Q(q string) string { return rebind(db.Dialect, strings.ReplaceAll(q, "{p}", db.Prefix+"_")) }
+
+func rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Tx runs fn in a transaction, committing if it returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the *.sql files of migrations (sorted by name) that have
+// not been applied yet, each in its own transaction, after the shared
+// outbox/inbox migration. In the SQL, {p} is the table prefix and
+// {autoid} an auto-increment primary key column type.
+func (db *DB) Migrate(ctx context.Context, migrations fs.FS) error {
+	if _, err := db.ExecContext(ctx, db.Q(`CREATE TABLE IF NOT EXISTS {p}schema_migrations (
+		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)); err != nil {
+		return fmt.Errorf("storage: migrations table: %w", err)
+	}
+	type mig struct{ name, sql string }
+	all := []mig{{"000_outbox_inbox.sql", sharedMigration}}
+	if migrations != nil {
+		var names []string
+		err := fs.WalkDir(migrations, ".", func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sql") {
+				names = append(names, p)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("storage: list migrations: %w", err)
+		}
+		if len(names) == 0 {
+			return errors.New("storage: no *.sql migrations found")
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			b, err := fs.ReadFile(migrations, n)
+			if err != nil {
+				return fmt.Errorf("storage: read migration %s: %w", n, err)
+			}
+			all = append(all, mig{path.Base(n), string(b)})
+		}
+	}
+	autoid := "INTEGER PRIMARY KEY AUTOINCREMENT"
+	if db.Dialect == Postgres {
+		autoid = "BIGSERIAL PRIMARY KEY"
+	}
+	for _, m := range all {
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}schema_migrations WHERE name = ?`), m.name).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range strings.Split(m.sql, ";") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				stmt = strings.ReplaceAll(stmt, "{autoid}", autoid)
+				if _, err := tx.ExecContext(ctx, db.Q(stmt)); err != nil {
+					return fmt.Errorf("%s: %w", strings.TrimSpace(stmt), err)
+				}
+			}
+			_, err := tx.ExecContext(ctx, db.Q(`INSERT INTO {p}schema_migrations (name, applied_at) VALUES (?, ?)`), m.name, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("storage: migration %s (%s): %w", m.name, db.Dialect, err)
+		}
+	}
+	return nil
+}
+
+// The outbox holds events to publish (available_at lets a simulator schedule
+// an event in the future); the inbox holds the ids of consumed events.
+const sharedMigration = `
+CREATE TABLE IF NOT EXISTS {p}outbox (
+	id {autoid},
+	topic TEXT NOT NULL,
+	msg_key TEXT NOT NULL,
+	event_type TEXT NOT NULL,
+	event_id TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	traceparent TEXT NOT NULL,
+	available_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {p}outbox_available ON {p}outbox (available_at, id);
+CREATE TABLE IF NOT EXISTS {p}inbox (
+	event_id TEXT PRIMARY KEY,
+	processed_at BIGINT NOT NULL
+)`
+
+// ErrNotFound is returned by repositories for a missing row.
+var ErrNotFound = errors.New("storage: not found")
+
+// Micros converts a time to the BIGINT the tables store (0 for zero time).
+func Micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// FromMicros is the inverse of Micros.
+func FromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// ApplyOnce runs fn for each event id not yet in the inbox, in one
+// transaction with the inbox rows: either all effects and their inbox rows
+// commit, or none do.
+func (db *DB) ApplyOnce(ctx context.Context, ids []string, fn func(tx *sql.Tx, i int) error) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		for i, id := range ids {
+			fresh, err := db.Inbox(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				continue
+			}
+			if err := fn(tx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Inserted reports whether an INSERT ... ON CONFLICT DO NOTHING wrote a row.
+func Inserted(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

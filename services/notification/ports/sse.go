@@ -1,0 +1,211 @@
+// Package ports serves the status streams over Server-Sent Events and
+// wires the notification service.
+package ports
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/httpserver"
+	"github.com/bloody-sweet/platform/services/internal/svc"
+	"github.com/bloody-sweet/platform/services/notification/adapters"
+	"github.com/bloody-sweet/platform/services/notification/app"
+	"github.com/bloody-sweet/platform/services/notification/domain"
+)
+
+// Heartbeat is the interval of SSE comment lines that keep idle streams
+// open through proxies.
+const Heartbeat = 15 * time.Second
+
+// Streams serves the SSE endpoints.
+type Streams struct {
+	Store    *adapters.Store
+	Hub      *app.Hub
+	Stopping <-chan struct{}
+}
+
+func startSSE(w http.ResponseWriter) (http.Flusher, bool) {
+	f, ok := w.(http.Flusher)
+	if !ok {
+		httpserver.Problem(w, http.StatusInternalServerError, "streaming unsupported", "", "")
+		return nil, false
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	f.Flush()
+	return f, true
+}
+
+// Order serves GET /v1/orders/{id}/stream: the order's history after
+// Last-Event-ID, then live changes; it ends after a terminal status.
+func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !domain.ValidOrderID(id) {
+		httpserver.Problem(w, http.StatusBadRequest, "Bad Request", "order id has characters outside [A-Za-z0-9._:-]", "id")
+		return
+	}
+	var last int64
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			httpserver.Problem(w, http.StatusBadRequest, "Bad Request", "must be a sequence number sent by this stream", "Last-Event-ID")
+			return
+		}
+		last = n
+	}
+	// Subscribe before reading history so nothing falls in between.
+	sub := s.Hub.Subscribe(id, 64)
+	defer s.Hub.Unsubscribe(sub)
+	hist, err := s.Store.History(r.Context(), id, last)
+	if err != nil {
+		httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "status history unavailable", "")
+		return
+	}
+	f, ok := startSSE(w)
+	if !ok {
+		return
+	}
+	send := func(c domain.Change) (bool, error) {
+		if c.Seq <= last {
+			return false, nil
+		}
+		if c.Seq > last+1 {
+			// A change we have not seen yet sits in between: read it.
+			more, err := s.Store.History(r.Context(), id, last)
+			if err != nil {
+				return false, err
+			}
+			for _, m := range more {
+				if err := domain.WriteSSE(w, m, true); err != nil {
+					return false, err
+				}
+				last = m.Seq
+			}
+			f.Flush()
+			return len(more) > 0 && more[len(more)-1].Status.Terminal(), nil
+		}
+		if err := domain.WriteSSE(w, c, true); err != nil {
+			return false, err
+		}
+		last = c.Seq
+		f.Flush()
+		return c.Status.Terminal(), nil
+	}
+	for _, c := range hist {
+		if done, err := send(c); err != nil || done {
+			return
+		}
+	}
+	tick := time.NewTicker(Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case c, ok := <-sub.C:
+			if !ok {
+				return // dropped as too slow; the client resumes
+			}
+			if done, err := send(c); err != nil || done {
+				return
+			}
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			f.Flush()
+		case <-r.Context().Done():
+			return
+		case <-s.Stopping:
+			return
+		}
+	}
+}
+
+// All serves GET /v1/stream: every live change of every order.
+func (s Streams) All(w http.ResponseWriter, r *http.Request) {
+	sub := s.Hub.Subscribe("", 65536)
+	defer s.Hub.Unsubscribe(sub)
+	f, ok := startSSE(w)
+	if !ok {
+		return
+	}
+	tick := time.NewTicker(Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case c, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			if err := domain.WriteSSE(w, c, false); err != nil {
+				return
+			}
+			// Write what is queued before flushing: one flush per burst.
+			for n := len(sub.C); n > 0; n-- {
+				if err := domain.WriteSSE(w, <-sub.C, false); err != nil {
+					return
+				}
+			}
+			f.Flush()
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			f.Flush()
+		case <-r.Context().Done():
+			return
+		case <-s.Stopping:
+			return
+		}
+	}
+}
+
+// Spec is the notification service.
+func Spec() svc.Spec {
+	return svc.Spec{
+		Name:      "notification",
+		API:       true,
+		Consumes:  events.AllTopics(),
+		UsesRedis: true,
+		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
+			store := adapters.NewStore(rt.Redis)
+			hub := app.NewHub()
+			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping}
+			// The subscription must be live before the first change is
+			// published, or a stream opened now could miss it.
+			ready := make(chan struct{})
+			subErr := make(chan error, 1)
+			subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+			go func() { subErr <- store.Subscribe(subCtx, ready, hub.Publish) }()
+			select {
+			case <-ready:
+			case err := <-subErr:
+				cancel()
+				return nil, err
+			}
+			return &svc.Parts{
+				Handler: app.Handler(store),
+				Routes: map[string]http.Handler{
+					"GET /v1/orders/{id}/stream": http.HandlerFunc(streams.Order),
+					"GET /v1/stream":             http.HandlerFunc(streams.All),
+				},
+				Background: func(bctx context.Context) error {
+					select {
+					case <-bctx.Done():
+					case err := <-subErr:
+						cancel()
+						return err
+					}
+					cancel()
+					return <-subErr
+				},
+			}, nil
+		},
+	}
+}

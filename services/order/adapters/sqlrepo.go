@@ -1,0 +1,196 @@
+// Package adapters implements the order repository on SQL (Postgres or
+// SQLite through services/internal/storage).
+package adapters
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/storage"
+	"github.com/bloody-sweet/platform/services/order/app"
+	"github.com/bloody-sweet/platform/services/order/domain"
+)
+
+// Migrations are the order service's tables.
+//
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// Migrations returns the migration files.
+func Migrations() embed.FS { return migrationsFS }
+
+// SQLRepository implements app.Repository. The order is stored as a JSON
+// document with the columns queries filter on alongside.
+type SQLRepository struct{ db *storage.DB }
+
+// NewSQLRepository returns a repository on db (already migrated).
+func NewSQLRepository(db *storage.DB) *SQLRepository { return &SQLRepository{db: db} }
+
+var _ app.Repository = (*SQLRepository)(nil)
+
+// Create implements app.Repository.
+func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idempotency, placed events.Envelope) (app.Idempotency, bool, error) {
+	var (
+		existing app.Idempotency
+		found    bool
+	)
+	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		existing, found, err = r.idempotency(ctx, tx, rec.Key)
+		if err != nil || found {
+			return err
+		}
+		body, err := json.Marshal(o)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}idempotency (idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?)`),
+			rec.Key, rec.RequestHash, rec.StatusCode, string(rec.Body), time.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("insert idempotency: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}orders (id, store_id, customer_id, status, body) VALUES (?, ?, ?, ?, ?)`),
+			o.ID, o.StoreID, o.CustomerID, string(o.Status), string(body)); err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		return r.db.Enqueue(ctx, tx, placed)
+	})
+	if err != nil && !found {
+		// Two requests with one key raced: the loser reads the winner's record.
+		if e2, ok, err2 := r.idempotency(ctx, r.db, rec.Key); err2 == nil && ok {
+			return e2, true, nil
+		}
+		return app.Idempotency{}, false, fmt.Errorf("order: create %s: %w", o.ID, err)
+	}
+	return existing, found, nil
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (r *SQLRepository) idempotency(ctx context.Context, q rowQuerier, key string) (app.Idempotency, bool, error) {
+	rec := app.Idempotency{Key: key}
+	var body string
+	err := q.QueryRowContext(ctx, r.db.Q(`SELECT request_hash, status_code, body FROM {p}idempotency WHERE idem_key = ?`), key).
+		Scan(&rec.RequestHash, &rec.StatusCode, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return app.Idempotency{}, false, nil
+	}
+	if err != nil {
+		return app.Idempotency{}, false, fmt.Errorf("read idempotency key: %w", err)
+	}
+	rec.Body = []byte(body)
+	return rec, true, nil
+}
+
+func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string) (domain.Order, error) {
+	var body string
+	err := q.QueryRowContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE id = ?`), id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Order{}, storage.ErrNotFound
+	}
+	if err != nil {
+		return domain.Order{}, fmt.Errorf("order: get %s: %w", id, err)
+	}
+	var o domain.Order
+	if err := json.Unmarshal([]byte(body), &o); err != nil {
+		return domain.Order{}, fmt.Errorf("order: decode %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// Get implements app.Repository.
+func (r *SQLRepository) Get(ctx context.Context, id string) (domain.Order, error) { return r.get(ctx, r.db, id) }
+
+// List implements app.Repository.
+func (r *SQLRepository) List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error) {
+	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE store_id = ? AND id > ? ORDER BY id LIMIT ?`), storeID, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("order: list %s: %w", storeID, err)
+	}
+	defer rows.Close()
+	var out []domain.Order
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var o domain.Order
+		if err := json.Unmarshal([]byte(body), &o); err != nil {
+			return nil, fmt.Errorf("order: decode: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// ApplyEvents implements app.Repository.
+func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn app.ApplyFunc) ([]app.Change, error) {
+	var changes []app.Change
+	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+		changes = changes[:0]
+		for _, ev := range in {
+			fresh, err := r.db.Inbox(ctx, tx, ev.Event.ID)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				continue
+			}
+			o, err := r.get(ctx, tx, ev.Event.Subject)
+			if err != nil {
+				return fmt.Errorf("event %s %s: %w", ev.Event.Type, ev.Event.ID, err)
+			}
+			before := o
+			out, err := fn(&o, ev)
+			if err != nil {
+				return err
+			}
+			body, err := json.Marshal(o)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), string(body), o.ID); err != nil {
+				return fmt.Errorf("update order %s: %w", o.ID, err)
+			}
+			for _, e := range out {
+				if err := r.db.Enqueue(ev.Ctx, tx, e); err != nil {
+					return err
+				}
+			}
+			changes = append(changes, app.Change{Before: before, After: o})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changes, nil
+}
+
+// CountByStatus implements app.Repository.
+func (r *SQLRepository) CountByStatus(ctx context.Context) (map[events.Status]int64, error) {
+	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT status, COUNT(*) FROM {p}orders GROUP BY status`))
+	if err != nil {
+		return nil, fmt.Errorf("order: count: %w", err)
+	}
+	defer rows.Close()
+	out := map[events.Status]int64{}
+	for rows.Next() {
+		var (
+			s string
+			n int64
+		)
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[events.Status(s)] = n
+	}
+	return out, rows.Err()
+}

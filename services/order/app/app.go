@@ -1,0 +1,201 @@
+// Package app holds the order service's use cases: place an order
+// idempotently, read orders, and apply the saga's events.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/order/domain"
+)
+
+// Idempotency is the stored outcome of a POST for one Idempotency-Key.
+type Idempotency struct {
+	Key         string
+	RequestHash string
+	StatusCode  int
+	Body        []byte
+}
+
+// Incoming is one consumed event for ApplyEvents.
+type Incoming struct {
+	Ctx   context.Context
+	Event events.Envelope
+}
+
+// Change is an order before and after one event, for metrics.
+type Change struct {
+	Before, After domain.Order
+}
+
+// ApplyFunc mutates an order for an event and returns events to publish.
+type ApplyFunc func(o *domain.Order, in Incoming) ([]events.Envelope, error)
+
+// ErrConflict is returned when an Idempotency-Key is reused with another body.
+var ErrConflict = errors.New("idempotency key reused with a different request")
+
+// Repository stores orders; adapters implement it for Postgres and SQLite.
+type Repository interface {
+	// Create stores o, its idempotency record and its OrderPlaced event in
+	// one transaction. If the key exists it stores nothing and returns the
+	// existing record with found = true.
+	Create(ctx context.Context, o domain.Order, rec Idempotency, placed events.Envelope) (existing Idempotency, found bool, err error)
+	Get(ctx context.Context, id string) (domain.Order, error)
+	// List returns up to limit orders of a store with ids after afterID.
+	List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error)
+	// ApplyEvents applies each event not yet in the inbox to its order with
+	// fn, in one transaction with the inbox rows and fn's outgoing events.
+	ApplyEvents(ctx context.Context, in []Incoming, fn ApplyFunc) ([]Change, error)
+	CountByStatus(ctx context.Context) (map[events.Status]int64, error)
+}
+
+// Notifier wakes the outbox relay after a commit.
+type Notifier interface{ Notify(at time.Time) }
+
+// Metrics are the order-specific metrics.
+type Metrics struct {
+	ByStatus *prometheus.GaugeVec     // status
+	Stages   *prometheus.HistogramVec // stage
+}
+
+// NewMetrics registers orders_by_status and saga_stage_duration_seconds.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		ByStatus: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orders_by_status", Help: "Orders in each status, as seen by this replica's writes since start plus the stored counts at start.",
+		}, []string{"status"}),
+		Stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "saga_stage_duration_seconds", Help: "Time between the events that open and close each saga stage.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"stage"}),
+	}
+	reg.MustRegister(m.ByStatus, m.Stages)
+	for _, s := range events.AllStatuses() {
+		m.ByStatus.WithLabelValues(string(s))
+	}
+	for _, s := range domain.StageNames() {
+		m.Stages.WithLabelValues(s)
+	}
+	return m
+}
+
+// App is the order service.
+type App struct {
+	repo    Repository
+	relay   Notifier
+	metrics *Metrics
+	now     func() time.Time
+}
+
+// New returns the app and loads the status gauge from storage.
+func New(ctx context.Context, repo Repository, relay Notifier, m *Metrics) (*App, error) {
+	counts, err := repo.CountByStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("order: count by status: %w", err)
+	}
+	for s, n := range counts {
+		m.ByStatus.WithLabelValues(string(s)).Set(float64(n))
+	}
+	return &App{repo: repo, relay: relay, metrics: m, now: time.Now}, nil
+}
+
+// PlaceResult is the response to a POST.
+type PlaceResult struct {
+	StatusCode int
+	Body       []byte
+	Replayed   bool
+}
+
+// RequestHash fingerprints a decoded request (so formatting differences of
+// the same JSON do not count as a different body).
+func RequestHash(r domain.PlaceRequest) string {
+	b, _ := json.Marshal(r)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Place creates an order for a validated request, or replays the response
+// stored for key. A reused key with another body returns ErrConflict.
+func (a *App) Place(ctx context.Context, key string, r domain.PlaceRequest) (PlaceResult, error) {
+	hash := RequestHash(r)
+	o := domain.New(uuid.Must(uuid.NewV7()).String(), r, a.now())
+	body, err := json.Marshal(o)
+	if err != nil {
+		return PlaceResult{}, fmt.Errorf("order: encode: %w", err)
+	}
+	placed, err := o.Placed()
+	if err != nil {
+		return PlaceResult{}, err
+	}
+	rec := Idempotency{Key: key, RequestHash: hash, StatusCode: 201, Body: body}
+	existing, found, err := a.repo.Create(ctx, o, rec, placed)
+	if err != nil {
+		return PlaceResult{}, err
+	}
+	if found {
+		if existing.RequestHash != hash {
+			return PlaceResult{}, ErrConflict
+		}
+		return PlaceResult{StatusCode: existing.StatusCode, Body: existing.Body, Replayed: true}, nil
+	}
+	a.relay.Notify(placed.Time)
+	a.metrics.ByStatus.WithLabelValues(string(events.StatusPlaced)).Inc()
+	return PlaceResult{StatusCode: 201, Body: body}, nil
+}
+
+// Get returns one order.
+func (a *App) Get(ctx context.Context, id string) (domain.Order, error) { return a.repo.Get(ctx, id) }
+
+// List returns a page of a store's orders.
+func (a *App) List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error) {
+	return a.repo.List(ctx, storeID, afterID, limit)
+}
+
+// Handle applies a batch of saga events (the consumer's handler).
+func (a *App) Handle(ctx context.Context, in []Incoming) error {
+	changes, err := a.repo.ApplyEvents(ctx, in, func(o *domain.Order, in Incoming) ([]events.Envelope, error) {
+		reason := ""
+		if in.Event.Type == events.PaymentDeclined || in.Event.Type == events.PaymentRefunded {
+			p, err := events.DecodeData[events.PaymentData](in.Event)
+			if err != nil {
+				return nil, err
+			}
+			reason = p.Reason
+			if in.Event.Type == events.PaymentRefunded {
+				reason = "store rejected the order; payment refunded"
+			}
+		}
+		cancel, err := o.Apply(in.Event.Type, in.Event.Time, reason)
+		if err != nil || cancel == nil {
+			return nil, err
+		}
+		return []events.Envelope{*cancel}, nil
+	})
+	if err != nil {
+		return err
+	}
+	notify := false
+	for _, c := range changes {
+		if c.Before.Status != c.After.Status {
+			a.metrics.ByStatus.WithLabelValues(string(c.Before.Status)).Dec()
+			a.metrics.ByStatus.WithLabelValues(string(c.After.Status)).Inc()
+			notify = notify || c.After.Status == events.StatusCancelled
+		}
+		for _, s := range domain.CompletedStages(c.Before, c.After) {
+			a.metrics.Stages.WithLabelValues(s.Stage).Observe(s.Duration.Seconds())
+		}
+	}
+	if notify {
+		a.relay.Notify(a.now())
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+// Package domain holds the order aggregate: validation of a new order, the
+// status state machine driven by saga events, and the saga stage timings.
+// It knows nothing about HTTP, SQL or Kafka.
+package domain
+
+import (
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+)
+
+// Limits of a new order.
+const (
+	MaxItems    = 50
+	MinQuantity = 1
+	MaxQuantity = 99
+	maxText     = 200
+)
+
+// Stores are the stores that take orders: store-1 .. store-20 (the
+// embedded catalogue of docs/CONTRACTS.md).
+func KnownStore(id string) bool {
+	var n int
+	if _, err := fmt.Sscanf(id, "store-%d", &n); err != nil {
+		return false
+	}
+	return n >= 1 && n <= 20 && id == fmt.Sprintf("store-%d", n)
+}
+
+var skuPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+// PriceCents is the menu price of sku. Every store sells the same menu;
+// prices are derived from the SKU so the demo needs no catalogue service.
+func PriceCents(sku string) int64 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(sku))
+	return 300 + int64(h.Sum32()%1700)
+}
+
+// ItemRequest is one line of a new order.
+type ItemRequest struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// PlaceRequest is the body of POST /v1/orders.
+type PlaceRequest struct {
+	CustomerID string         `json:"customer_id"`
+	StoreID    string         `json:"store_id"`
+	Items      []ItemRequest  `json:"items"`
+	Address    events.Address `json:"address"`
+}
+
+// FieldError says which request field is wrong and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Reason) }
+
+func required(field, v string) *FieldError {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return &FieldError{field, "is required"}
+	case len(v) > maxText:
+		return &FieldError{field, fmt.Sprintf("is longer than %d characters", maxText)}
+	}
+	return nil
+}
+
+// Validate checks a new order and returns the first problem found.
+func (r PlaceRequest) Validate() *FieldError {
+	if e := required("customer_id", r.CustomerID); e != nil {
+		return e
+	}
+	if e := required("store_id", r.StoreID); e != nil {
+		return e
+	}
+	if !KnownStore(r.StoreID) {
+		return &FieldError{"store_id", fmt.Sprintf("unknown store %q", r.StoreID)}
+	}
+	if len(r.Items) == 0 {
+		return &FieldError{"items", "at least one item is required"}
+	}
+	if len(r.Items) > MaxItems {
+		return &FieldError{"items", fmt.Sprintf("at most %d items", MaxItems)}
+	}
+	for i, it := range r.Items {
+		if !skuPattern.MatchString(it.SKU) {
+			return &FieldError{fmt.Sprintf("items[%d].sku", i), "must be 1-64 lowercase letters, digits or dashes"}
+		}
+		if it.Quantity < MinQuantity || it.Quantity > MaxQuantity {
+			return &FieldError{fmt.Sprintf("items[%d].quantity", i), fmt.Sprintf("must be between %d and %d, got %d", MinQuantity, MaxQuantity, it.Quantity)}
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"address.street", r.Address.Street}, {"address.city", r.Address.City}, {"address.postcode", r.Address.Postcode}} {
+		if e := required(f.name, f.v); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// Order is the aggregate. The timestamps are when each saga step happened
+// (the producing service's event time), zero until it has.
+type Order struct {
+	ID           string         `json:"id"`
+	CustomerID   string         `json:"customer_id"`
+	StoreID      string         `json:"store_id"`
+	Items        []events.Item  `json:"items"`
+	Address      events.Address `json:"address"`
+	TotalCents   int64          `json:"total_cents"`
+	Status       events.Status  `json:"status"`
+	CancelReason string         `json:"cancel_reason,omitempty"`
+	PlacedAt     time.Time      `json:"placed_at"`
+	PaidAt       time.Time      `json:"paid_at,omitzero"`
+	AcceptedAt   time.Time      `json:"accepted_at,omitzero"`
+	ReadyAt      time.Time      `json:"ready_at,omitzero"`
+	PickedUpAt   time.Time      `json:"picked_up_at,omitzero"`
+	DeliveredAt  time.Time      `json:"delivered_at,omitzero"`
+	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
+}
+
+// New builds a PLACED order from a valid request.
+func New(id string, r PlaceRequest, now time.Time) Order {
+	o := Order{ID: id, CustomerID: r.CustomerID, StoreID: r.StoreID, Address: r.Address, Status: events.StatusPlaced, PlacedAt: now.UTC()}
+	for _, it := range r.Items {
+		p := PriceCents(it.SKU)
+		o.Items = append(o.Items, events.Item{SKU: it.SKU, Quantity: it.Quantity, PriceCents: p})
+		o.TotalCents += p * int64(it.Quantity)
+	}
+	return o
+}
+
+// Placed returns the OrderPlaced event of a new order.
+func (o Order) Placed() (events.Envelope, error) {
+	return events.New(events.OrderPlaced, o.ID, o.PlacedAt, events.OrderPlacedData{
+		OrderRef: events.OrderRef{OrderID: o.ID, StoreID: o.StoreID}, CustomerID: o.CustomerID,
+		Items: o.Items, Address: o.Address, TotalCents: o.TotalCents,
+	})
+}
+
+var rank = map[events.Status]int{
+	events.StatusPlaced: 0, events.StatusPaid: 1, events.StatusAccepted: 2, events.StatusReady: 3,
+	events.StatusPickedUp: 4, events.StatusDelivered: 5, events.StatusCancelled: 6,
+}
+
+// Apply records a saga event. Events from different topics can arrive out
+// of order, so the status only moves forward and each timestamp is set
+// once; a terminal order keeps its status. It returns the OrderCancelled
+// event to publish when the event cancels the order.
+func (o *Order) Apply(t events.Type, at time.Time, reason string) (cancel *events.Envelope, err error) {
+	at = at.UTC()
+	set := func(p *time.Time, s events.Status) {
+		if p.IsZero() {
+			*p = at
+		}
+		if !o.Status.Terminal() && rank[s] > rank[o.Status] {
+			o.Status = s
+		}
+	}
+	switch t {
+	case events.PaymentAuthorized:
+		set(&o.PaidAt, events.StatusPaid)
+	case events.OrderAccepted:
+		set(&o.AcceptedAt, events.StatusAccepted)
+	case events.OrderReady:
+		set(&o.ReadyAt, events.StatusReady)
+	case events.OrderPickedUp:
+		set(&o.PickedUpAt, events.StatusPickedUp)
+	case events.OrderDelivered:
+		set(&o.DeliveredAt, events.StatusDelivered)
+	case events.PaymentDeclined, events.PaymentRefunded:
+		if o.Status.Terminal() {
+			return nil, nil
+		}
+		o.Status = events.StatusCancelled
+		o.CancelledAt = at
+		o.CancelReason = reason
+		e, err := events.New(events.OrderCancelled, o.ID, at, events.OrderCancelledData{
+			OrderRef: events.OrderRef{OrderID: o.ID, StoreID: o.StoreID}, Reason: reason})
+		if err != nil {
+			return nil, err
+		}
+		return &e, nil
+	case events.OrderRejected, events.CourierAssigned, events.OrderPlaced, events.OrderCancelled:
+		// Causes handled elsewhere (a rejection is followed by a refund) or
+		// this service's own events.
+	default:
+		return nil, fmt.Errorf("order %s: unexpected event type %q", o.ID, t)
+	}
+	return nil, nil
+}
+
+// Stage names of saga_stage_duration_seconds.
+const (
+	StagePlacedToPaid        = "placed_to_paid"
+	StagePaidToAccepted      = "paid_to_accepted"
+	StageAcceptedToReady     = "accepted_to_ready"
+	StageReadyToPickedUp     = "ready_to_picked_up"
+	StagePickedUpToDelivered = "picked_up_to_delivered"
+	StagePlacedToDelivered   = "placed_to_delivered"
+)
+
+// StageNames lists every stage label value.
+func StageNames() []string {
+	return []string{StagePlacedToPaid, StagePaidToAccepted, StageAcceptedToReady, StageReadyToPickedUp, StagePickedUpToDelivered, StagePlacedToDelivered}
+}
+
+// StageDuration is one completed saga stage.
+type StageDuration struct {
+	Stage    string
+	Duration time.Duration
+}
+
+// CompletedStages returns the stages whose both ends are known in after but
+// not in before: each stage is observed exactly once whatever the order in
+// which its events arrived.
+func CompletedStages(before, after Order) []StageDuration {
+	pairs := []struct {
+		name     string
+		from, to func(Order) time.Time
+	}{
+		{StagePlacedToPaid, func(o Order) time.Time { return o.PlacedAt }, func(o Order) time.Time { return o.PaidAt }},
+		{StagePaidToAccepted, func(o Order) time.Time { return o.PaidAt }, func(o Order) time.Time { return o.AcceptedAt }},
+		{StageAcceptedToReady, func(o Order) time.Time { return o.AcceptedAt }, func(o Order) time.Time { return o.ReadyAt }},
+		{StageReadyToPickedUp, func(o Order) time.Time { return o.ReadyAt }, func(o Order) time.Time { return o.PickedUpAt }},
+		{StagePickedUpToDelivered, func(o Order) time.Time { return o.PickedUpAt }, func(o Order) time.Time { return o.DeliveredAt }},
+		{StagePlacedToDelivered, func(o Order) time.Time { return o.PlacedAt }, func(o Order) time.Time { return o.DeliveredAt }},
+	}
+	var out []StageDuration
+	for _, p := range pairs {
+		had := !p.from(before).IsZero() && !p.to(before).IsZero()
+		has := !p.from(after).IsZero() && !p.to(after).IsZero()
+		if has && !had {
+			out = append(out, StageDuration{p.name, max(0, p.to(after).Sub(p.from(after)))})
+		}
+	}
+	return out
+}

@@ -1,0 +1,142 @@
+// Package app is the payment service's use case: authorize the payment of
+// each placed order with the provider (once), refund it if the store
+// rejects the order.
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/payment/domain"
+)
+
+// OpKind is what to store for one event.
+type OpKind int
+
+// The operations.
+const (
+	OpRecord OpKind = iota // store a new payment (authorized or declined)
+	OpRefund               // mark an authorized payment refunded
+)
+
+// Op is one event's effect, applied with its inbox row.
+type Op struct {
+	Ctx     context.Context
+	EventID string
+	Kind    OpKind
+	Payment domain.Payment
+	At      time.Time
+}
+
+// Repository stores payments.
+type Repository interface {
+	// Known returns which event ids were processed and the existing
+	// payments of orderIDs (a hint to avoid provider calls).
+	Known(ctx context.Context, eventIDs, orderIDs []string) (map[string]bool, map[string]domain.Payment, error)
+	// Apply stores ops not yet in the inbox, each with its event, in one
+	// transaction; it returns the times of the events written.
+	Apply(ctx context.Context, ops []Op) ([]time.Time, error)
+}
+
+// Notifier wakes the outbox relay.
+type Notifier interface{ Notify(at time.Time) }
+
+// App is the payment service.
+type App struct {
+	Repo     Repository
+	Provider domain.Provider
+	Relay    Notifier
+}
+
+// Handle processes a batch of order and store events.
+func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
+	var eventIDs, orderIDs []string
+	for _, d := range batch {
+		eventIDs = append(eventIDs, d.Event.ID)
+		orderIDs = append(orderIDs, d.Event.Subject)
+	}
+	seen, existing, err := a.Repo.Known(ctx, eventIDs, orderIDs)
+	if err != nil {
+		return err
+	}
+	ops := make([]Op, len(batch))
+	keep := make([]bool, len(batch))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for i, d := range batch {
+		if seen[d.Event.ID] {
+			continue
+		}
+		switch d.Event.Type {
+		case events.OrderPlaced:
+			placed, err := events.DecodeData[events.OrderPlacedData](d.Event)
+			if err != nil {
+				return err
+			}
+			if p, ok := existing[placed.OrderID]; ok {
+				// Recorded by an earlier delivery of another event id:
+				// nothing to charge, nothing to announce again.
+				_ = p
+				continue
+			}
+			keep[i] = true
+			// Provider calls run concurrently: they are network calls.
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := a.Provider.Authorize(d.Ctx, placed.OrderID, placed.TotalCents)
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("authorize %s: %w", placed.OrderID, err))
+					mu.Unlock()
+					return
+				}
+				ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRecord, Payment: domain.FromResult(placed.OrderRef, placed.TotalCents, res), At: time.Now()}
+			}()
+		case events.OrderRejected:
+			rej, err := events.DecodeData[events.StoreData](d.Event)
+			if err != nil {
+				return err
+			}
+			p, ok := existing[rej.OrderID]
+			if !ok || p.Status != domain.Authorized {
+				continue
+			}
+			if err := a.Provider.Refund(d.Ctx, rej.OrderID, p.PaymentID); err != nil {
+				return fmt.Errorf("refund %s: %w", rej.OrderID, err)
+			}
+			p.Status = domain.Refunded
+			p.Reason = rej.Reason
+			keep[i] = true
+			ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRefund, Payment: p, At: time.Now()}
+		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	var todo []Op
+	for i, k := range keep {
+		if k {
+			todo = append(todo, ops[i])
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	due, err := a.Repo.Apply(ctx, todo)
+	if err != nil {
+		return err
+	}
+	if len(due) > 0 {
+		a.Relay.Notify(time.Now())
+	}
+	return nil
+}

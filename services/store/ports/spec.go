@@ -1,0 +1,28 @@
+// Package ports wires the store app into the service runtime.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/sim"
+	"github.com/bloody-sweet/platform/services/internal/svc"
+	"github.com/bloody-sweet/platform/services/store/adapters"
+	"github.com/bloody-sweet/platform/services/store/app"
+)
+
+// Spec is the store service with simulated stores configured by *cfg
+// (read when the service is built, after flags are parsed).
+func Spec(cfg *sim.Config) svc.Spec {
+	return svc.Spec{
+		Name:       "store",
+		Consumes:   []string{events.TopicPayment},
+		Produces:   []string{events.TopicStore},
+		Migrations: adapters.Migrations(),
+		Build: func(_ context.Context, rt *svc.Runtime) (*svc.Parts, error) {
+			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, Now: time.Now}
+			return &svc.Parts{Handler: a.Handle}, nil
+		},
+	}
+}
