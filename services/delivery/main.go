@@ -8,10 +8,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bloody-sweet/platform/services/delivery/ports"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
-	"github.com/bloody-sweet/platform/services/delivery/ports"
 )
 
 func main() {

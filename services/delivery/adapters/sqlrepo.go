@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/delivery/app"
 	"github.com/bloody-sweet/platform/services/delivery/domain"
+	"github.com/bloody-sweet/platform/services/internal/storage"
 )
 
 //go:embed migrations/*.sql

@@ -93,7 +93,9 @@ func Open(ctx context.Context, url, prefix string) (*DB, error) {
 
 // Q rewrites a query written with "?" placeholders for the dialect, and
 // expands {p} to the table prefix ("payment_").
-func (db *DB) Q(q string) string { return rebind(db.Dialect, strings.ReplaceAll(q, "{p}", db.Prefix+"_")) }
+func (db *DB) Q(q string) string {
+	return rebind(db.Dialect, strings.ReplaceAll(q, "{p}", db.Prefix+"_"))
+}
 
 func rebind(d Dialect, q string) string {
 	if d != Postgres || !strings.Contains(q, "?") {

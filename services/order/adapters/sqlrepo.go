@@ -106,7 +106,9 @@ func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string) (domai
 }
 
 // Get implements app.Repository.
-func (r *SQLRepository) Get(ctx context.Context, id string) (domain.Order, error) { return r.get(ctx, r.db, id) }
+func (r *SQLRepository) Get(ctx context.Context, id string) (domain.Order, error) {
+	return r.get(ctx, r.db, id)
+}
 
 // List implements app.Repository.
 func (r *SQLRepository) List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error) {
