@@ -391,6 +391,7 @@ func (r *run) result() *Result {
 		total.Rate = float64(total.Planned) / total.Seconds
 		total.Throughput = float64(total.OK) / total.Seconds
 		total.DeliveredThroughput = float64(total.Delivered) / total.Seconds
+		total.CompletedThroughput = float64(total.Delivered+total.Cancelled) / total.Seconds
 	}
 	if attempted := total.OK + total.Errors; attempted > 0 {
 		total.ErrorRate = float64(total.Errors) / float64(attempted)
@@ -418,6 +419,7 @@ func stageResult(name string, rate, secs float64, planned int, acc stageAcc, und
 	if secs > 0 {
 		sr.Throughput = float64(acc.ok) / secs
 		sr.DeliveredThroughput = float64(acc.delivered) / secs
+		sr.CompletedThroughput = float64(acc.delivered+acc.cancelled) / secs
 	}
 	if attempted := acc.ok + acc.errors; attempted > 0 {
 		sr.ErrorRate = float64(acc.errors) / float64(attempted)

@@ -50,8 +50,11 @@ type StageResult struct {
 	Delivered   int `json:"delivered"`
 	Cancelled   int `json:"cancelled"`
 	Undelivered int `json:"undelivered"`
-	// DeliveredThroughput is delivered orders per second of stage time.
+	// DeliveredThroughput is delivered orders per second of stage time;
+	// CompletedThroughput counts cancelled orders too: every order that
+	// reached a terminal state, the pipeline's work rate.
 	DeliveredThroughput float64 `json:"delivered_throughput"`
+	CompletedThroughput float64 `json:"completed_throughput"`
 	// Request latency (HTTP, or produce ack in raw mode) from the intended
 	// send time; EndToEnd from the acknowledgement to the completion.
 	Request  Latency `json:"request_latency_ms"`

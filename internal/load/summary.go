@@ -18,12 +18,14 @@ type Summary struct {
 }
 
 // Comparison puts the pipeline next to the raw baseline for one stage (and
-// "total"): delivered per second and end-to-end p99.
+// "total"): arrivals that reached the end per second (for the pipeline:
+// delivered or cancelled, both terminal; the simulators cancel a few
+// percent by design) and end-to-end p99.
 type Comparison struct {
 	Stage               string  `json:"stage"`
 	Rate                float64 `json:"rate"`
-	PipelineDelivered   float64 `json:"pipeline_delivered_per_s"`
-	RawDelivered        float64 `json:"raw_delivered_per_s"`
+	PipelineCompleted   float64 `json:"pipeline_completed_per_s"`
+	RawCompleted        float64 `json:"raw_completed_per_s"`
 	ThroughputRatio     float64 `json:"throughput_ratio"` // pipeline / raw
 	PipelineEndToEndP99 float64 `json:"pipeline_end_to_end_p99_ms"`
 	RawEndToEndP99      float64 `json:"raw_end_to_end_p99_ms"`
@@ -50,11 +52,11 @@ func NewSummary(sc *scenario.Scenario, pipeline, raw *Result, rawNote string) *S
 			r := rawStages[i]
 			c := Comparison{
 				Stage: p.Name, Rate: p.Rate,
-				PipelineDelivered: p.DeliveredThroughput, RawDelivered: r.DeliveredThroughput,
+				PipelineCompleted: p.CompletedThroughput, RawCompleted: r.CompletedThroughput,
 				PipelineEndToEndP99: p.EndToEnd.P99, RawEndToEndP99: r.EndToEnd.P99,
 			}
-			if r.DeliveredThroughput > 0 {
-				c.ThroughputRatio = p.DeliveredThroughput / r.DeliveredThroughput
+			if r.CompletedThroughput > 0 {
+				c.ThroughputRatio = p.CompletedThroughput / r.CompletedThroughput
 			}
 			s.Comparison = append(s.Comparison, c)
 		}

@@ -2,6 +2,8 @@ package load
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/bloody-sweet/platform/internal/load/scenario"
 )
@@ -26,7 +28,7 @@ func (c Check) String() string {
 	if c.Name == "min_throughput" {
 		op = ">="
 	}
-	line := fmt.Sprintf("%-24s %-6s %.4g %s (limit %s %.4g)", c.Name, verdict, c.Actual, c.Unit, op, c.Limit)
+	line := fmt.Sprintf("%-24s %-6s %s %s (limit %s %s)", c.Name, verdict, short(c.Actual), c.Unit, op, short(c.Limit))
 	if c.Note != "" {
 		line += ": " + c.Note
 	}
@@ -72,4 +74,17 @@ func Passed(cs []Check) bool {
 		}
 	}
 	return true
+}
+
+// short prints a value readably: whole numbers above 100, two decimals
+// above 1, three significant digits below.
+func short(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 1:
+		return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -64,22 +65,22 @@ func Chart(s *load.Summary) ([]byte, error) {
 	bottom := plot.New()
 	bottom.Title.Text = "latency percentiles (log scale)"
 	bottom.Title.TextStyle.Font.Size = vg.Points(16)
-	bottom.Y.Label.Text = "milliseconds"
+	bottom.Y.Label.Text = "latency"
 	bottom.X.Label.Text = "seconds since start"
 	bottom.Y.Scale = plot.LogScale{}
-	bottom.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	bottom.Y.Tick.Marker = durationTicks{}
 	bottom.Legend.Top = true
 	bottom.Add(plotter.NewGrid())
-	reqName := "HTTP"
+	reqName, e2eName := "HTTP", "placed -> delivered"
 	if main.Mode == "raw" {
-		reqName = "produce"
+		reqName, e2eName = "produce", "hop 1 -> hop 4"
 	}
 	addLine(bottom, reqName+" p50", positive(series(main, func(p load.Point) float64 { return p.P50 })), sky, false)
 	addLine(bottom, reqName+" p95", positive(series(main, func(p load.Point) float64 { return p.P95 })), blue, false)
 	addLine(bottom, reqName+" p99", positive(series(main, func(p load.Point) float64 { return p.P99 })), black, false)
-	addLine(bottom, "end-to-end p99", positive(series(main, func(p load.Point) float64 { return p.E2EP99 })), green, false)
+	addLine(bottom, e2eName+" p99", positive(series(main, func(p load.Point) float64 { return p.E2EP99 })), green, false)
 	if s.Raw != nil && s.Raw != main {
-		addLine(bottom, "raw kafka-go end-to-end p99", positive(series(s.Raw, func(p load.Point) float64 { return p.E2EP99 })), orange, true)
+		addLine(bottom, "raw kafka-go hop 1 -> hop 4 p99", positive(series(s.Raw, func(p load.Point) float64 { return p.E2EP99 })), orange, true)
 	}
 	xmax := float64(len(main.Series))
 	t := s.Scenario.Thresholds
@@ -87,8 +88,8 @@ func Chart(s *load.Summary) ([]byte, error) {
 	addLine(bottom, "placed_to_delivered_p99 threshold", flat(xmax, float64(t.PlacedToDeliveredP99.Milliseconds())), red, true)
 	// A log axis cannot start at 0: start one decade below the smallest value.
 	bottom.Y.Min = math.Max(0.01, math.Pow(10, math.Floor(math.Log10(math.Max(bottom.Y.Min, 0.01)))))
-	// and almost two decades above the largest, for the legend.
-	bottom.Y.Max = math.Pow(10, 1.8+math.Log10(math.Max(bottom.Y.Max, 1)))
+	// and 2.6 decades above the largest, so the legend sits above every line.
+	bottom.Y.Max = math.Pow(10, 2.6+math.Log10(math.Max(bottom.Y.Max, 1)))
 
 	for _, p := range []*plot.Plot{top, bottom} {
 		p.X.Min = 0
@@ -215,4 +216,34 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+// durationTicks labels each decade of a millisecond log axis as a
+// duration ("10ms", "1s", "100s"), with minor ticks at 2x and 5x.
+type durationTicks struct{}
+
+func (durationTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for d := math.Pow(10, math.Floor(math.Log10(lo))); d <= hi; d *= 10 {
+		if d >= lo {
+			ticks = append(ticks, plot.Tick{Value: d, Label: msLabel(d)})
+		}
+		for _, m := range []float64{2, 5} {
+			if v := d * m; v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v})
+			}
+		}
+	}
+	return ticks
+}
+
+func msLabel(ms float64) string {
+	switch {
+	case ms >= 1000:
+		return strconv.FormatFloat(ms/1000, 'f', -1, 64) + "s"
+	case ms >= 1:
+		return strconv.FormatFloat(ms, 'f', -1, 64) + "ms"
+	default:
+		return strconv.FormatFloat(ms*1000, 'f', -1, 64) + "µs"
+	}
 }

@@ -52,7 +52,7 @@ func fixture() *load.Summary {
 		st := func(name string, rate float64, secs float64, deliv int) load.StageResult {
 			ok := int(rate * secs)
 			return load.StageResult{Name: name, Rate: rate, Seconds: secs, Planned: ok, OK: ok, Throughput: rate,
-				Delivered: deliv, DeliveredThroughput: float64(deliv) / secs,
+				Delivered: deliv, DeliveredThroughput: float64(deliv) / secs, CompletedThroughput: float64(deliv) / secs,
 				Request:  load.Latency{Count: uint64(ok), P50: 3, P90: 6, P95: 8, P99: 12, Max: 40},
 				EndToEnd: load.Latency{Count: uint64(deliv), P50: 300, P99: 400, Max: 500}}
 		}
@@ -60,15 +60,17 @@ func fixture() *load.Summary {
 		r.Total = st("total", 17, 25, 425)
 		if slow {
 			r.Stages[1].Delivered, r.Stages[1].DeliveredThroughput, r.Stages[1].Undelivered = 300, 15, 98
+			r.Stages[1].Cancelled, r.Stages[1].CompletedThroughput = 10, 15.5
 			r.Stages[1].Errors, r.Stages[1].OK = 2, 398
 			r.Total.Delivered, r.Total.DeliveredThroughput, r.Total.Undelivered = 325, 13, 98
+			r.Total.Cancelled, r.Total.CompletedThroughput = 10, 13.4
 			r.Total.Errors, r.Total.OK, r.Total.ErrorRate = 2, 423, 2.0/425
 			r.ErrorKinds = map[string]int{"http 503": 2}
 			r.ErrorSamples = map[string]string{"http 503": "order API answered 503: {\"title\":\"overloaded\"}"}
 		}
 		return r
 	}
-	return load.NewSummary(sc, mk("pipeline", true), mk("raw", false), "")
+	return load.NewSummary(sc, mk("pipeline", true), mk("raw", false), "kafka-go through 4 topic hops on the embedded stack's broker")
 }
 
 func TestMarkdownGolden(t *testing.T) {
