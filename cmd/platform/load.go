@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/devstack"
 	"github.com/bloody-sweet/platform/internal/load/harness"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
@@ -80,8 +80,8 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 			}
 			for _, c := range s.Comparison {
 				if c.Stage == "total" {
-					fmt.Fprintf(w, "pipeline delivered %.1f orders/s, raw kafka-go %.1f msgs/s on the same schedule: ratio %.2f\n",
-						c.PipelineDelivered, c.RawDelivered, c.ThroughputRatio)
+					fmt.Fprintf(w, "pipeline finished %.1f orders/s, raw kafka-go %.1f msgs/s on the same schedule: ratio %.2f\n",
+						c.PipelineCompleted, c.RawCompleted, c.ThroughputRatio)
 				}
 			}
 			fmt.Fprintf(w, "results: %s (%s, %s, %s)\n", out, report.MarkdownFile, report.JSONFile, report.ChartFile)
@@ -109,8 +109,13 @@ type embeddedStack struct {
 	close                     func(context.Context) error
 }
 
-// startEmbedded starts the local stack. internal/devstack is being built
-// in parallel; until it lands, --embedded reports that it is unavailable.
-var startEmbedded = func(ctx context.Context) (*embeddedStack, error) {
-	return nil, errors.New("the embedded stack (internal/devstack) is not in this build yet; use --target URL")
+// startEmbedded starts the five services in this process on embedded
+// defaults (kfake, in-memory SQLite, miniredis, default simulators); their
+// logs are discarded so the progress lines stay readable.
+func startEmbedded(ctx context.Context) (*embeddedStack, error) {
+	st, err := devstack.Start(ctx, devstack.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return &embeddedStack{orderURL: st.OrderURL, notificationURL: st.NotificationURL, brokers: st.Brokers, close: st.Close}, nil
 }
