@@ -50,10 +50,11 @@ type Rule struct {
 
 // Engine holds the compiled policies. It is safe for concurrent use.
 type Engine struct {
-	rules    map[string]*Rule
-	docQuery *preparedSet
-	combined *preparedSet
-	workers  int
+	rules     map[string]*Rule
+	docQuery  *preparedSet // document policies for Kubernetes objects
+	planQuery *preparedSet // document policies for Terraform plans
+	combined  *preparedSet
+	workers   int
 }
 
 // preparedSet is one prepared query that returns, in order, the result sets
@@ -75,6 +76,9 @@ type Options struct {
 	// Workers bounds parallel evaluation; 0 means GOMAXPROCS.
 	Workers int
 }
+
+// planArea is the policies/ folder whose policies read Terraform plans.
+const planArea = "terraform"
 
 var validSeverities = []string{"critical", "high", "medium", "low"}
 
@@ -103,15 +107,25 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if e.workers <= 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
-	var docRefs, combinedRefs []ruleRef
+	// Policies under policies/terraform/ read plans; all others read
+	// Kubernetes objects. Each document is evaluated only against its
+	// family's query (the policies still guard on input shape themselves,
+	// so conftest, which has no such split, gives the same results).
+	var docRefs, planRefs, combinedRefs []ruleRef
 	for _, r := range refs {
-		if r.rule.Combined {
+		switch {
+		case r.rule.Combined:
 			combinedRefs = append(combinedRefs, r)
-		} else {
+		case strings.HasPrefix(r.rule.ID, planArea+"."):
+			planRefs = append(planRefs, r)
+		default:
 			docRefs = append(docRefs, r)
 		}
 	}
 	if e.docQuery, err = prepare(ctx, compiler, store, docRefs); err != nil {
+		return nil, err
+	}
+	if e.planQuery, err = prepare(ctx, compiler, store, planRefs); err != nil {
 		return nil, err
 	}
 	if e.combined, err = prepare(ctx, compiler, store, combinedRefs); err != nil {
@@ -378,6 +392,22 @@ func toRaw(item any) (rawFinding, error) {
 // in parallel, combined policies once over all documents. Findings come back
 // sorted by file, line, rule and message.
 func (e *Engine) Check(ctx context.Context, docs []*Document) ([]Finding, error) {
+	findings, err := e.checkDocuments(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	combined, err := e.checkCombined(ctx, docs)
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, combined...)
+	SortFindings(findings)
+	return findings, nil
+}
+
+// checkDocuments evaluates the document policies on each document, in
+// parallel: the prepared query is safe for concurrent use.
+func (e *Engine) checkDocuments(ctx context.Context, docs []*Document) ([]Finding, error) {
 	var (
 		mu       sync.Mutex
 		findings []Finding
@@ -389,7 +419,11 @@ func (e *Engine) Check(ctx context.Context, docs []*Document) ([]Finding, error)
 	for range workers {
 		wg.Go(func() {
 			for d := range jobs {
-				fs, err := e.docQuery.eval(ctx, d.value)
+				q := e.docQuery
+				if d.Plan {
+					q = e.planQuery
+				}
+				fs, err := q.eval(ctx, d.value)
 				if err != nil {
 					err = fmt.Errorf("%s:%d: evaluate policies: %w", d.Path, d.Line, err)
 				}
@@ -410,13 +444,18 @@ func (e *Engine) Check(ctx context.Context, docs []*Document) ([]Finding, error)
 	}
 	close(jobs)
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
+	return findings, firstErr
+}
 
+// checkCombined evaluates the combined policies once over all documents.
+func (e *Engine) checkCombined(ctx context.Context, docs []*Document) ([]Finding, error) {
+	var findings []Finding
 	if len(e.combined.refs) > 0 && len(docs) > 0 {
 		entries := make([]*ast.Term, 0, len(docs))
 		for _, d := range docs {
+			if d.Plan {
+				continue // combined policies relate Kubernetes objects
+			}
 			entries = append(entries, ast.ObjectTerm(
 				ast.Item(ast.StringTerm("path"), ast.StringTerm(d.Path)),
 				ast.Item(ast.StringTerm("contents"), ast.NewTerm(d.value)),
@@ -435,7 +474,6 @@ func (e *Engine) Check(ctx context.Context, docs []*Document) ([]Finding, error)
 		}
 		findings = append(findings, fs...)
 	}
-	SortFindings(findings)
 	return findings, nil
 }
 

@@ -129,21 +129,30 @@ func LoadExceptions(cueDir string) ([]Exception, error) {
 	if !list.Exists() {
 		return nil, nil
 	}
-	if err := list.Validate(cue.Concrete(true)); err != nil {
-		return nil, fmt.Errorf("exceptions: %s", cueErr(err))
-	}
 	iter, err := list.List()
 	if err != nil {
 		return nil, fmt.Errorf("exceptions: %s", cueErr(err))
 	}
 	var out []Exception
-	for iter.Next() {
-		var x Exception
-		if err := iter.Value().Decode(&x); err != nil {
-			return nil, fmt.Errorf("exceptions: %s", cueErr(err))
+	for i := 0; iter.Next(); i++ {
+		v := iter.Value()
+		pos := v.Pos()
+		if r := v.LookupPath(cue.ParsePath("rule")); r.Exists() && r.Pos().IsValid() {
+			pos = r.Pos()
 		}
-		if p := iter.Value().Pos(); p.IsValid() {
-			x.Pos = fmt.Sprintf("%s:%d", relPath(p.Filename()), p.Line())
+		where := fmt.Sprintf("exceptions[%d]", i)
+		if pos.IsValid() {
+			where = fmt.Sprintf("%s:%d: %s", relPath(pos.Filename()), pos.Line(), where)
+		}
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			return nil, fmt.Errorf("%s: %s", where, cueErr(err))
+		}
+		var x Exception
+		if err := v.Decode(&x); err != nil {
+			return nil, fmt.Errorf("%s: %s", where, cueErr(err))
+		}
+		if pos.IsValid() {
+			x.Pos = fmt.Sprintf("%s:%d", relPath(pos.Filename()), pos.Line())
 		}
 		out = append(out, x)
 	}

@@ -46,7 +46,7 @@ func Verify(dir string) error {
 			problems = append(problems, fmt.Sprintf("%s: not formatted (opa fmt -w %s)", f, f))
 		}
 	}
-	if len(problems) == 0 {
+	if len(modules) == len(files) { // everything parsed: compile and check the layout
 		compiler := ast.NewCompiler().WithStrict(true).WithDefaultRegoVersion(ast.RegoV1)
 		compiler.Compile(modules)
 		for _, e := range compiler.Errors {

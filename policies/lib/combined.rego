@@ -7,12 +7,23 @@
 #   on a single document.
 package lib.combined
 
-# entries are the {path, contents} pairs of the run, objects only.
-entries := [e |
-	is_array(input)
-	some e in input
-	is_object(e.contents)
-]
+# entries are the {path, contents} pairs of the run, one per object. A
+# multi-document file arrives from conftest as one entry whose contents is
+# the list of its documents; it is split here.
+entries := array.concat(
+	[e |
+		is_array(input)
+		some e in input
+		is_object(e.contents)
+	],
+	[{"path": e.path, "contents": doc} |
+		is_array(input)
+		some e in input
+		is_array(e.contents)
+		some doc in e.contents
+		is_object(doc)
+	],
+)
 
 # objects are the documents themselves.
 objects := [e.contents | some e in entries]

@@ -35,3 +35,8 @@ test_hpa_min_replicas_counts if {
 test_single_document_input_ignored if {
 	count(pdb.deny) == 0 with input as fixtures.rollout
 }
+
+test_conftest_multi_document_entry if {
+	count(pdb.deny) == 1 with input as [{"path": "m.yaml", "contents": [fixtures.rollout, fixtures.deployment]}]
+	count(pdb.deny) == 0 with input as [{"path": "m.yaml", "contents": [fixtures.rollout, fixtures.pdb]}]
+}

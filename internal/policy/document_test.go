@@ -1,0 +1,111 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseYAMLDocuments(t *testing.T) {
+	t.Parallel()
+	src := `# leading comment
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+  namespace: orders-dev
+---
+---
+# only a comment
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: b}
+  - apiVersion: v1
+    kind: Secret
+    metadata: {name: c}
+`
+	docs, err := ParseBytes("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type doc struct {
+		Kind, Namespace, Name string
+		Line                  int
+	}
+	var got []doc
+	for _, d := range docs {
+		got = append(got, doc{d.Kind, d.Namespace, d.Name, d.Line})
+	}
+	want := []doc{{"ConfigMap", "orders-dev", "a", 2}, {"Service", "", "b", 11}, {"Secret", "", "c", 11}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documents (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseErrorsNameTheLine(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, file, src string
+		line            int
+		msg             string
+	}{
+		{"yaml syntax in third document", "a.yaml", "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: B\n---\napiVersion: v1\nkind: C: D\nmetadata: {}\n", 9, "mapping values are not allowed"},
+		{"yaml tab indentation", "b.yaml", "apiVersion: v1\nkind: A\nmetadata:\n\tname: x\n", 4, "invalid YAML"},
+		{"json syntax", "c.json", "{\n  \"format_version\": \"1.2\",\n  \"planned_values\": {,}\n}\n", 3, "invalid JSON"},
+		{"json truncated", "d.json", "{\n  \"a\": [1, 2\n", 3, "invalid JSON"},
+		{"scalar document", "e.yaml", "apiVersion: v1\nkind: A\n---\njust a string\n", 4, "want an object"},
+		{"helm values, not an object", "values.gen.yaml", "name: order\nkind: api\nreplicas: 3\n", 1, "neither a Kubernetes resource"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			docs, err := ParseBytes(tc.file, []byte(tc.src))
+			if err == nil {
+				t.Fatalf("parsed %d documents, want an error", len(docs))
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %T is not an *InputError: %v", err, err)
+			}
+			if ie.File != tc.file || ie.Line != tc.line {
+				t.Errorf("error at %s:%d, want %s:%d (%v)", ie.File, ie.Line, tc.file, tc.line, err)
+			}
+			if !strings.Contains(ie.Msg, tc.msg) {
+				t.Errorf("message %q lacks %q", ie.Msg, tc.msg)
+			}
+			if docs != nil {
+				t.Errorf("a file with an error yields no documents, got %d", len(docs))
+			}
+		})
+	}
+}
+
+func TestPlanRecognisedByShape(t *testing.T) {
+	t.Parallel()
+	cases := map[string]bool{
+		`{"format_version": "1.2", "planned_values": {}}`:                true,
+		`{"format_version": "1.2", "resource_changes": []}`:              true,
+		`{"format_version": "1.0", "provider_schemas": {}, "kind": "x"}`: false,
+	}
+	for src, want := range cases {
+		docs, err := ParseBytes("p.json", []byte(src))
+		if !want {
+			if err == nil {
+				t.Errorf("%s: parsed as %+v, want an error (neither plan nor resource)", src, docs[0])
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if !docs[0].Plan || docs[0].Kind != "TerraformPlan" {
+			t.Errorf("%s: not recognised as a plan", src)
+		}
+	}
+}
