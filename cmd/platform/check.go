@@ -27,9 +27,8 @@ or JSON) and Terraform plan JSON (terraform show -json, recognised by its shape)
 kept in cue/config/exceptions.cue.
 
 Without PATH it checks every rendered file: environments/**/*.gen.yaml (except the Helm values files
-values*.gen.yaml), apps/**/*.gen.yaml, and any Terraform
-plan JSON under terraform/ named plan*.json or *.plan.json. A PATH is a file or a folder (searched for
-.yaml, .yml and .json files).
+values*.gen.yaml), apps/**/*.gen.yaml, and any Terraform plan JSON under terraform/ named plan*.json or
+*.plan.json. A PATH is a file or a folder (searched for .yaml, .yml and .json files).
 
 Exit status: 0 nothing denied (warnings allowed), 1 something denied, 2 bad input (a file that does not parse
 is named with its line; the other files are still checked).

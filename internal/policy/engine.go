@@ -45,14 +45,20 @@ type Rule struct {
 	Severity    string `json:"severity"`
 	Remediation string `json:"remediation"`
 	Combined    bool   `json:"combined,omitempty"`
-	File        string `json:"-"`
+	// Kinds, from METADATA custom.kinds, are the only Kubernetes kinds the
+	// policy reads; the engine evaluates it on those kinds only. Empty means
+	// every kind. The policy still checks input.kind itself (conftest does
+	// not know about kinds).
+	Kinds []string `json:"kinds,omitempty"`
+	File  string   `json:"-"`
 }
 
 // Engine holds the compiled policies. It is safe for concurrent use.
 type Engine struct {
 	rules     map[string]*Rule
-	docQuery  *preparedSet // document policies for Kubernetes objects
-	planQuery *preparedSet // document policies for Terraform plans
+	byKind    map[string]*preparedSet // document policies for one Kubernetes kind
+	anyKind   *preparedSet            // document policies for kinds no policy names
+	planQuery *preparedSet            // document policies for Terraform plans
 	combined  *preparedSet
 	workers   int
 }
@@ -75,6 +81,8 @@ type Options struct {
 	Dir string
 	// Workers bounds parallel evaluation; 0 means GOMAXPROCS.
 	Workers int
+
+	ignoreKinds bool // tests: evaluate every document policy on every kind
 }
 
 // planArea is the policies/ folder whose policies read Terraform plans.
@@ -122,7 +130,12 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 			docRefs = append(docRefs, r)
 		}
 	}
-	if e.docQuery, err = prepare(ctx, compiler, store, docRefs); err != nil {
+	if opts.ignoreKinds {
+		for _, r := range docRefs {
+			r.rule.Kinds = nil
+		}
+	}
+	if err := e.prepareKinds(ctx, compiler, store, docRefs); err != nil {
 		return nil, err
 	}
 	if e.planQuery, err = prepare(ctx, compiler, store, planRefs); err != nil {
@@ -132,6 +145,51 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// prepareKinds prepares one query per Kubernetes kind that some policy
+// names in custom.kinds, holding the policies for that kind plus those that
+// name no kinds, and one query for all other kinds. A ConfigMap then costs
+// nothing when no policy reads ConfigMaps.
+func (e *Engine) prepareKinds(ctx context.Context, compiler *ast.Compiler, store storage.Store, refs []ruleRef) error {
+	var anyKind []ruleRef
+	kinds := map[string]bool{}
+	for _, r := range refs {
+		if len(r.rule.Kinds) == 0 {
+			anyKind = append(anyKind, r)
+		}
+		for _, k := range r.rule.Kinds {
+			kinds[k] = true
+		}
+	}
+	var err error
+	if e.anyKind, err = prepare(ctx, compiler, store, anyKind); err != nil {
+		return err
+	}
+	e.byKind = map[string]*preparedSet{}
+	for kind := range kinds {
+		var set []ruleRef
+		for _, r := range refs {
+			if len(r.rule.Kinds) == 0 || slices.Contains(r.rule.Kinds, kind) {
+				set = append(set, r)
+			}
+		}
+		if e.byKind[kind], err = prepare(ctx, compiler, store, set); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queryFor picks the prepared query for a document.
+func (e *Engine) queryFor(d *Document) *preparedSet {
+	if d.Plan {
+		return e.planQuery
+	}
+	if q, ok := e.byKind[d.Kind]; ok {
+		return q
+	}
+	return e.anyKind
 }
 
 // Rules returns the loaded policies sorted by id.
@@ -261,6 +319,17 @@ func discoverRules(modules map[string]*ast.Module) (map[string]*Rule, []ruleRef,
 		rule.Remediation, _ = ann.Custom["remediation"].(string)
 		rule.Remediation = strings.TrimSpace(rule.Remediation)
 		rule.Combined, _ = ann.Custom["combine"].(bool)
+		if kinds, ok := ann.Custom["kinds"].([]any); ok {
+			for _, k := range kinds {
+				if ks, ok := k.(string); ok && ks != "" {
+					rule.Kinds = append(rule.Kinds, ks)
+				} else {
+					problems = append(problems, fmt.Sprintf("%s: METADATA of %s: custom.kinds must list kind names", file, id))
+				}
+			}
+		} else if ann.Custom["kinds"] != nil {
+			problems = append(problems, fmt.Sprintf("%s: METADATA of %s: custom.kinds must be a list", file, id))
+		}
 		switch {
 		case rule.Title == "":
 			problems = append(problems, fmt.Sprintf("%s: METADATA of %s lacks title", file, id))
@@ -419,11 +488,7 @@ func (e *Engine) checkDocuments(ctx context.Context, docs []*Document) ([]Findin
 	for range workers {
 		wg.Go(func() {
 			for d := range jobs {
-				q := e.docQuery
-				if d.Plan {
-					q = e.planQuery
-				}
-				fs, err := q.eval(ctx, d.value)
+				fs, err := e.queryFor(d).eval(ctx, d.value)
 				if err != nil {
 					err = fmt.Errorf("%s:%d: evaluate policies: %w", d.Path, d.Line, err)
 				}

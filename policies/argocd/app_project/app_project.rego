@@ -7,6 +7,7 @@
 #   (the app-of-apps, which deploys apps/<env>, targets the Argo CD namespace).
 # custom:
 #   severity: high
+#   kinds: [Application]
 #   remediation: >-
 #     Set spec.project to bloody-sweet-<env>, spec.destination.namespace to orders-<env> (argocd for the
 #     app-of-apps), and source repoURL/path to the platform repository's environments/<env>/<service>

@@ -6,6 +6,7 @@
 #   namespace, and a wildcard cluster resource whitelist lets them create cluster-scoped objects.
 # custom:
 #   severity: critical
+#   kinds: [AppProject]
 #   remediation: >-
 #     List the platform repository in spec.sourceRepos and the exact server and namespace pairs in
 #     spec.destinations; whitelist only the kinds the environment needs.

@@ -6,6 +6,7 @@
 #   prunes, so deleting anything in prod takes a person who read the diff.
 # custom:
 #   severity: medium
+#   kinds: [Application]
 #   remediation: >-
 #     Set spec.syncPolicy.automated with the prune and selfHeal values the environment requires (render it
 #     from the environment's sync settings in the CUE model).

@@ -7,6 +7,7 @@
 #   Rollout's canary uses maxSurge 0 so canary pods never push the group above it.
 # custom:
 #   severity: medium
+#   kinds: [HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet, Rollout]
 #   remediation: >-
 #     Lower autoscaling maxReplicas (and replicas) to the partition count of the topics the service
 #     consumes, or add partitions first; set strategy.canary.maxSurge: 0 on consumer Rollouts.

@@ -7,6 +7,7 @@
 #   exports returns no data, and an analysis on no data proves nothing.
 # custom:
 #   severity: high
+#   kinds: [AnalysisTemplate, ClusterAnalysisTemplate]
 #   remediation: >-
 #     Query a metric the service exports (see policies/data/metric_catalog.json and docs/CONTRACTS.md), or
 #     export the new metric from the service and add it to the catalog in the same change. Label the

@@ -6,6 +6,7 @@
 #   stopped on metrics before it takes all traffic.
 # custom:
 #   severity: high
+#   kinds: [Rollout]
 #   remediation: >-
 #     Give the prod Rollout strategy.canary.steps with gradual setWeight steps (for example 5, 25, 50) and
 #     strategy.canary.analysis.templates (or analysis steps) naming the service's AnalysisTemplate.

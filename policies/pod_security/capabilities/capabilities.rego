@@ -5,6 +5,7 @@
 #   listen on 8080 and need none.
 # custom:
 #   severity: high
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Set securityContext.capabilities.drop: ["ALL"] and remove capabilities.add (NET_BIND_SERVICE is the
 #     only one tolerated).

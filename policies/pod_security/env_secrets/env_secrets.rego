@@ -6,6 +6,7 @@
 #   credentials (a URL with a password, an AWS access key, a PEM private key).
 # custom:
 #   severity: critical
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Move the value into a Kubernetes Secret (or AWS Secrets Manager via the CSI driver) and reference it
 #     with valueFrom.secretKeyRef; rotate the leaked credential.

@@ -5,6 +5,7 @@
 #   the platform's workloads needs them.
 # custom:
 #   severity: critical
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false).
 package pod_security.host_namespaces

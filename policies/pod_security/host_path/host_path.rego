@@ -5,6 +5,7 @@
 #   Secret or persistent volumes.
 # custom:
 #   severity: high
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Replace the hostPath volume with an emptyDir, ConfigMap, Secret or PersistentVolumeClaim.
 package pod_security.host_path

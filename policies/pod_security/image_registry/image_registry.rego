@@ -5,6 +5,7 @@
 #   west-1.amazonaws.com/bloody-sweet/...) run: they are scanned on push and their tags are immutable.
 # custom:
 #   severity: high
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Push the image to the service's ECR repository and reference it from there.
 package pod_security.image_registry

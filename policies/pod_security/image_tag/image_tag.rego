@@ -5,6 +5,7 @@
 #   what was reviewed, and a rollback does not roll back.
 # custom:
 #   severity: high
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Reference the image by an immutable version tag (the release version) or by digest (@sha256:...).
 package pod_security.image_tag

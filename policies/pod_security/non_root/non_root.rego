@@ -5,6 +5,7 @@
 #   explicit non-zero runAsUser, and never with runAsUser: 0.
 # custom:
 #   severity: high
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Set spec.securityContext.runAsNonRoot: true and a non-zero runAsUser (for example 65532) in the pod
 #     template, and build the image with a non-root USER.

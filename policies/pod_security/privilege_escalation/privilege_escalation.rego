@@ -6,6 +6,7 @@
 #   must be explicit.
 # custom:
 #   severity: high
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Set securityContext.allowPrivilegeEscalation: false on every container, init containers included.
 package pod_security.privilege_escalation

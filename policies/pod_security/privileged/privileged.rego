@@ -4,6 +4,7 @@
 #   A privileged container has every capability and access to all host devices; it is root on the node.
 # custom:
 #   severity: critical
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Remove securityContext.privileged (or set it to false) on every container.
 package pod_security.privileged

@@ -7,6 +7,7 @@
 #   exempt; init containers cannot have probes.
 # custom:
 #   severity: medium
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Add readinessProbe (httpGet /readyz on port http) and livenessProbe (httpGet /healthz on port http)
 #     to the container.

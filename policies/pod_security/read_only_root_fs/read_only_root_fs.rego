@@ -5,6 +5,7 @@
 #   binaries or drop tools into the image. Writable scratch space comes from emptyDir volumes.
 # custom:
 #   severity: medium
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir at the paths the process
 #     writes to (for example /tmp).

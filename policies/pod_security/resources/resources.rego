@@ -6,6 +6,7 @@
 #   limit is only a warning: CPU is compressible and limits throttle latency-sensitive services.
 # custom:
 #   severity: medium
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Set resources.requests.cpu, resources.requests.memory and resources.limits.memory (and preferably
 #     resources.limits.cpu) on every container.

@@ -5,6 +5,7 @@
 #   pod or the container, and never Unconfined.
 # custom:
 #   severity: medium
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
 #   remediation: >-
 #     Set spec.securityContext.seccompProfile.type: RuntimeDefault in the pod template.
 package pod_security.seccomp
