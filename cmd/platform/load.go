@@ -80,8 +80,8 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 			}
 			for _, c := range s.Comparison {
 				if c.Stage == "total" {
-					fmt.Fprintf(w, "pipeline finished %.1f orders/s, raw kafka-go %.1f msgs/s on the same schedule: ratio %.2f\n",
-						c.PipelineCompleted, c.RawCompleted, c.ThroughputRatio)
+					fmt.Fprintf(w, "sustained: pipeline finished %.1f orders/s, raw kafka-go %.1f msgs/s on the same schedule: ratio %.2f\n",
+						c.PipelineFinished, c.RawFinished, c.ThroughputRatio)
 				}
 			}
 			fmt.Fprintf(w, "results: %s (%s, %s, %s)\n", out, report.MarkdownFile, report.JSONFile, report.ChartFile)

@@ -66,8 +66,8 @@ type stageAcc struct {
 }
 
 type secondAcc struct {
-	intended, ok, errors, delivered int
-	request, e2e                    *hdr.Histogram
+	intended, ok, errors, delivered, completed int
+	request, e2e                               *hdr.Histogram
 }
 
 // Run sends the scenario's arrivals through s and returns what it measured.
@@ -222,6 +222,7 @@ func (r *run) complete(c Completion) {
 func (r *run) record(si int, acked time.Time, c Completion) {
 	st := &r.stages[si]
 	sec := r.second(c.At)
+	sec.completed++
 	if !c.Delivered {
 		st.cancelled++
 		return
@@ -401,7 +402,7 @@ func (r *run) result() *Result {
 	res.Total = total
 	for i, s := range r.seconds {
 		res.Series = append(res.Series, Point{
-			Second: i, Intended: s.intended, OK: s.ok, Errors: s.errors, Delivered: s.delivered,
+			Second: i, Intended: s.intended, OK: s.ok, Errors: s.errors, Delivered: s.delivered, Completed: s.completed,
 			P50: ms(s.request.Quantile(0.5)), P95: ms(s.request.Quantile(0.95)), P99: ms(s.request.Quantile(0.99)),
 			E2EP99: ms(s.e2e.Quantile(0.99)),
 		})

@@ -74,11 +74,14 @@ type Latency struct {
 
 // Point is one second of the run.
 type Point struct {
-	Second    int     `json:"second"`
-	Intended  int     `json:"intended"`
-	OK        int     `json:"ok"`
-	Errors    int     `json:"errors"`
-	Delivered int     `json:"delivered"`
+	Second    int `json:"second"`
+	Intended  int `json:"intended"`
+	OK        int `json:"ok"`
+	Errors    int `json:"errors"`
+	Delivered int `json:"delivered"`
+	// Completed counts delivered and cancelled: arrivals that finished
+	// in this second, whenever they were sent.
+	Completed int     `json:"completed"`
 	P50       float64 `json:"request_p50_ms"`
 	P95       float64 `json:"request_p95_ms"`
 	P99       float64 `json:"request_p99_ms"`

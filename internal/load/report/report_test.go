@@ -35,11 +35,11 @@ func fixture() *load.Summary {
 			if i >= 25 {
 				rate = 0
 			}
-			p := load.Point{Second: i, Intended: rate, OK: rate, Delivered: rate, P50: 3, P95: 8, P99: 12, E2EP99: 400}
+			p := load.Point{Second: i, Intended: rate, OK: rate, Delivered: rate, Completed: rate, P50: 3, P95: 8, P99: 12, E2EP99: 400}
 			if slow && i >= 15 {
 				p.P99 = 90 + float64(i)
 				p.E2EP99 = 2000 + 100*float64(i)
-				p.Delivered = rate / 2
+				p.Delivered, p.Completed = rate/2, rate/2
 				if i == 18 {
 					p.Errors = 2
 				}
