@@ -11,6 +11,11 @@ variable "name" {
 variable "vpc_id" {
   description = "ID of the VPC."
   type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
 }
 
 variable "vpc_cidr" {

@@ -11,6 +11,11 @@ variable "name" {
 variable "vpc_id" {
   description = "ID of the VPC."
   type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
 }
 
 variable "vpc_cidr" {
@@ -28,14 +33,19 @@ variable "subnet_ids" {
   type        = list(string)
 
   validation {
-    condition     = length(var.subnet_ids) >= 2
-    error_message = "subnet_ids must list at least two subnets."
+    condition     = length(var.subnet_ids) >= 2 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "subnet_ids must list at least two subnet IDs (subnet-...)."
   }
 }
 
 variable "alb_listener_arn" {
   description = "HTTPS listener of the internal ALB that the API forwards to."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/app/.+$", var.alb_listener_arn))
+    error_message = "alb_listener_arn must be the ARN of an application load balancer listener."
+  }
 }
 
 variable "alb_server_name" {

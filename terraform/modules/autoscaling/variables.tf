@@ -42,16 +42,31 @@ variable "region" {
 variable "oidc_provider_arn" {
   description = "ARN of the cluster's IAM OIDC provider."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws:iam::[0-9]{12}:oidc-provider/.+$", var.oidc_provider_arn))
+    error_message = "oidc_provider_arn must be an IAM OIDC provider ARN."
+  }
 }
 
 variable "oidc_issuer_host" {
   description = "OIDC issuer of the cluster without https://."
   type        = string
+
+  validation {
+    condition     = !startswith(var.oidc_issuer_host, "https://") && length(var.oidc_issuer_host) > 0
+    error_message = "oidc_issuer_host must be the issuer without the https:// scheme."
+  }
 }
 
 variable "node_role_arn" {
   description = "ARN of the node IAM role that Karpenter passes to the instances it launches."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws:iam::[0-9]{12}:role/.+$", var.node_role_arn))
+    error_message = "node_role_arn must be an IAM role ARN."
+  }
 }
 
 variable "tags" {

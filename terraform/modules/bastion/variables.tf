@@ -38,11 +38,21 @@ variable "instance_type" {
 variable "vpc_id" {
   description = "ID of the VPC."
   type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
 }
 
 variable "subnet_id" {
   description = "Private subnet of the bastion (it has no public IP; access is through SSM Session Manager)."
   type        = string
+
+  validation {
+    condition     = can(regex("^subnet-[0-9a-f]+$", var.subnet_id))
+    error_message = "subnet_id must be a subnet ID such as subnet-0123456789abcdef0."
+  }
 }
 
 variable "vpc_cidr" {

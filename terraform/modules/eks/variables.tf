@@ -22,6 +22,11 @@ variable "kubernetes_version" {
 variable "vpc_id" {
   description = "ID of the VPC the cluster runs in."
   type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
 }
 
 variable "subnet_ids" {

@@ -43,6 +43,11 @@ variable "replicas" {
 variable "vpc_id" {
   description = "ID of the VPC."
   type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
 }
 
 variable "subnet_ids" {
@@ -50,8 +55,8 @@ variable "subnet_ids" {
   type        = list(string)
 
   validation {
-    condition     = length(var.subnet_ids) >= 2
-    error_message = "subnet_ids must list at least two subnets."
+    condition     = length(var.subnet_ids) >= 2 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "subnet_ids must list at least two subnet IDs (subnet-...)."
   }
 }
 

@@ -31,16 +31,31 @@ variable "region" {
 variable "oidc_provider_arn" {
   description = "ARN of the cluster's IAM OIDC provider."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws:iam::[0-9]{12}:oidc-provider/.+$", var.oidc_provider_arn))
+    error_message = "oidc_provider_arn must be an IAM OIDC provider ARN."
+  }
 }
 
 variable "oidc_issuer_host" {
   description = "OIDC issuer of the cluster without https://."
   type        = string
+
+  validation {
+    condition     = !startswith(var.oidc_issuer_host, "https://") && length(var.oidc_issuer_host) > 0
+    error_message = "oidc_issuer_host must be the issuer without the https:// scheme."
+  }
 }
 
 variable "msk_cluster_name" {
   description = "Name of the MSK cluster the services use."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{2,63}$", var.msk_cluster_name))
+    error_message = "msk_cluster_name must be an MSK cluster name (lowercase letters, digits, dashes)."
+  }
 }
 
 variable "services" {

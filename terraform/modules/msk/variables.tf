@@ -53,6 +53,11 @@ variable "broker_volume_gb" {
 variable "vpc_id" {
   description = "ID of the VPC the brokers run in."
   type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
 }
 
 variable "subnet_ids" {

@@ -71,6 +71,11 @@ variable "services" {
     delivery     = { produces = ["delivery.events.v1"], consumes = ["store.events.v1"] }
     notification = { produces = [], consumes = ["order.events.v1", "payment.events.v1", "store.events.v1", "delivery.events.v1"] }
   }
+
+  validation {
+    condition     = length(var.services) > 0 && alltrue(flatten([for s in values(var.services) : [for t in concat(s.produces, s.consumes) : can(regex("^[a-z]+\\.events\\.v[0-9]+$", t))]]))
+    error_message = "services must name at least one service, and topics must be named <producer>.events.v<N>."
+  }
 }
 
 variable "api_services" {
@@ -82,6 +87,11 @@ variable "api_services" {
   default = {
     notification = { path_patterns = ["/v1/stream", "/v1/orders/*/stream"], priority = 10 }
     order        = { path_patterns = ["/v1/orders", "/v1/orders/*"], priority = 20 }
+  }
+
+  validation {
+    condition     = length(distinct([for a in values(var.api_services) : a.priority])) == length(var.api_services)
+    error_message = "api_services priorities must be unique."
   }
 }
 
@@ -109,6 +119,11 @@ variable "sizes" {
     docdb_instances          = number
     log_retention_days       = number
   })
+
+  validation {
+    condition     = var.sizes.msk_broker_count % 3 == 0 && var.sizes.backup_retention_days >= 1 && var.sizes.backup_retention_days <= 35 && var.sizes.redis_replicas >= 0 && var.sizes.docdb_instances >= 1
+    error_message = "sizes: msk_broker_count must be a multiple of 3 (one per AZ), backup_retention_days 1-35, docdb_instances at least 1."
+  }
 }
 
 variable "deletion_protection" {
@@ -120,16 +135,31 @@ variable "autoscaler" {
   description = "Node autoscaler: karpenter or cluster-autoscaler."
   type        = string
   default     = "karpenter"
+
+  validation {
+    condition     = contains(["karpenter", "cluster-autoscaler"], var.autoscaler)
+    error_message = "autoscaler must be karpenter or cluster-autoscaler."
+  }
 }
 
 variable "eks_public_access_cidrs" {
   description = "CIDRs allowed to reach the public Kubernetes API endpoint (empty: private only)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for c in var.eks_public_access_cidrs : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
+    error_message = "eks_public_access_cidrs must be valid IPv4 CIDRs other than 0.0.0.0/0."
+  }
 }
 
 variable "bastion_ami_id" {
   description = "AMI of the SSM bastion; null creates no bastion."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.bastion_ami_id == null || can(regex("^ami-[0-9a-f]{8,17}$", var.bastion_ami_id))
+    error_message = "bastion_ami_id must be null or an AMI ID such as ami-0123456789abcdef0."
+  }
 }
