@@ -271,7 +271,10 @@ func loadData(dir string) (storage.Store, error) {
 			root[k] = v
 		}
 	}
-	return inmem.NewFromObject(root), nil
+	// Keep the data as AST values: policies read data.platform and
+	// data.metric_catalog on every evaluation, and converting them from Go
+	// values on each read dominated the cost of the metric catalog policy.
+	return inmem.NewFromObjectWithOpts(root, inmem.OptReturnASTValuesOnRead(true)), nil
 }
 
 // discoverRules finds every package that defines deny or warn, reads its
@@ -368,6 +371,7 @@ func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, r
 		rego.Query(q),
 		rego.Compiler(compiler),
 		rego.Store(store),
+		rego.StoreReadAST(true),
 		rego.SetRegoVersion(ast.RegoV1),
 	).PrepareForEval(ctx)
 	if err != nil {

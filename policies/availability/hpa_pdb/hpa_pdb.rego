@@ -43,8 +43,8 @@ deny contains combined.finding(entry, msg) if {
 	some entry in hpas
 	hpa := entry.contents
 	some target in targets_of(hpa)
-	some pdb in combined.objects
-	pdb.kind == "PodDisruptionBudget"
+	some pdb_entry in combined.by_kind.PodDisruptionBudget
+	pdb := pdb_entry.contents
 	k8s.namespace_of(pdb) == k8s.namespace_of(hpa)
 	k8s.selector_matches(object.get(pdb.spec, "selector", {}), k8s.pod_labels_of(target))
 	why := problem(pdb.spec, object.get(hpa.spec, "minReplicas", 1))
@@ -54,7 +54,8 @@ deny contains combined.finding(entry, msg) if {
 # targets_of(hpa) is a set: the same object may come from two files (the
 # rendered manifests and a review copy), possibly differing.
 targets_of(hpa) := {obj |
-	some obj in combined.objects
+	some target in combined.by_kind[hpa.spec.scaleTargetRef.kind]
+	obj := target.contents
 	k8s.targets(hpa, obj)
 }
 

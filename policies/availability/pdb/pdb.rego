@@ -16,9 +16,9 @@ import data.lib.combined
 import data.lib.kubernetes as k8s
 
 deny contains combined.finding(entry, msg) if {
-	some entry in combined.entries
+	some kind in k8s.scalable_kinds
+	some entry in combined.by_kind[kind]
 	obj := entry.contents
-	obj.kind in k8s.scalable_kinds
 	replicas := min_replicas(obj)
 	replicas > 1
 	not has_pdb(obj)
@@ -28,13 +28,14 @@ deny contains combined.finding(entry, msg) if {
 # min_replicas(obj) is the fewest replicas the workload runs: its own count or
 # the minReplicas of an HPA scaling it, whichever is larger.
 min_replicas(obj) := max({k8s.replicas_of(obj)} | {object.get(hpa.spec, "minReplicas", 1) |
-	some hpa in combined.objects
+	some hpa_entry in combined.by_kind.HorizontalPodAutoscaler
+	hpa := hpa_entry.contents
 	k8s.targets(hpa, obj)
 })
 
 has_pdb(obj) if {
-	some pdb in combined.objects
-	pdb.kind == "PodDisruptionBudget"
+	some pdb_entry in combined.by_kind.PodDisruptionBudget
+	pdb := pdb_entry.contents
 	k8s.namespace_of(pdb) == k8s.namespace_of(obj)
 	k8s.selector_matches(object.get(pdb.spec, "selector", {}), k8s.pod_labels_of(obj))
 }

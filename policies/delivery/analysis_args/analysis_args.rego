@@ -35,7 +35,9 @@ analyses(rollout) := array.concat(
 # templates(rollout, ref) are the templates an analysis names: a set, as the
 # same template may come from more than one file.
 templates(rollout, ref) := {t |
-	some t in combined.objects
+	some kind in template_kinds
+	some entry in combined.by_kind[kind]
+	t := entry.contents
 	matches(rollout, ref, t)
 }
 
