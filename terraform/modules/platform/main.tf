@@ -159,8 +159,9 @@ module "api" {
 module "bastion" {
   source = "../bastion"
 
-  enabled   = var.bastion_ami_id != null
-  name      = local.name
+  enabled = var.bastion_ami_id != null
+  name    = local.name
+  # With no AMI the module creates nothing; the placeholder only satisfies its validation.
   ami_id    = coalesce(var.bastion_ami_id, "ami-00000000")
   vpc_id    = module.vpc.vpc_id
   vpc_cidr  = module.vpc.vpc_cidr
