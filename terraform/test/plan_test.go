@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"testing"
@@ -56,11 +57,15 @@ func TestLiveRootsPlanPerEnvironmentSizes(t *testing.T) {
 			if vpc["cidr_block"] != want.vpcCIDR {
 				t.Errorf("VPC CIDR = %v, want %s", vpc["cidr_block"], want.vpcCIDR)
 			}
+			_, vpcNet, err := net.ParseCIDR(want.vpcCIDR)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for addr, s := range after(p, "aws_subnet") {
 				cidr, _ := s["cidr_block"].(string)
-				prefix := strings.TrimSuffix(want.vpcCIDR, "0.0/16")[:len(want.vpcCIDR)-7]
-				if !strings.HasPrefix(cidr, prefix) {
-					t.Errorf("%s: CIDR %s is outside the VPC %s", addr, cidr, want.vpcCIDR)
+				ip, _, err := net.ParseCIDR(cidr)
+				if err != nil || !vpcNet.Contains(ip) {
+					t.Errorf("%s: CIDR %q is not inside the VPC %s", addr, cidr, want.vpcCIDR)
 				}
 				if strings.Contains(addr, "private") && !strings.HasSuffix(cidr, "/19") {
 					t.Errorf("%s: private subnets must be /19, got %s", addr, cidr)
