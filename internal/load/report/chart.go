@@ -44,19 +44,25 @@ func Chart(s *load.Summary) ([]byte, error) {
 	top := plot.New()
 	top.Title.Text = fmt.Sprintf("%s: throughput (%s)", s.Scenario.Name, main.Mode)
 	top.Title.TextStyle.Font.Size = vg.Points(16)
+	// Long runs are averaged over a few seconds: per-second counts of a
+	// batching consumer are too spiky to read.
+	win := max(1, len(main.Series)/20)
 	top.Y.Label.Text = "per second"
+	if win > 1 {
+		top.Y.Label.Text = fmt.Sprintf("per second (%ds average)", win)
+	}
 	top.X.Label.Text = "seconds since start"
 	top.Legend.Top = true
 	top.Add(plotter.NewGrid())
 
-	addLine(top, "offered", series(main, func(p load.Point) float64 { return float64(p.Intended) }), grey, true)
-	addLine(top, "answered ok", series(main, func(p load.Point) float64 { return float64(p.OK) }), blue, false)
-	addLine(top, "delivered", series(main, func(p load.Point) float64 { return float64(p.Delivered) }), green, false)
+	addLine(top, "offered", smooth(series(main, func(p load.Point) float64 { return float64(p.Intended) }), win), grey, true)
+	addLine(top, "answered ok", smooth(series(main, func(p load.Point) float64 { return float64(p.OK) }), win), blue, false)
+	addLine(top, "delivered", smooth(series(main, func(p load.Point) float64 { return float64(p.Delivered) }), win), green, false)
 	if s.Raw != nil && s.Raw != main {
-		addLine(top, "raw kafka-go delivered", series(s.Raw, func(p load.Point) float64 { return float64(p.Delivered) }), orange, true)
+		addLine(top, "raw kafka-go delivered", smooth(series(s.Raw, func(p load.Point) float64 { return float64(p.Delivered) }), win), orange, true)
 	}
 	if errs := series(main, func(p load.Point) float64 { return float64(p.Errors) }); maxY(errs) > 0 {
-		addLine(top, "errors", errs, red, false)
+		addLine(top, "errors", smooth(errs, win), red, false)
 	}
 	top.Y.Min = 0
 	top.Y.Max = math.Max(top.Y.Max, 1) * 1.6 // headroom for the legend
@@ -246,4 +252,21 @@ func msLabel(ms float64) string {
 	default:
 		return strconv.FormatFloat(ms*1000, 'f', -1, 64) + "µs"
 	}
+}
+
+// smooth replaces each point by the mean of the win points ending at it.
+func smooth(xy plotter.XYs, win int) plotter.XYs {
+	if win <= 1 {
+		return xy
+	}
+	out := make(plotter.XYs, len(xy))
+	sum := 0.0
+	for i, p := range xy {
+		sum += p.Y
+		if i >= win {
+			sum -= xy[i-win].Y
+		}
+		out[i] = plotter.XY{X: p.X, Y: sum / float64(min(i+1, win))}
+	}
+	return out
 }
