@@ -54,9 +54,11 @@ export function k6Options(scenario) {
   let start = 0;
   for (const st of scenario.stages) {
     const ms = parseDuration(st.duration);
+    const { rate, timeUnit } = arrivalRate(st.rate);
     scenarios[st.name] = {
       executor: 'constant-arrival-rate',
-      ...arrivalRate(st.rate),
+      rate,
+      timeUnit,
       duration: `${ms}ms`,
       startTime: `${start}ms`,
       preAllocatedVUs: Math.min(scenario.max_in_flight, Math.max(1, Math.ceil(st.rate))),
