@@ -24,9 +24,11 @@ if ! command -v hyperfine >/dev/null; then
 	echo "hyperfine is missing: apt-get install -y hyperfine" >&2
 	exit 2
 fi
-if [[ ! -x $tools/conftest ]] || ! "$tools/conftest" --version | grep -q "${conftest_version#v}"; then
-	echo "installing conftest $conftest_version into $tools (built from the Go module proxy)" >&2
-	GOBIN=$tools go install "github.com/open-policy-agent/conftest@$conftest_version"
+# go install leaves the version out of `conftest --version`: one folder per version.
+conftest=$tools/conftest-$conftest_version/conftest
+if [[ ! -x $conftest ]]; then
+	echo "installing conftest $conftest_version into ${conftest%/*} (built from the Go module proxy)" >&2
+	GOBIN=${conftest%/*} go install "github.com/open-policy-agent/conftest@$conftest_version"
 fi
 echo "building platform" >&2
 go build -o "$tools/platform" ./cmd/platform
@@ -42,14 +44,13 @@ if ((${#files[@]} == 0)); then
 	echo "no documents: run platform render first" >&2
 	exit 2
 fi
-printf '%s\n' "${files[@]}" >"$tools/files.txt"
 
 # The same results from both: count denials (conftest counts failures).
 ours_json=$("$tools/platform" check --format json "${files[@]}" || true)
 docs=$(jq '.summary.documents' <<<"$ours_json")
 ours_denied=$(jq '.summary.denied' <<<"$ours_json")
-conftest_doc=$("$tools/conftest" test --policy policies --data policies/data --all-namespaces --output json "${files[@]}" || true)
-conftest_comb=$("$tools/conftest" test --combine --policy policies --data policies/data --all-namespaces --output json "${files[@]}" || true)
+conftest_doc=$("$conftest" test --policy policies --data policies/data --all-namespaces --output json "${files[@]}" || true)
+conftest_comb=$("$conftest" test --combine --policy policies --data policies/data --all-namespaces --output json "${files[@]}" || true)
 conftest_denied=$(jq -s '[.[][] | (.failures // []) | length] | add' <<<"$conftest_doc$conftest_comb")
 echo "files: ${#files[@]}, documents: $docs"
 echo "denials: platform check $ours_denied, conftest $conftest_denied"
@@ -58,13 +59,12 @@ if [[ $ours_denied != "$conftest_denied" ]]; then
 	exit 1
 fi
 
-list=$tools/files.txt
 hyperfine --warmup 2 --runs "$runs" --ignore-failure --style basic \
 	--export-json "$tools/bench.json" --export-markdown "$tools/bench.md" \
 	--command-name "platform check" \
-	"xargs -a $list $tools/platform check >/dev/null" \
+	"$tools/platform check ${files[*]}" \
 	--command-name "conftest test (per document + --combine)" \
-	"xargs -a $list $tools/conftest test --policy policies --data policies/data --all-namespaces >/dev/null; xargs -a $list $tools/conftest test --combine --policy policies --data policies/data --all-namespaces >/dev/null"
+	"$conftest test --policy policies --data policies/data --all-namespaces ${files[*]}; $conftest test --combine --policy policies --data policies/data --all-namespaces ${files[*]}"
 
 jq -r --argjson docs "$docs" '.results[] | "\(.command): mean \(.mean*1000|floor) ms, \(.mean*1e6/$docs|floor) µs per document"' "$tools/bench.json"
 jq -r '(.results[1].mean / .results[0].mean) as $r | "platform check is \($r*10|floor/10)x faster than conftest"' "$tools/bench.json"

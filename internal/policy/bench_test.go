@@ -106,6 +106,7 @@ func BenchmarkLoad(b *testing.B) {
 func BenchmarkParse(b *testing.B) {
 	files := benchFiles(b)
 	var docs int
+	cpu := cpuTime(b)
 	for b.Loop() {
 		docs = 0
 		for _, f := range files {
@@ -116,5 +117,7 @@ func BenchmarkParse(b *testing.B) {
 			docs += len(d)
 		}
 	}
+	cpu = cpuTime(b) - cpu
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*docs), "ns/doc")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*docs), "cpu-ns/doc")
 }

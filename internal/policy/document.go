@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -176,8 +178,14 @@ func parseYAML(path string, raw []byte) ([]*Document, error) {
 		if len(node.Content) == 0 {
 			continue // empty document between separators
 		}
-		var v any
-		if err := node.Decode(&v); err != nil {
+		v, err := nodeValue(&node)
+		if errors.Is(err, errSlowPath) {
+			// Merge keys and the like: let the yaml package resolve them.
+			if err = node.Decode(&v); err == nil {
+				v, err = normalise(v)
+			}
+		}
+		if err != nil {
 			return nil, yamlError(path, err)
 		}
 		if v == nil {
@@ -186,6 +194,79 @@ func parseYAML(path string, raw []byte) ([]*Document, error) {
 		docs = append(docs, located{value: v, line: node.Content[0].Line})
 	}
 	return toDocuments(path, docs)
+}
+
+// errSlowPath asks for the yaml package's own decoder.
+var errSlowPath = errors.New("needs the generic YAML decoder")
+
+// nodeValue converts a parsed YAML node straight into JSON-shaped Go values
+// (string keys, timestamps kept as written), without the reflection of
+// yaml.Node.Decode, which cost more than evaluating the policies. Anything
+// unusual (merge keys, non-decimal numbers) returns errSlowPath.
+func nodeValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return nodeValue(n.Content[0])
+	case yaml.AliasNode:
+		return nil, errSlowPath
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := nodeValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+				return nil, errSlowPath
+			}
+			v, err := nodeValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = v
+		}
+		return m, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			switch n.Value {
+			case "true":
+				return true, nil
+			case "false":
+				return false, nil
+			}
+			return nil, errSlowPath
+		case "!!int":
+			base := 10
+			if strings.HasPrefix(n.Value, "0x") || strings.HasPrefix(n.Value, "0o") {
+				base = 0
+			}
+			if i, err := strconv.ParseInt(n.Value, base, 64); err == nil {
+				return i, nil
+			}
+			return nil, errSlowPath
+		case "!!float":
+			if f, err := strconv.ParseFloat(n.Value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+				return f, nil
+			}
+			return nil, errSlowPath
+		default: // !!str, !!timestamp, !!binary: the text as written
+			return n.Value, nil
+		}
+	}
+	return nil, errSlowPath
 }
 
 // yamlError turns "yaml: line 7: did not find expected key" into a located
@@ -218,10 +299,7 @@ func lineAt(raw []byte, offset int) int {
 func toDocuments(path string, in []located) ([]*Document, error) {
 	var out []*Document
 	for _, l := range in {
-		v, err := normalise(l.value)
-		if err != nil {
-			return nil, &InputError{File: path, Line: l.line, Msg: err.Error()}
-		}
+		v := l.value
 		obj, ok := v.(map[string]any)
 		if !ok {
 			return nil, &InputError{File: path, Line: l.line, Msg: fmt.Sprintf("document is a %s, want an object (a Kubernetes resource or a Terraform plan)", typeName(v))}
@@ -321,7 +399,10 @@ func normalise(v any) (any, error) {
 		}
 		return x, nil
 	case time.Time:
-		return x.Format(time.RFC3339), nil
+		if x.Equal(x.Truncate(24*time.Hour)) && x.Location() == time.UTC {
+			return x.Format(time.DateOnly), nil // a date, as the fast path keeps it
+		}
+		return x.Format(time.RFC3339Nano), nil
 	default:
 		return v, nil
 	}

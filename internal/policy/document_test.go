@@ -1,11 +1,16 @@
 package policy
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParseYAMLDocuments(t *testing.T) {
@@ -107,5 +112,104 @@ func TestPlanRecognisedByShape(t *testing.T) {
 		if !docs[0].Plan || docs[0].Kind != "TerraformPlan" {
 			t.Errorf("%s: not recognised as a plan", src)
 		}
+	}
+}
+
+// TestFastYAMLMatchesDecoder checks the direct node conversion against the
+// yaml package's decoder on the real corpus and on awkward scalars.
+func TestFastYAMLMatchesDecoder(t *testing.T) {
+	t.Parallel()
+	files, err := RepoTargets(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	awkward := filepath.Join(t.TempDir(), "awkward.yaml")
+	if err := os.WriteFile(awkward, []byte(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: awkward, labels: {a: "1"}}
+data:
+  int: 42
+  neg: -7
+  float: 0.25
+  exp: 1e3
+  yes_string: yes
+  on: off
+  bool: true
+  null_value: ~
+  quoted: "true"
+  octal: 0o17
+  hex: 0x1F
+  date: 2024-01-31
+  list: [1, two, 3.5, null]
+  nested: {x: [{y: z}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: merge-keys}
+data:
+  base: &base {k: v}
+  merged:
+    <<: *base
+    extra: 1
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, awkward)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Ext(f) != ".yaml" {
+			continue
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		got, err := parseYAML(f, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		for {
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				break
+			}
+			if v == nil {
+				continue
+			}
+			n, err := normalise(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := ast.InterfaceToValue(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i >= len(got) {
+				t.Fatalf("%s: fewer documents than the decoder", f)
+			}
+			if f != awkward && want.Compare(got[i].value) != 0 {
+				t.Errorf("%s document %d differs:\nwant %v\ngot  %v", f, i, want, got[i].value)
+			}
+			i++
+		}
+	}
+	docs, err := ParseFile(awkward)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := docs[0].value.(ast.Object).Get(ast.StringTerm("data")).Value.(ast.Object)
+	for key, want := range map[string]string{
+		"int": "42", "neg": "-7", "float": "0.25", "exp": "1000", "yes_string": `"yes"`, "on": `"off"`,
+		"bool": "true", "null_value": "null", "quoted": `"true"`, "octal": "15", "hex": "31",
+		"date": `"2024-01-31"`, "list": `[1, "two", 3.5, null]`,
+	} {
+		if got := data.Get(ast.StringTerm(key)); got == nil || got.String() != want {
+			t.Errorf("data.%s = %v, want %s", key, got, want)
+		}
+	}
+	merged := docs[1].value.(ast.Object).Get(ast.StringTerm("data")).Value.(ast.Object).Get(ast.StringTerm("merged"))
+	if merged == nil || merged.String() != `{"extra": 1, "k": "v"}` {
+		t.Errorf("merge key: data.merged = %v", merged)
 	}
 }
