@@ -34,7 +34,7 @@ build_tofu() {
 		# The module cache is read-only; build in a writable copy.
 		cp -r "$dir" "$tmp/opentofu" && chmod -R u+w "$tmp/opentofu"
 		mkdir -p "$cache"
-		(cd "$tmp/opentofu" && GOFLAGS=-mod=mod go build -trimpath -o "$cache/tofu" ./cmd/tofu)
+		(cd "$tmp/opentofu" && go build -trimpath -o "$cache/tofu" ./cmd/tofu)
 	fi
 	echo "$cache/tofu"
 }

@@ -20,7 +20,7 @@ output "database_name" {
 
 output "master_user_secret_arn" {
   description = "ARN of the Secrets Manager secret that holds the master credentials."
-  value       = aws_db_instance.this.master_user_secret[0].secret_arn
+  value       = one(aws_db_instance.this.master_user_secret[*].secret_arn)
 }
 
 output "security_group_id" {
