@@ -49,23 +49,39 @@ config_key(rc) := concat(".", [rc.type, rc.name]) if not rc.module_address
 
 strip_index(addr) := regex.replace(addr, `\[[^\]]*\]`, "")
 
-# config_resources[key] is the configuration block of each resource, walking
-# module calls, so policies can follow references that are unknown at plan time.
+# config_resources[key] is the configuration block of each resource, down
+# three levels of module calls, so policies can follow references that are
+# unknown at plan time. (Explicit levels instead of walk(): walking every
+# expression of a large configuration cost more than all the plan policies.)
 config_resources[key] := res if {
-	walk(object.get(input, ["configuration", "root_module"], {}), [path, value])
-	value.address
-	value.expressions
-	res := value
-	key := concat(".", array.concat(module_prefix(path), [value.address]))
+	some [prefix, module] in config_modules
+	some res in object.get(module, "resources", [])
+	res.mode == "managed"
+	key := concat("", [prefix, res.address])
 }
 
-# module_prefix(path) turns the walk path of a configuration block into its
-# module address parts: ["module_calls", "a", "module", ...] -> ["module", "a"].
-module_prefix(path) := [part |
-	some i, p in path
-	p == "module_calls"
-	some part in ["module", path[i + 1]]
-]
+config_modules contains [prefix, module] if {
+	module := object.get(input, ["configuration", "root_module"], {})
+	prefix := ""
+}
+
+config_modules contains [prefix, call.module] if {
+	some name, call in input.configuration.root_module.module_calls
+	prefix := sprintf("module.%s.", [name])
+}
+
+config_modules contains [prefix, inner.module] if {
+	some name, call in input.configuration.root_module.module_calls
+	some inner_name, inner in call.module.module_calls
+	prefix := sprintf("module.%s.module.%s.", [name, inner_name])
+}
+
+config_modules contains [prefix, third.module] if {
+	some name, call in input.configuration.root_module.module_calls
+	some inner_name, inner in call.module.module_calls
+	some third_name, third in inner.module.module_calls
+	prefix := sprintf("module.%s.module.%s.module.%s.", [name, inner_name, third_name])
+}
 
 # references(r, attr) lists the configuration references of one attribute,
 # made absolute with the resource's module prefix.
