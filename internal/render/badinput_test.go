@@ -101,3 +101,38 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestChartTypo: a field the Kubernetes schema does not know, rendered by
+// the chart, fails the render with the rendered file's position and the
+// object's field path, and writes nothing.
+func TestChartTypo(t *testing.T) {
+	root := fixtureRoot(t)
+	// a private copy of the chart instead of the linked one
+	chart := filepath.Join(root, "apps/charts")
+	if err := os.Remove(chart); err != nil {
+		t.Fatal(err)
+	}
+	copyDir(t, filepath.Join(repoRoot(t), "apps/charts"), chart)
+	hpa := filepath.Join(chart, "service/templates/hpa.yaml")
+	src, err := os.ReadFile(hpa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "  minReplicas:", "  minReplica:", 1)
+	if broken == string(src) {
+		t.Fatal("hpa.yaml has no minReplicas")
+	}
+	if err := os.WriteFile(hpa, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Apply(Options{Root: root})
+	if cliexit.Code(err) != cliexit.BadInput {
+		t.Fatalf("err %v, want bad input", err)
+	}
+	if !regexp.MustCompile(`environments/dev/delivery/manifests\.gen\.yaml:\d+:\d+: HorizontalPodAutoscaler delivery: spec\.minReplica: field not allowed`).MatchString(err.Error()) {
+		t.Errorf("message lacks the manifest position and field:\n%v", err)
+	}
+	if files := snapshot(t, root); len(files) != 0 {
+		t.Errorf("%d files written", len(files))
+	}
+}

@@ -21,6 +21,13 @@ const maxErrors = 20
 // cue/config (what a pull request edits) come first; schema positions follow
 // as "(see ...)".
 func badInput(root string, err error) error {
+	return badInputIn(root, err, 0, "")
+}
+
+// badInputIn is badInput for a value found below a path: trim drops that
+// many leading path elements (a document's index in a YAML stream) and what
+// names the value instead.
+func badInputIn(root string, err error, trim int, what string) error {
 	type entry struct {
 		line string
 		alts int
@@ -35,7 +42,14 @@ func badInput(root string, err error) error {
 		if strings.Contains(msg, "errors in empty disjunction") {
 			continue
 		}
-		fieldPath := strings.Join(e.Path(), ".")
+		path := e.Path()
+		if len(path) >= trim {
+			path = path[trim:]
+		}
+		fieldPath := strings.Join(path, ".")
+		if what != "" {
+			fieldPath = what + ": " + fieldPath
+		}
 		positions := relPositions(root, append(cueerrors.Positions(e), e.InputPositions()...))
 		first := ""
 		if len(positions) > 0 {

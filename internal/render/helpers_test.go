@@ -28,7 +28,7 @@ func fixtureRoot(t testing.TB) string {
 	t.Helper()
 	src := repoRoot(t)
 	dst := t.TempDir()
-	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "apps/charts"} {
+	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "apps/charts"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, dir)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -65,8 +65,8 @@ func copyDir(t testing.TB, from, to string) {
 	}
 }
 
-// snapshot reads every regular file under root (following no links) so a
-// test can prove nothing changed.
+// snapshot reads every rendered file under root (environments/ and apps/,
+// not the chart) so a test can prove nothing changed.
 func snapshot(t testing.TB, root string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
@@ -78,10 +78,10 @@ func snapshot(t testing.TB, root string) map[string]string {
 			if err != nil {
 				return err
 			}
-			if d.Type()&fs.ModeSymlink != 0 || d.IsDir() {
-				if p != filepath.Join(root, dir) && d.Type()&fs.ModeSymlink != 0 {
-					return filepath.SkipDir
-				}
+			if p == filepath.Join(root, "apps", "charts") {
+				return filepath.SkipDir // the chart is input, not output
+			}
+			if d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
 				return nil
 			}
 			b, err := os.ReadFile(p)

@@ -23,6 +23,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
+	cueyaml "cuelang.org/go/encoding/yaml"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -83,7 +84,7 @@ func Render(opts Options) (*Result, error) {
 		return nil, err
 	}
 	opts.Root = root
-	model, err := evaluate(opts.Root)
+	model, kinds, err := evaluate(opts.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +144,11 @@ func Render(opts Options) (*Result, error) {
 	if err := renderCharts(chrt, jobs, res); err != nil {
 		return nil, err
 	}
+	for _, j := range jobs {
+		if err := checkManifests(opts.Root, kinds, j.out, res.Files[j.out]); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -166,38 +172,80 @@ func Apply(opts Options) (*Result, []Change, error) {
 // so that a mistake in it is reported by its own field path
 // (services.order.autoscaling.maxReplicas), not by the template path that
 // happened to reach it.
-func evaluate(root string) (cue.Value, error) {
+func evaluate(root string) (render, kinds cue.Value, err error) {
 	cfg := &load.Config{Dir: filepath.Join(root, CUEDir)}
-	insts := load.Instances([]string{"./config", "./templates"}, cfg)
-	if len(insts) != 2 {
-		return cue.Value{}, fmt.Errorf("load %s: %d instances", CUEDir, len(insts))
+	insts := load.Instances([]string{"./config", "./templates", "./kinds"}, cfg)
+	if len(insts) != 3 {
+		return cue.Value{}, cue.Value{}, fmt.Errorf("load %s: %d instances", CUEDir, len(insts))
 	}
 	for _, inst := range insts {
 		if err := inst.Err; err != nil {
-			return cue.Value{}, badInput(root, err)
+			return cue.Value{}, cue.Value{}, badInput(root, err)
 		}
 	}
 	ctx := cuecontext.New()
 	config := ctx.BuildInstance(insts[0])
 	if err := config.Err(); err != nil {
-		return cue.Value{}, badInput(root, err)
+		return cue.Value{}, cue.Value{}, badInput(root, err)
 	}
 	// Only what the render reads; other fields of the package (the policy
 	// gate's exceptions) are validated by their own users.
 	for _, field := range []string{"environments", "services", "topics"} {
 		if err := config.LookupPath(cue.ParsePath(field)).Validate(cue.Concrete(true)); err != nil {
-			return cue.Value{}, badInput(root, err)
+			return cue.Value{}, cue.Value{}, badInput(root, err)
 		}
 	}
 	v := ctx.BuildInstance(insts[1])
 	if err := v.Err(); err != nil {
-		return cue.Value{}, badInput(root, err)
+		return cue.Value{}, cue.Value{}, badInput(root, err)
 	}
-	r := v.LookupPath(cue.ParsePath("render"))
-	if err := r.Err(); err != nil {
-		return cue.Value{}, badInput(root, err)
+	render = v.LookupPath(cue.ParsePath("render"))
+	if err := render.Err(); err != nil {
+		return cue.Value{}, cue.Value{}, badInput(root, err)
 	}
-	return r, nil
+	kinds = ctx.BuildInstance(insts[2]).LookupPath(cue.ParsePath("byKind"))
+	if err := kinds.Err(); err != nil {
+		return cue.Value{}, cue.Value{}, badInput(root, err)
+	}
+	return render, kinds, nil
+}
+
+// checkManifests unifies every object the chart rendered with the schema
+// of its apiVersion/kind (cue/kinds). Errors point into the rendered file.
+func checkManifests(root string, kinds cue.Value, name string, data []byte) error {
+	f, err := cueyaml.Extract(name, data)
+	if err != nil {
+		return fmt.Errorf("%s: parse rendered manifests: %w", name, err)
+	}
+	docs := kinds.Context().BuildFile(f)
+	if err := docs.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	it, err := docs.List()
+	if err != nil {
+		// a single document is not wrapped in a list
+		return checkManifest(root, kinds, name, docs)
+	}
+	for it.Next() {
+		if err := checkManifest(root, kinds, name, it.Value()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkManifest(root string, kinds cue.Value, name string, doc cue.Value) error {
+	apiVersion, _ := doc.LookupPath(cue.ParsePath("apiVersion")).String()
+	kind, _ := doc.LookupPath(cue.ParsePath("kind")).String()
+	schema := kinds.LookupPath(cue.MakePath(cue.Str(apiVersion + "/" + kind)))
+	if !schema.Exists() {
+		return cliexit.BadInputf("%s: %s %s: no schema for this kind in %s/kinds (add it, and to tools/cuegen if generated)", name, apiVersion, kind, CUEDir)
+	}
+	if err := doc.Unify(schema).Validate(cue.Concrete(true)); err != nil {
+		objName, _ := doc.LookupPath(cue.ParsePath("metadata.name")).String()
+		return badInputIn(root, err, len(doc.Path().Selectors()), kind+" "+objName)
+	}
+	return nil
 }
 
 // validate reports every error below v, including incomplete values: every

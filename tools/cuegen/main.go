@@ -2,8 +2,8 @@
 //
 //   - k8s.io/api packages with `cue get go`, read from this module's pinned
 //     k8s.io/api version;
-//   - Argo Rollouts and Argo CD from the CRD YAML shipped in their module
-//     zips, with `cue get crd`.
+//   - Argo Rollouts, Argo CD and the Prometheus Operator's ServiceMonitor
+//     from the CRD YAML shipped in their module zips, with `cue get crd`.
 //
 // It works in a scratch CUE module inside this Go module (so `cue get go`
 // resolves Go packages against this go.mod, never the main one) and swaps
@@ -26,11 +26,12 @@ import (
 	"strings"
 )
 
-// Versions of the Argo projects whose CRDs are converted. Bump here, run
+// Versions of the projects whose CRDs are converted. Bump here, run
 // make gen-cue, review the schema diff.
 const (
 	argoRollouts = "github.com/argoproj/argo-rollouts@v1.8.3"
 	argoCD       = "github.com/argoproj/argo-cd/v3@v3.5.7"
+	promOperator = "github.com/prometheus-operator/prometheus-operator@v0.85.0"
 )
 
 var k8sPackages = []string{
@@ -45,18 +46,22 @@ var k8sPackages = []string{
 // cue.mod/gen/<dir>/<version> and imported as "<dir>/<version>".
 type crdSet struct {
 	module string
+	group  string
 	dir    string
 	files  []string
 }
 
 var crdSets = []crdSet{
-	{argoRollouts, "argoproj.io/rollouts", []string{
+	{argoRollouts, "argoproj.io", "argoproj.io/rollouts", []string{
 		"manifests/crds/rollout-crd.yaml",
 		"manifests/crds/analysis-template-crd.yaml",
 	}},
-	{argoCD, "argoproj.io/cd", []string{
+	{argoCD, "argoproj.io", "argoproj.io/cd", []string{
 		"manifests/crds/application-crd.yaml",
 		"manifests/crds/appproject-crd.yaml",
+	}},
+	{promOperator, "monitoring.coreos.com", "monitoring.coreos.com", []string{
+		"example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
 	}},
 }
 
@@ -101,7 +106,7 @@ func run(out string) error {
 		if err := os.MkdirAll(target, 0o755); err != nil {
 			return err
 		}
-		args := []string{"tool", "cue", "get", "crd", "--group", "argoproj.io"}
+		args := []string{"tool", "cue", "get", "crd", "--group", set.group}
 		for _, f := range set.files {
 			abs, err := filepath.Abs(filepath.Join(dir, f))
 			if err != nil {
@@ -153,8 +158,10 @@ func moduleDir(modVersion string) (string, error) {
 // embedded matches a field that `cue get go` v0.17 emits for a Go embedded
 // struct tagged `json:""` (k8s.io/api v0.37 dropped ",inline"): a field
 // named like its own type, e.g. "ProbeHandler: #ProbeHandler". JSON has no
-// such field: the struct's fields are inlined, so CUE must embed it.
-var embedded = regexp.MustCompile(`(?m)^(\s*)([A-Z][A-Za-z0-9]*): ((?:[a-z0-9]+\.)?#([A-Z][A-Za-z0-9]*))(?:\s+@.*)?$`)
+// such field: the struct's fields are inlined, so CUE must embed it. (An
+// optional embedded pointer, "IngressRuleValue?: #IngressRuleValue", too:
+// its own fields are all optional.)
+var embedded = regexp.MustCompile(`(?m)^(\s*)([A-Z][A-Za-z0-9]*)\??: ((?:[a-z0-9]+\.)?#([A-Z][A-Za-z0-9]*))(?:\s+@.*)?$`)
 
 func fixEmbeddings(root string) error {
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
