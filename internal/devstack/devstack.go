@@ -24,3 +24,13 @@ type Stack = stack.Stack
 
 // Start runs the stack and returns once every service is serving.
 func Start(ctx context.Context, cfg Config) (*Stack, error) { return stack.Start(ctx, cfg) }
+
+// Broker is a standalone embedded Kafka broker.
+type Broker interface {
+	Addrs() []string
+	Close()
+}
+
+// StartBroker starts the embedded broker with the platform topics on port
+// (0: a free port), persisting to dataDir when it is not empty.
+func StartBroker(port int, dataDir string) (Broker, error) { return stack.StartBroker(port, dataDir) }

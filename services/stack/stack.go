@@ -290,3 +290,8 @@ func Wait(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// StartBroker starts a standalone embedded broker (platform kafka).
+func StartBroker(port int, dataDir string) (*kafka.Embedded, error) {
+	return kafka.StartEmbedded(kafka.EmbeddedOptions{Port: port, DataDir: dataDir})
+}

@@ -178,6 +178,17 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		if n == r.batch {
 			d = 0
 		}
+		if n < r.batch {
+			// Scheduled rows (simulated latencies) may be waiting: sleep
+			// until the earliest one rather than a whole poll interval.
+			if next, ok := r.earliest(ctx); ok {
+				r.mu.Lock()
+				if r.next.IsZero() || next.Before(r.next) {
+					r.next = next
+				}
+				r.mu.Unlock()
+			}
+		}
 		r.mu.Lock()
 		if !r.next.IsZero() {
 			if until := time.Until(r.next); until < d {
@@ -190,6 +201,15 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		r.mu.Unlock()
 		timer.Reset(d)
 	}
+}
+
+// earliest returns the earliest available_at in the outbox.
+func (r *Relay) earliest(ctx context.Context) (time.Time, bool) {
+	var us sql.NullInt64
+	if err := r.db.QueryRowContext(ctx, r.db.Q(`SELECT MIN(available_at) FROM {p}outbox`)).Scan(&us); err != nil || !us.Valid {
+		return time.Time{}, false
+	}
+	return time.UnixMicro(us.Int64), true
 }
 
 func (r *Relay) updateBacklog(ctx context.Context) {

@@ -77,7 +77,11 @@ func jsonError(err error) *RequestError {
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return &RequestError{http.StatusBadRequest, strings.Trim(f, `"`), "unknown field"}
+		name := strings.Trim(f, `"`)
+		if name == "" {
+			return &RequestError{http.StatusBadRequest, "body", `unknown field ""`}
+		}
+		return &RequestError{http.StatusBadRequest, name, "unknown field"}
 	}
 	return &RequestError{http.StatusBadRequest, "body", msg}
 }

@@ -1,0 +1,183 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/internal/sim"
+)
+
+// pipeline runs orders through a started stack and records, per order, the
+// time from sending the POST to seeing its terminal status on /v1/stream.
+type pipeline struct {
+	st     *Stack
+	client *http.Client
+
+	mu    sync.Mutex
+	sent  map[string]time.Time
+	lat   []time.Duration
+	done  atomic.Int64
+	early map[string]time.Time // terminal seen before the POST returned
+}
+
+func newPipeline(b *testing.B, cfg Config) *pipeline {
+	b.Helper()
+	ctx := context.Background()
+	st, err := Start(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close(context.Background()) })
+	p := &pipeline{st: st, sent: map[string]time.Time{}, early: map[string]time.Time{},
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	sctx, cancel := context.WithCancel(ctx)
+	b.Cleanup(cancel)
+	if _, err := streamTerminal(sctx, st.NotificationURL+"/v1/stream", p.terminal); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func (p *pipeline) terminal(id string, delivered bool) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t0, ok := p.sent[id]; ok {
+		if delivered {
+			p.lat = append(p.lat, now.Sub(t0))
+		}
+		delete(p.sent, id)
+	} else {
+		p.early[id] = now
+	}
+	p.done.Add(1)
+}
+
+func (p *pipeline) place(ctx context.Context, key string, r *rand.Rand) error {
+	t0 := time.Now()
+	id, err := placeOrderClient(ctx, p.client, p.st.OrderURL, key, r)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.early[id]; ok {
+		p.lat = append(p.lat, t.Sub(t0))
+		delete(p.early, id)
+		return nil
+	}
+	p.sent[id] = t0
+	return nil
+}
+
+func (p *pipeline) wait(b *testing.B, n int64) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for p.done.Load() < n {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d orders terminal after 2 minutes", p.done.Load(), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func pct(ds []time.Duration, q float64) float64 {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return float64(s[min(len(s)-1, int(q*float64(len(s))))].Microseconds()) / 1000
+}
+
+func zeroLatency() *sim.Config {
+	c := sim.Defaults()
+	c.PaymentLatency, c.AcceptLatency, c.PrepTime, c.PickupTime, c.DriveTime = sim.Range{}, sim.Range{}, sim.Range{}, sim.Range{}, sim.Range{}
+	return &c
+}
+
+// BenchmarkPipelineThroughput places b.N orders from 64 concurrent clients
+// and waits until all are terminal: orders/s end to end.
+func BenchmarkPipelineThroughput(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		sim  *sim.Config
+	}{{"sim=defaults", nil}, {"sim=zero-latency", zeroLatency()}} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := newPipeline(b, Config{Sim: tc.sim})
+			ctx := context.Background()
+			var next atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for w := 0; w < 64; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						if err := p.place(ctx, fmt.Sprintf("bt-%d", i), rand.New(rand.NewPCG(7, uint64(i)))); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			p.wait(b, int64(b.N))
+			el := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/el.Seconds(), "orders/s")
+			b.ReportMetric(pct(p.lat, 0.99), "p99-ms")
+		})
+	}
+}
+
+// BenchmarkPipelineLatency1000 offers 1,000 orders/s (open loop) for b.N
+// orders and reports placed -> delivered percentiles.
+func BenchmarkPipelineLatency1000(b *testing.B) {
+	const rate = 1000
+	for _, tc := range []struct {
+		name string
+		sim  *sim.Config
+	}{{"sim=defaults", nil}, {"sim=zero-latency", zeroLatency()}} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := newPipeline(b, Config{Sim: tc.sim})
+			ctx := context.Background()
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, 512)
+			for i := 0; i < b.N; i++ {
+				// Open loop: order i is due at start + i/rate whatever the
+				// previous ones are doing.
+				if d := time.Until(start.Add(time.Duration(i) * time.Second / rate)); d > 0 {
+					time.Sleep(d)
+				}
+				sem <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					if err := p.place(ctx, fmt.Sprintf("bl-%d", i), rand.New(rand.NewPCG(9, uint64(i)))); err != nil {
+						b.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			p.wait(b, int64(b.N))
+			b.StopTimer()
+			b.ReportMetric(pct(p.lat, 0.50), "p50-ms")
+			b.ReportMetric(pct(p.lat, 0.95), "p95-ms")
+			b.ReportMetric(pct(p.lat, 0.99), "p99-ms")
+		})
+	}
+}
