@@ -14,6 +14,7 @@
 #   always run. SAMPLE=0 runs everything. RUNS=n: platform runs, median
 #   reported (default 3).
 set -euo pipefail
+exec 3>&2 # errors from inside timed functions, whose stderr is captured
 cd "$(dirname "$0")/.."
 REPO=$PWD
 BIN=$REPO/.cache/bench-bin
@@ -33,9 +34,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# timed CMD...: runs CMD, sets WALL and CPU (user+sys of CMD and its
+# children) in seconds. CPU matters on a shared machine: wall time there
+# depends on what else runs.
+TIMEFORMAT='%R %U %S'
+timed() {
+	local t
+	t=$( { time "$@" >/dev/null; } 2>&1 | tail -n1)
+	WALL=$(awk '{ printf "%.2f", $1 }' <<<"$t")
+	CPU=$(awk '{ printf "%.2f", $2 + $3 }' <<<"$t")
+}
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| model | service-envs | platform render (median of $RUNS) | CLI pipeline | CLI / platform |"
+echo "| model | service-envs | platform render: wall (CPU), median of $RUNS | CLI pipeline: wall (CPU) | CLI / platform, wall (CPU) |"
 echo "|---|---|---|---|---|"
 for model in "${models[@]}"; do
 	root=$work/$model
@@ -47,14 +58,13 @@ for model in "${models[@]}"; do
 		go run ./internal/render/benchmodel/cmd/benchmodel -src "$REPO" -out "$root" -services "$model"
 	fi
 
-	times=()
+	runs=()
 	for _ in $(seq "$RUNS"); do
 		rm -rf "$root/environments" "$root"/apps/{dev,staging,prod}
-		t0=$(now)
-		"$BIN/platform" render --root "$root" >/dev/null
-		times+=("$(secs "$t0" "$(now)")")
+		timed "$BIN/platform" render --root "$root"
+		runs+=("$WALL $CPU")
 	done
-	platform=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
+	read -r p_wall p_cpu < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
 
 	envs=(dev staging prod)
 	mapfile -t services < <(ls "$root/environments/dev")
@@ -62,38 +72,42 @@ for model in "${models[@]}"; do
 	limit=$total
 	if [ "$SAMPLE" -gt 0 ] && [ "$total" -gt "$SAMPLE" ]; then limit=$SAMPLE; fi
 	out=$work/cli-$model
-	t0=$(now)
-	for env in "${envs[@]}"; do
-		mkdir -p "$out/apps/$env"
-		(cd "$root/cue" && "$BIN/cue" export ./templates -e "render.$env.project" -e "render.$env.root" --out yaml) \
-			>"$out/apps/$env/project-and-root.yaml"
-	done
-	per_env=$(secs "$t0" "$(now)")
-	done_pairs=0
-	t0=$(now)
-	for env in "${envs[@]}"; do
-		for svc in "${services[@]}"; do
-			[ "$done_pairs" -lt "$limit" ] || break 2
-			d=$out/environments/$env/$svc
-			mkdir -p "$d"
-			p="render.$env.services.\"$svc\""
-			(cd "$root/cue" && "$BIN/cue" export ./templates -e "$p.values" --out yaml) >"$d/values.gen.yaml"
-			(cd "$root/cue" && "$BIN/cue" export ./templates -e "$p.rollout" -e "$p.analysisTemplate" -e "$p.application" --out yaml) \
-				>"$d/rollout-and-application.yaml"
-			"$BIN/helm" template "$svc" "$root/apps/charts/service" -n "orders-$env" -f "$d/values.gen.yaml" >"$d/manifests.gen.yaml"
-			# same objects as platform render (documents counted)
-			a=$(grep -c '^kind:' "$d/manifests.gen.yaml")
-			b=$(grep -c '^kind:' "$root/environments/$env/$svc/manifests.gen.yaml")
-			[ "$a" = "$b" ] || { echo "mismatch $env/$svc: helm $a objects, platform $b" >&2; exit 1; }
-			done_pairs=$((done_pairs + 1))
+	per_env() {
+		for env in "${envs[@]}"; do
+			mkdir -p "$out/apps/$env"
+			(cd "$root/cue" && "$BIN/cue" export ./templates -e "render.$env.project" -e "render.$env.root" --out yaml) \
+				>"$out/apps/$env/project-and-root.yaml"
 		done
-	done
-	pairs=$(secs "$t0" "$(now)")
-	cli=$(awk -v e="$per_env" -v s="$pairs" -v l="$limit" -v t="$total" 'BEGIN { printf "%.1f", e + s / l * t }')
+	}
+	per_service() {
+		local done_pairs=0 env svc d p a b
+		for env in "${envs[@]}"; do
+			for svc in "${services[@]}"; do
+				[ "$done_pairs" -lt "$limit" ] || return 0
+				d=$out/environments/$env/$svc
+				mkdir -p "$d"
+				p="render.$env.services.\"$svc\""
+				(cd "$root/cue" && "$BIN/cue" export ./templates -e "$p.values" --out yaml) >"$d/values.gen.yaml"
+				(cd "$root/cue" && "$BIN/cue" export ./templates -e "$p.rollout" -e "$p.analysisTemplate" -e "$p.application" --out yaml) \
+					>"$d/rollout-and-application.yaml"
+				"$BIN/helm" template "$svc" "$root/apps/charts/service" -n "orders-$env" -f "$d/values.gen.yaml" >"$d/manifests.gen.yaml"
+				# same objects as platform render (documents counted)
+				a=$(grep -c '^kind:' "$d/manifests.gen.yaml")
+				b=$(grep -c '^kind:' "$root/environments/$env/$svc/manifests.gen.yaml")
+				[ "$a" = "$b" ] || { echo "mismatch $env/$svc: helm $a objects, platform $b" >&3; exit 1; }
+				done_pairs=$((done_pairs + 1))
+			done
+		done
+	}
+	timed per_env
+	e_wall=$WALL e_cpu=$CPU
+	timed per_service
+	c_wall=$(awk -v e="$e_wall" -v s="$WALL" -v l="$limit" -v t="$total" 'BEGIN { printf "%.1f", e + s / l * t }')
+	c_cpu=$(awk -v e="$e_cpu" -v s="$CPU" -v l="$limit" -v t="$total" 'BEGIN { printf "%.1f", e + s / l * t }')
 	note=""
 	if [ "$limit" -lt "$total" ]; then
-		note=" (services timed on $limit of $total)"
+		note=", services timed on $limit of $total"
 	fi
-	ratio=$(awk -v c="$cli" -v p="$platform" 'BEGIN { printf "%.0fx", c / p }')
-	echo "| $model | $total | ${platform} s | ${cli} s$note | $ratio |"
+	ratio=$(awk -v c="$c_wall" -v p="$p_wall" -v cc="$c_cpu" -v pc="$p_cpu" 'BEGIN { printf "%.0fx (%.0fx)", c / p, cc / pc }')
+	echo "| $model | $total | ${p_wall} s (${p_cpu} s) | ${c_wall} s (${c_cpu} s$note) | $ratio |"
 done
