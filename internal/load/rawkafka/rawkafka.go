@@ -240,8 +240,11 @@ func (c *Chain) client() (*kafka.Client, net.Addr) {
 func (c *Chain) createTopics(ctx context.Context) error {
 	cl, addr := c.client()
 	req := &kafka.CreateTopicsRequest{Addr: addr}
+	// Replication -1 takes the broker's default, so the chain gets the same
+	// durability (and min.insync.replicas behaviour) as the service topics
+	// on a real cluster, and 1 on kfake.
 	for _, t := range c.topics {
-		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: Partitions, ReplicationFactor: 1})
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: Partitions, ReplicationFactor: -1})
 	}
 	resp, err := cl.CreateTopics(ctx, req)
 	if err != nil {
