@@ -1,0 +1,212 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/storage"
+	"github.com/bloody-sweet/platform/services/order/app"
+	"github.com/bloody-sweet/platform/services/order/domain"
+)
+
+// runRepositorySuite is the one repository test suite; it runs on SQLite
+// (unit tests) and on a real Postgres (integration tests).
+func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
+	newRepo := func(t *testing.T) (*SQLRepository, *storage.DB) {
+		db := open(t)
+		if err := db.Migrate(context.Background(), Migrations()); err != nil {
+			t.Fatal(err)
+		}
+		// Migrating twice is a no-op.
+		if err := db.Migrate(context.Background(), Migrations()); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		return NewSQLRepository(db), db
+	}
+	ctx := context.Background()
+	req := domain.PlaceRequest{CustomerID: "c-1", StoreID: "store-2", Items: []domain.ItemRequest{{SKU: "calzone", Quantity: 2}},
+		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}}
+	create := func(t *testing.T, r *SQLRepository, id, key string) domain.Order {
+		t.Helper()
+		o := domain.New(id, req, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+		placed, err := o.Placed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, found, err := r.Create(ctx, o, app.Idempotency{Key: key, RequestHash: "h-" + key, StatusCode: 201, Body: []byte(`{"id":"` + id + `"}`)}, placed)
+		if err != nil || found {
+			t.Fatalf("create %s: found=%v err=%v", id, found, err)
+		}
+		return o
+	}
+
+	t.Run("create then get round-trips", func(t *testing.T) {
+		r, _ := newRepo(t)
+		o := create(t, r, "o-1", "k-1")
+		got, err := r.Get(ctx, "o-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(o, got); d != "" {
+			t.Errorf("order (-want +got):\n%s", d)
+		}
+		if _, err := r.Get(ctx, "nope"); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("missing order: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("idempotency key returns the stored record and stores nothing", func(t *testing.T) {
+		r, db := newRepo(t)
+		create(t, r, "o-1", "k-1")
+		o2 := domain.New("o-2", req, time.Now())
+		placed, _ := o2.Placed()
+		rec, found, err := r.Create(ctx, o2, app.Idempotency{Key: "k-1", RequestHash: "other"}, placed)
+		if err != nil || !found {
+			t.Fatalf("found=%v err=%v, want the existing record", found, err)
+		}
+		if rec.RequestHash != "h-k-1" || string(rec.Body) != `{"id":"o-1"}` || rec.StatusCode != 201 {
+			t.Errorf("record %+v", rec)
+		}
+		if _, err := r.Get(ctx, "o-2"); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("second order was stored: %v", err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("outbox rows %d (err %v), want 1", n, err)
+		}
+	})
+
+	t.Run("concurrent creates with one key store one order", func(t *testing.T) {
+		r, _ := newRepo(t)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		created := 0
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o := domain.New(fmt.Sprintf("o-%d", i), req, time.Now())
+				placed, _ := o.Placed()
+				_, found, err := r.Create(ctx, o, app.Idempotency{Key: "same", RequestHash: "h", StatusCode: 201, Body: []byte("{}")}, placed)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !found {
+					mu.Lock()
+					created++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if created != 1 {
+			t.Errorf("%d creates succeeded, want 1", created)
+		}
+	})
+
+	t.Run("list pages by store in id order", func(t *testing.T) {
+		r, _ := newRepo(t)
+		for i := range 5 {
+			create(t, r, fmt.Sprintf("o-%d", i), fmt.Sprintf("k-%d", i))
+		}
+		page, err := r.List(ctx, "store-2", "", 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := r.List(ctx, "store-2", page[len(page)-1].ID, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, o := range append(page, next...) {
+			ids = append(ids, o.ID)
+		}
+		if d := cmp.Diff([]string{"o-0", "o-1", "o-2", "o-3", "o-4"}, ids); d != "" {
+			t.Errorf("ids (-want +got):\n%s", d)
+		}
+		if other, _ := r.List(ctx, "store-3", "", 10); len(other) != 0 {
+			t.Errorf("store-3 has %d orders", len(other))
+		}
+	})
+
+	t.Run("apply events once, in one transaction with the outbox", func(t *testing.T) {
+		r, db := newRepo(t)
+		create(t, r, "o-1", "k-1")
+		ev, _ := events.New(events.PaymentDeclined, "o-1", time.Now(), events.PaymentData{OrderRef: events.OrderRef{OrderID: "o-1", StoreID: "store-2"}})
+		apply := func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+			c, err := o.Apply(in.Event.Type, in.Event.Time, "declined")
+			if c == nil {
+				return nil, err
+			}
+			return []events.Envelope{*c}, err
+		}
+		for range 2 { // the second delivery is a duplicate
+			if _, err := r.ApplyEvents(ctx, []app.Incoming{{Ctx: ctx, Event: ev}}, apply); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _ := r.Get(ctx, "o-1")
+		if got.Status != events.StatusCancelled {
+			t.Errorf("status %s, want CANCELLED", got.Status)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox WHERE event_type = ?`), string(events.OrderCancelled)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("OrderCancelled rows %d (err %v), want exactly 1", n, err)
+		}
+		counts, err := r.CountByStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(map[events.Status]int64{events.StatusCancelled: 1}, counts); d != "" {
+			t.Errorf("counts (-want +got):\n%s", d)
+		}
+	})
+
+	t.Run("a failing event rolls back the whole batch", func(t *testing.T) {
+		r, _ := newRepo(t)
+		create(t, r, "o-1", "k-1")
+		ok, _ := events.New(events.PaymentAuthorized, "o-1", time.Now(), events.PaymentData{OrderRef: events.OrderRef{OrderID: "o-1"}})
+		missing, _ := events.New(events.PaymentAuthorized, "ghost", time.Now(), events.PaymentData{OrderRef: events.OrderRef{OrderID: "ghost"}})
+		_, err := r.ApplyEvents(ctx, []app.Incoming{{Ctx: ctx, Event: ok}, {Ctx: ctx, Event: missing}}, func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
+			return nil, err
+		})
+		if err == nil {
+			t.Fatal("want an error for an event about an unknown order")
+		}
+		got, _ := r.Get(ctx, "o-1")
+		if got.Status != events.StatusPlaced {
+			t.Errorf("status %s after rollback, want PLACED", got.Status)
+		}
+		// The rolled-back event is not in the inbox: a retry applies it.
+		if _, err := r.ApplyEvents(ctx, []app.Incoming{{Ctx: ctx, Event: ok}}, func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
+			return nil, err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := r.Get(ctx, "o-1"); got.Status != events.StatusPaid {
+			t.Errorf("status %s after retry, want PAID", got.Status)
+		}
+	})
+}
+
+func TestRepositorySQLite(t *testing.T) {
+	t.Parallel()
+	runRepositorySuite(t, func(t *testing.T) *storage.DB {
+		db, err := storage.Open(context.Background(), "", "order")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
