@@ -77,7 +77,7 @@ func Compare(opts Options) (*Report, error) {
 		}
 	}
 	rep := diffTrees(baseFiles, headFiles)
-	rep.BaseLabel, rep.HeadLabel = base, headLabel
+	rep.BaseLabel, rep.HeadLabel = shortRef(base), shortRef(headLabel)
 	if opts.Base == "" {
 		rep.BaseLabel = "merge-base " + shortRef(base)
 	}
@@ -231,8 +231,9 @@ func git(repo string, args ...string) ([]byte, error) {
 	return out, nil
 }
 
+// shortRef abbreviates a full commit hash; names stay as they are.
 func shortRef(ref string) string {
-	if len(ref) == 40 {
+	if len(ref) == 40 && strings.Trim(ref, "0123456789abcdef") == "" {
 		return ref[:12]
 	}
 	return ref
