@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -158,6 +159,10 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return nil, &Error{File: name, Line: lineAt(data, se.Offset), Msg: "invalid JSON: " + se.Error()}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, &Error{File: name, Line: lineAt(data, int64(len(bytes.TrimRight(data, " \t\r\n")))),
+				Msg: "invalid JSON: the file ends before the scenario object is closed"}
 		}
 		return nil, &Error{File: name, Msg: "invalid JSON: " + err.Error()}
 	}

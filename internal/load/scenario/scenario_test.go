@@ -70,6 +70,9 @@ func TestParseErrors(t *testing.T) {
 		{"no mix", `{"name": "one", "weight": 1, "items": [{"sku": "pizza-margherita", "quantity": 1}]}`, ``, "t.json:12: order_mix: at least one order kind is required"},
 		{"bad name", `"name": "t"`, `"name": "T T"`, `t.json:2: name: must be lower-case letters, digits and dashes, got "T T"`},
 		{"syntax", `"seed": 7,`, `"seed": 7,,`, "t.json:3: invalid JSON: invalid character ',' looking for beginning of object key string"},
+		{"truncated", `"min_throughput": 5
+  }
+}`, `"min_throughput": 5`, "t.json:20: invalid JSON: the file ends before the scenario object is closed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
