@@ -1,0 +1,139 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/services/events"
+)
+
+func validRequest() PlaceRequest {
+	return PlaceRequest{CustomerID: "c-42", StoreID: "store-1", Items: []ItemRequest{{SKU: "pizza-margherita", Quantity: 2}},
+		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		edit  func(*PlaceRequest)
+		field string
+	}{
+		{"valid", func(*PlaceRequest) {}, ""},
+		{"no customer", func(r *PlaceRequest) { r.CustomerID = " " }, "customer_id"},
+		{"unknown store", func(r *PlaceRequest) { r.StoreID = "store-21" }, "store_id"},
+		{"store with suffix", func(r *PlaceRequest) { r.StoreID = "store-1x" }, "store_id"},
+		{"store zero-padded", func(r *PlaceRequest) { r.StoreID = "store-01" }, "store_id"},
+		{"no items", func(r *PlaceRequest) { r.Items = nil }, "items"},
+		{"quantity 0", func(r *PlaceRequest) { r.Items[0].Quantity = 0 }, "items[0].quantity"},
+		{"quantity 100", func(r *PlaceRequest) { r.Items = append(r.Items, ItemRequest{"x", 100}) }, "items[1].quantity"},
+		{"bad sku", func(r *PlaceRequest) { r.Items[0].SKU = "Pizza!" }, "items[0].sku"},
+		{"no postcode", func(r *PlaceRequest) { r.Address.Postcode = "" }, "address.postcode"},
+		{"long city", func(r *PlaceRequest) { r.Address.City = strings.Repeat("a", 201) }, "address.city"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := validRequest()
+			tc.edit(&r)
+			err := r.Validate()
+			got := ""
+			if err != nil {
+				got = err.Field
+			}
+			if got != tc.field {
+				t.Errorf("field %q (%v), want %q", got, err, tc.field)
+			}
+		})
+	}
+}
+
+func TestNewPricesItems(t *testing.T) {
+	t.Parallel()
+	r := validRequest()
+	r.Items = append(r.Items, ItemRequest{"lemonade", 3})
+	o := New("o-1", r, time.Unix(0, 0))
+	want := 2*PriceCents("pizza-margherita") + 3*PriceCents("lemonade")
+	if o.TotalCents != want || o.Status != events.StatusPlaced {
+		t.Errorf("total %d status %s, want %d PLACED", o.TotalCents, o.Status, want)
+	}
+}
+
+func TestApplyMovesForwardOnly(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := New("o-1", validRequest(), t0)
+	// Delivery-topic events can overtake store-topic ones.
+	steps := []struct {
+		typ  events.Type
+		want events.Status
+	}{
+		{events.PaymentAuthorized, events.StatusPaid},
+		{events.OrderReady, events.StatusReady},
+		{events.OrderAccepted, events.StatusReady}, // late: timestamp recorded, status stays
+		{events.CourierAssigned, events.StatusReady},
+		{events.OrderPickedUp, events.StatusPickedUp},
+		{events.OrderDelivered, events.StatusDelivered},
+		{events.PaymentRefunded, events.StatusDelivered}, // terminal stays terminal
+	}
+	for i, s := range steps {
+		before := o
+		cancel, err := o.Apply(s.typ, t0.Add(time.Duration(i+1)*time.Second), "")
+		if err != nil || cancel != nil {
+			t.Fatalf("%s: cancel=%v err=%v", s.typ, cancel, err)
+		}
+		if o.Status != s.want {
+			t.Errorf("after %s: %s, want %s", s.typ, o.Status, s.want)
+		}
+		_ = before
+	}
+	if o.AcceptedAt.IsZero() {
+		t.Error("late OrderAccepted did not record its time")
+	}
+}
+
+func TestApplyCancels(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []events.Type{events.PaymentDeclined, events.PaymentRefunded} {
+		o := New("o-1", validRequest(), time.Now())
+		cancel, err := o.Apply(typ, time.Now(), "no money")
+		if err != nil || cancel == nil {
+			t.Fatalf("%s: cancel=%v err=%v", typ, cancel, err)
+		}
+		if o.Status != events.StatusCancelled || cancel.Type != events.OrderCancelled || cancel.Subject != "o-1" {
+			t.Errorf("%s: status %s, event %s %s", typ, o.Status, cancel.Type, cancel.Subject)
+		}
+		// A second cancellation cause publishes nothing more.
+		if again, _ := o.Apply(typ, time.Now(), ""); again != nil {
+			t.Errorf("%s twice produced a second OrderCancelled", typ)
+		}
+	}
+}
+
+func TestCompletedStagesEachOnce(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := New("o-1", validRequest(), t0)
+	var got []StageDuration
+	for i, typ := range []events.Type{events.PaymentAuthorized, events.OrderReady, events.OrderAccepted, events.OrderPickedUp, events.OrderDelivered, events.OrderDelivered} {
+		before := o
+		if _, err := o.Apply(typ, t0.Add(time.Duration(i+1)*10*time.Millisecond), ""); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, CompletedStages(before, o)...)
+	}
+	ms := time.Millisecond
+	want := []StageDuration{
+		{StagePlacedToPaid, 10 * ms},
+		{StagePaidToAccepted, 20 * ms}, // accepted arrived after ready
+		{StageAcceptedToReady, 0},      // negative spans clamp to zero
+		{StageReadyToPickedUp, 20 * ms},
+		{StagePickedUpToDelivered, 10 * ms},
+		{StagePlacedToDelivered, 50 * ms},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("stages (-want +got):\n%s", d)
+	}
+}
