@@ -213,3 +213,35 @@ data:
 		t.Errorf("merge key: data.merged = %v", merged)
 	}
 }
+
+// FuzzParseBytes: no input makes the parser panic, and every error is an
+// *InputError whose line lies inside the file.
+func FuzzParseBytes(f *testing.F) {
+	f.Add("m.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Service, metadata: {name: b}}]\n"))
+	f.Add("m.yaml", []byte("a: &x {b: 1}\nc:\n  <<: *x\n"))
+	f.Add("m.yaml", []byte("kind: [\n"))
+	f.Add("p.json", []byte(`{"format_version": "1.2", "resource_changes": []}`))
+	f.Add("p.json", []byte("{\n\"a\": 1,,\n}"))
+	f.Fuzz(func(t *testing.T, name string, raw []byte) {
+		file := "f.yaml"
+		if strings.HasSuffix(name, ".json") {
+			file = "f.json"
+		}
+		docs, err := ParseBytes(file, raw)
+		if err == nil {
+			for _, d := range docs {
+				if d.value == nil || (!d.Plan && d.Kind == "") {
+					t.Fatalf("document without value or kind: %+v", d)
+				}
+			}
+			return
+		}
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			t.Fatalf("error %T is not an *InputError: %v", err, err)
+		}
+		if lines := bytes.Count(raw, []byte("\n")) + 1; ie.Line < 0 || ie.Line > lines+1 {
+			t.Fatalf("error line %d outside the file's %d lines: %v", ie.Line, lines, err)
+		}
+	})
+}
