@@ -295,6 +295,8 @@ type sarifSuppressed struct {
 	Justification string `json:"justification"`
 }
 
+var securitySeverity = map[string]string{"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
 func writeSARIF(w io.Writer, rep *Report, rules []*Rule) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "platform check"}}, Results: []sarifResult{}}
 	index := map[string]int{}
@@ -304,12 +306,13 @@ func writeSARIF(w io.Writer, rep *Report, rules []*Rule) error {
 	}
 	for _, r := range rules {
 		addRule(sarifRule{
-			ID: r.ID, Name: r.Title,
+			ID:                   r.ID,
 			ShortDescription:     sarifText{r.Title},
 			FullDescription:      sarifText{r.Description},
 			Help:                 sarifText{r.Remediation},
 			DefaultConfiguration: map[string]any{"level": "error"},
-			Properties:           map[string]any{"severity": r.Severity},
+			// security-severity is how code scanning ranks results.
+			Properties: map[string]any{"severity": r.Severity, "security-severity": securitySeverity[r.Severity]},
 		})
 	}
 	loc := func(file string, line int) sarifLocation {
@@ -324,7 +327,7 @@ func writeSARIF(w io.Writer, rep *Report, rules []*Rule) error {
 	}
 	for _, f := range rep.Findings {
 		if _, ok := index[f.Rule]; !ok { // rules the gate reports itself (exceptions.*)
-			addRule(sarifRule{ID: f.Rule, Name: f.Title, ShortDescription: sarifText{f.Title}, FullDescription: sarifText{f.Title},
+			addRule(sarifRule{ID: f.Rule, ShortDescription: sarifText{f.Title}, FullDescription: sarifText{f.Title},
 				Help: sarifText{f.Remediation}, DefaultConfiguration: map[string]any{"level": "error"}})
 		}
 		level := "error"
@@ -342,7 +345,7 @@ func writeSARIF(w io.Writer, rep *Report, rules []*Rule) error {
 		run.Results = append(run.Results, res)
 	}
 	if len(rep.InputErrors) > 0 {
-		addRule(sarifRule{ID: "input_error", Name: "Unreadable input", ShortDescription: sarifText{"A file could not be parsed"},
+		addRule(sarifRule{ID: "input_error", ShortDescription: sarifText{"A file could not be parsed"},
 			FullDescription: sarifText{"A file given to platform check is not valid YAML or JSON."}, Help: sarifText{"Fix the syntax at the named line."},
 			DefaultConfiguration: map[string]any{"level": "error"}})
 		for _, ie := range rep.InputErrors {
