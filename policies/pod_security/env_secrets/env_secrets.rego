@@ -3,10 +3,11 @@
 # description: >-
 #   An environment variable whose name says it is a secret (password, token, secret, API key, private
 #   key, credentials) must come from a Secret (valueFrom.secretKeyRef), and no literal value may carry
-#   credentials (a URL with a password, an AWS access key, a PEM private key).
+#   credentials (a URL with a password, an AWS access key, a PEM private key). ConfigMaps are checked
+#   too, since envFrom turns their keys into environment variables.
 # custom:
 #   severity: critical
-#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout]
+#   kinds: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, Rollout, ConfigMap]
 #   remediation: >-
 #     Move the value into a Kubernetes Secret (or AWS Secrets Manager via the CSI driver) and reference it
 #     with valueFrom.secretKeyRef; rotate the leaked credential.
@@ -38,4 +39,22 @@ deny contains {"msg": msg, "container": c.name} if {
 	some what, pattern in secret_value_patterns
 	regex.match(pattern, env.value)
 	msg := sprintf("container %q variable %s holds %s", [c.name, env.name, what])
+}
+
+# ConfigMaps reach containers through envFrom, so their data is environment
+# too: the same rules apply to its keys and values.
+deny contains msg if {
+	input.kind == "ConfigMap"
+	some key, value in object.get(input, "data", {})
+	regex.match(secret_name, key)
+	value != ""
+	msg := sprintf("ConfigMap key %s holds a literal value; secrets belong in a Secret", [key])
+}
+
+deny contains msg if {
+	input.kind == "ConfigMap"
+	some key, value in object.get(input, "data", {})
+	some what, pattern in secret_value_patterns
+	regex.match(pattern, value)
+	msg := sprintf("ConfigMap key %s holds %s", [key, what])
 }

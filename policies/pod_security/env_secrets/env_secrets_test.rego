@@ -32,3 +32,24 @@ test_empty_secret_name_value_allowed if {
 	obj := json.patch(fixtures.deployment, [{"op": "add", "path": "/spec/template/spec/containers/0/env/-", "value": {"name": "API_TOKEN_FILE_HINT", "value": ""}}])
 	count(env_secrets.deny) == 0 with input as obj
 }
+
+config_map := {
+	"apiVersion": "v1",
+	"kind": "ConfigMap",
+	"metadata": {"name": "order-config", "namespace": "orders-prod"},
+	"data": {"KAFKA_BROKERS": "kafka.prod.bloody-sweet.internal:9098", "LOG_LEVEL": "info"},
+}
+
+test_plain_config_map_allowed if {
+	count(env_secrets.deny) == 0 with input as config_map
+}
+
+test_config_map_password_denied if {
+	cm := json.patch(config_map, [{"op": "add", "path": "/data/REDIS_PASSWORD", "value": "hunter2"}])
+	env_secrets.deny == {"ConfigMap key REDIS_PASSWORD holds a literal value; secrets belong in a Secret"} with input as cm
+}
+
+test_config_map_url_with_password_denied if {
+	cm := json.patch(config_map, [{"op": "add", "path": "/data/DATABASE_URL", "value": "postgres://order:s3cret@db:5432/orders"}])
+	count(env_secrets.deny) == 1 with input as cm
+}
