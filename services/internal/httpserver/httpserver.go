@@ -64,6 +64,7 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	method, route := splitPattern(pattern)
 	for _, code := range []string{"200", "201", "400", "404", "409", "413", "415", "422"} {
 		s.metrics.Requests.WithLabelValues(route, method, code)
+		s.metrics.Duration.WithLabelValues(route, method, code)
 	}
 	s.mux.Handle(pattern, s.instrument(route, h))
 }

@@ -69,6 +69,7 @@ func NewKafka(reg prometheus.Registerer, produces, consumes []string, partitions
 		k.Produced.WithLabelValues(t)
 	}
 	for _, t := range consumes {
+		k.Produced.WithLabelValues(t + ".dlq") // poison messages are produced to the DLQ
 		k.Consumed.WithLabelValues(t)
 		k.Failed.WithLabelValues(t)
 		k.HandlerDuration.WithLabelValues(t)

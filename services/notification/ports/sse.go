@@ -17,6 +17,12 @@ import (
 	"github.com/bloody-sweet/platform/services/notification/domain"
 )
 
+// TerminalGrace is how long an order stream stays open after its terminal
+// status: changes travel on four topics, so a late one (say PAID after
+// DELIVERED) can still arrive. A client that reconnects later with
+// Last-Event-ID gets anything that came after.
+const TerminalGrace = time.Second
+
 // Heartbeat is the interval of SSE comment lines that keep idle streams
 // open through proxies.
 const Heartbeat = 15 * time.Second
@@ -44,7 +50,8 @@ func startSSE(w http.ResponseWriter) (http.Flusher, bool) {
 }
 
 // Order serves GET /v1/orders/{id}/stream: the order's history after
-// Last-Event-ID, then live changes; it ends after a terminal status.
+// Last-Event-ID, then live changes; it ends TerminalGrace after a terminal
+// status.
 func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !domain.ValidOrderID(id) {
@@ -98,21 +105,37 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 		f.Flush()
 		return c.Status.Terminal(), nil
 	}
+	var grace <-chan time.Time
+	ended := func() {
+		if grace == nil {
+			grace = time.After(TerminalGrace)
+		}
+	}
 	for _, c := range hist {
-		if done, err := send(c); err != nil || done {
+		done, err := send(c)
+		if err != nil {
 			return
+		}
+		if done {
+			ended()
 		}
 	}
 	tick := time.NewTicker(Heartbeat)
 	defer tick.Stop()
 	for {
 		select {
+		case <-grace:
+			return
 		case c, ok := <-sub.C:
 			if !ok {
 				return // dropped as too slow; the client resumes
 			}
-			if done, err := send(c); err != nil || done {
+			done, err := send(c)
+			if err != nil {
 				return
+			}
+			if done {
+				ended()
 			}
 		case <-tick.C:
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
