@@ -168,11 +168,15 @@ func TestPolicyGateAcceptsLivePlans(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(repoRoot, "cmd", "platform", "check.go")); err != nil {
 		t.Fatalf("cmd/platform/check.go is missing: the policy gate is part of the contract: %v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "platform")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/platform")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build platform: %v\n%s", err, out)
+	// scripts/test-terraform.sh builds it ahead (PLATFORM_BIN); alone, build it here.
+	bin := os.Getenv("PLATFORM_BIN")
+	if bin == "" {
+		bin = filepath.Join(t.TempDir(), "platform")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/platform")
+		build.Dir = repoRoot
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build platform: %v\n%s", err, out)
+		}
 	}
 	for _, env := range append(envs, "shared") {
 		t.Run(env, func(t *testing.T) {
