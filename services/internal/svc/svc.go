@@ -93,7 +93,8 @@ type Service struct {
 	cancelCons context.CancelFunc
 	cancelBg   context.CancelFunc
 	cancelRel  context.CancelFunc
-	consDone   chan error
+	consClosed chan struct{} // closed when the consumer returned
+	consErr    error
 	bgDone     chan error
 	relDone    chan error
 	srvDone    chan error
@@ -105,8 +106,16 @@ type Service struct {
 func (s *Service) URL() string { return s.server.URL() }
 
 // ConsumerDone yields the consumer's result when it stops (nil after a
-// graceful stop, kafka.ErrKilled after a simulated crash).
-func (s *Service) ConsumerDone() <-chan error { return s.consDone }
+// graceful stop, kafka.ErrKilled after a simulated crash). Every call gets
+// its own channel, so watching it does not steal the result from Close.
+func (s *Service) ConsumerDone() <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		<-s.consClosed
+		out <- s.consErr
+	}()
+	return out
+}
 
 // Start builds and starts the service described by spec.
 func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Service, err error) {
@@ -212,15 +221,20 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		s.cancelBg, s.bgDone = cancel, make(chan error, 1)
 		go func() { s.bgDone <- parts.Background(bctx) }()
 	}
-	s.consDone = make(chan error, 1)
-	if parts.Handler != nil {
+	s.consClosed = make(chan struct{})
+	if parts.Handler == nil {
+		close(s.consClosed)
+	} else {
 		cons := kafka.NewConsumer(kafka.ConsumerOptions{
 			Brokers: rt.Brokers, Group: cfg.ServiceName, Topics: spec.Consumes, DLQ: prod, Log: log, Tracer: rt.Tracer,
 			Metrics: km, BeforeCommit: o.BeforeCommit, MaxWait: o.ConsumerMaxWait,
 		}, parts.Handler)
 		cctx, cancel := context.WithCancel(base)
 		s.cancelCons = cancel
-		go func() { s.consDone <- cons.Run(cctx) }()
+		go func() {
+			s.consErr = cons.Run(cctx)
+			close(s.consClosed)
+		}()
 	}
 	s.srvDone = make(chan error, 1)
 	go func() { s.srvDone <- srv.Serve() }()
@@ -253,7 +267,8 @@ func (s *Service) Close(ctx context.Context, delay time.Duration) error {
 		}
 		if s.cancelCons != nil {
 			s.cancelCons()
-			if err := <-s.consDone; err != nil && !errors.Is(err, kafka.ErrKilled) {
+			<-s.consClosed
+			if err := s.consErr; err != nil && !errors.Is(err, kafka.ErrKilled) {
 				errs = append(errs, err)
 			}
 		}
@@ -296,8 +311,8 @@ func Main(ctx context.Context, spec Spec, args []string, bind func(*config.Binde
 	}
 	select {
 	case <-ctx.Done():
-	case err := <-s.consDone:
-		s.Runtime.Log.Error("consumer stopped", "err", err)
+	case <-s.consClosed:
+		s.Runtime.Log.Error("consumer stopped", "err", s.consErr)
 	}
 	s.Runtime.Log.Info("shutting down", "delay", cfg.ShutdownDelay)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownDelay+30*time.Second)
