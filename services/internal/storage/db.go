@@ -69,8 +69,8 @@ func Open(ctx context.Context, url, prefix string) (*DB, error) {
 		if file != "" {
 			dsn = "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)"
 		}
-		db, err = sql.Open("sqlite", dsn)
-		if err == nil {
+		db = openSQLite(dsn)
+		{
 			// One connection: SQLite has one writer anyway, and an in-memory
 			// database lives and dies with its connection.
 			db.SetMaxOpenConns(1)
