@@ -62,7 +62,9 @@ func readAll(t *testing.T, brokers []string, topic string) []kafkago.Message {
 	return out
 }
 
-func countMessages(t *testing.T, brokers []string, topic string) int { return len(readAll(t, brokers, topic)) }
+func countMessages(t *testing.T, brokers []string, topic string) int {
+	return len(readAll(t, brokers, topic))
+}
 
 // copyTopics publishes a second copy of every message of the event topics
 // (same key, value and headers) and returns how many per topic.
