@@ -1,0 +1,78 @@
+package svc
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/internal/config"
+)
+
+// TestShutdownFailsReadinessThenDrains: during the shutdown delay /readyz
+// answers 503 while /healthz and in-flight requests still succeed; the
+// request in flight when draining starts completes.
+func TestShutdownFailsReadinessThenDrains(t *testing.T) {
+	t.Parallel()
+	release, entered := make(chan struct{}), make(chan struct{})
+	spec := Spec{Name: "probe", API: true, Build: func(context.Context, *Runtime) (*Parts, error) {
+		return &Parts{Routes: map[string]http.Handler{
+			"GET /slow": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				close(entered)
+				<-release
+				_, _ = io.WriteString(w, "done")
+			}),
+		}}, nil
+	}}
+	s, err := Start(context.Background(), config.Common{ServiceName: "probe", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}, spec, Options{LogWriter: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) int {
+		resp, err := http.Get(s.URL() + path)
+		if err != nil {
+			return -1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := get("/readyz"); c != 200 {
+		t.Fatalf("readyz before shutdown: %d", c)
+	}
+	slow := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(s.URL() + "/slow")
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		slow <- string(b)
+	}()
+	// The slow request is in the handler before shutdown starts.
+	<-entered
+	deadline := time.Now().Add(5 * time.Second)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close(context.Background(), 500*time.Millisecond) }()
+	for get("/readyz") != 503 {
+		if time.Now().After(deadline) {
+			t.Fatal("readiness never failed during shutdown")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if c := get("/healthz"); c != 200 {
+		t.Errorf("healthz during the shutdown delay: %d, want 200", c)
+	}
+	close(release)
+	if got := <-slow; got != "done" {
+		t.Errorf("in-flight request got %q, want it drained to completion", got)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if c := get("/healthz"); c != -1 {
+		t.Errorf("server still answering after close: %d", c)
+	}
+}
