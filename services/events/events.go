@@ -202,12 +202,9 @@ func Decode(b []byte) (Envelope, error) {
 		return Envelope{}, &DecodeError{Reason: fmt.Sprintf("event of %d bytes exceeds %d", len(b), MaxEventSize)}
 	}
 	var e Envelope
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&e); err != nil {
+	// json.Unmarshal also rejects trailing data after the object.
+	if err := json.Unmarshal(b, &e); err != nil {
 		return Envelope{}, &DecodeError{Reason: "malformed JSON: " + err.Error()}
-	}
-	if dec.More() {
-		return Envelope{}, &DecodeError{Reason: "trailing data after the envelope"}
 	}
 	switch {
 	case e.ID == "":

@@ -132,11 +132,15 @@ func (r *SQLRepository) List(ctx context.Context, storeID, afterID string, limit
 	return out, rows.Err()
 }
 
-// ApplyEvents implements app.Repository.
+// ApplyEvents implements app.Repository. Each order is read once and
+// written once per batch however many of its events the batch holds (under
+// load a batch often carries several steps of one order).
 func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn app.ApplyFunc) ([]app.Change, error) {
 	var changes []app.Change
 	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
 		changes = changes[:0]
+		orders := map[string]*domain.Order{}
+		var dirty []string
 		for _, ev := range in {
 			fresh, err := r.db.Inbox(ctx, tx, ev.Event.ID)
 			if err != nil {
@@ -145,15 +149,30 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn a
 			if !fresh {
 				continue
 			}
-			o, err := r.get(ctx, tx, ev.Event.Subject)
-			if err != nil {
-				return fmt.Errorf("event %s %s: %w", ev.Event.Type, ev.Event.ID, err)
+			o, ok := orders[ev.Event.Subject]
+			if !ok {
+				loaded, err := r.get(ctx, tx, ev.Event.Subject)
+				if err != nil {
+					return fmt.Errorf("event %s %s: %w", ev.Event.Type, ev.Event.ID, err)
+				}
+				o = &loaded
+				orders[ev.Event.Subject] = o
+				dirty = append(dirty, ev.Event.Subject)
 			}
-			before := o
-			out, err := fn(&o, ev)
+			before := *o
+			out, err := fn(o, ev)
 			if err != nil {
 				return err
 			}
+			for _, e := range out {
+				if err := r.db.Enqueue(ev.Ctx, tx, e); err != nil {
+					return err
+				}
+			}
+			changes = append(changes, app.Change{Before: before, After: *o})
+		}
+		for _, id := range dirty {
+			o := orders[id]
 			body, err := json.Marshal(o)
 			if err != nil {
 				return err
@@ -161,12 +180,6 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn a
 			if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), string(body), o.ID); err != nil {
 				return fmt.Errorf("update order %s: %w", o.ID, err)
 			}
-			for _, e := range out {
-				if err := r.db.Enqueue(ev.Ctx, tx, e); err != nil {
-					return err
-				}
-			}
-			changes = append(changes, app.Change{Before: before, After: o})
 		}
 		return nil
 	})

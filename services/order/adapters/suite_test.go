@@ -170,6 +170,29 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		}
 	})
 
+	t.Run("several events of one order in one batch", func(t *testing.T) {
+		r, _ := newRepo(t)
+		create(t, r, "o-1", "k-1")
+		at := time.Date(2026, 1, 1, 12, 0, 1, 0, time.UTC)
+		paid, _ := events.New(events.PaymentAuthorized, "o-1", at, events.PaymentData{OrderRef: events.OrderRef{OrderID: "o-1"}})
+		acc, _ := events.New(events.OrderAccepted, "o-1", at.Add(time.Second), events.StoreData{OrderRef: events.OrderRef{OrderID: "o-1"}})
+		batch := []app.Incoming{{Ctx: ctx, Event: paid}, {Ctx: ctx, Event: acc}, {Ctx: ctx, Event: paid}}
+		changes, err := r.ApplyEvents(ctx, batch, func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
+			return nil, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 2 || changes[1].Before.Status != events.StatusPaid || changes[1].After.Status != events.StatusAccepted {
+			t.Errorf("changes %+v, want PLACED->PAID then PAID->ACCEPTED (the duplicate skipped)", changes)
+		}
+		got, _ := r.Get(ctx, "o-1")
+		if got.Status != events.StatusAccepted || !got.PaidAt.Equal(at) || !got.AcceptedAt.Equal(at.Add(time.Second)) {
+			t.Errorf("stored %s paid %v accepted %v", got.Status, got.PaidAt, got.AcceptedAt)
+		}
+	})
+
 	t.Run("a failing event rolls back the whole batch", func(t *testing.T) {
 		r, _ := newRepo(t)
 		create(t, r, "o-1", "k-1")
