@@ -27,7 +27,7 @@ type StatusEvent struct {
 }
 
 // ReadSSE parses an event stream, calling fn per event until the stream
-// ends, fn fails or ctx... (the caller closes the body to stop).
+// ends or fn fails; to stop early, close the underlying body.
 func ReadSSE(r io.Reader, fn func(SSEEvent) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
