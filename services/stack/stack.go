@@ -37,6 +37,9 @@ import (
 // API that feeds them).
 var Services = []string{"notification", "delivery", "store", "payment", "order"}
 
+// portOrder places the HTTP ports from BasePort: the order API first.
+var portOrder = []string{"order", "payment", "store", "delivery", "notification"}
+
 // Config says which parts to run. The zero value is fully embedded.
 type Config struct {
 	Brokers     []string // empty: start an embedded broker
@@ -47,9 +50,9 @@ type Config struct {
 	DataDir string
 	// Sim configures the simulators; nil takes sim.Defaults().
 	Sim *sim.Config
-	// Host and BasePort place the HTTP ports: service i listens on
-	// BasePort+i of Services order; 0 picks free ports. Host defaults to
-	// 127.0.0.1.
+	// Host and BasePort place the HTTP ports: order, payment, store,
+	// delivery and notification listen on BasePort, BasePort+1, ...; 0
+	// picks free ports. Host defaults to 127.0.0.1.
 	Host     string
 	BasePort int
 	// LogWriter receives the services' JSON logs; nil discards them.
@@ -198,7 +201,7 @@ func (s *Stack) spec(name string) svc.Spec {
 // StartService starts (or restarts after StopService) one service.
 func (s *Stack) StartService(ctx context.Context, name string) error {
 	i := -1
-	for j, n := range Services {
+	for j, n := range portOrder {
 		if n == name {
 			i = j
 		}
