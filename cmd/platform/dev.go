@@ -44,7 +44,7 @@ func init() {
 					fmt.Fprintf(out, "  %-13s %s   (/healthz /readyz /metrics)\n", name, st.URLs[name])
 				}
 				fmt.Fprintf(out, "  kafka         %v\n", st.Brokers)
-				fmt.Fprintf(out, "\ntry:\n  curl -s -XPOST %s/v1/orders -H 'Idempotency-Key: k1' -d '{\"customer_id\":\"c-1\",\"store_id\":\"store-1\",\"items\":[{\"sku\":\"pizza-margherita\",\"quantity\":1}],\"address\":{\"street\":\"1 Main St\",\"city\":\"Springfield\",\"postcode\":\"12345\"}}'\n", st.OrderURL)
+				fmt.Fprintf(out, "\ntry:\n  curl -s -XPOST %s/v1/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: k1' -d '{\"customer_id\":\"c-1\",\"store_id\":\"store-1\",\"items\":[{\"sku\":\"pizza-margherita\",\"quantity\":1}],\"address\":{\"street\":\"1 Main St\",\"city\":\"Springfield\",\"postcode\":\"12345\"}}'\n", st.OrderURL)
 				fmt.Fprintf(out, "  curl -N %s/v1/stream\n", st.NotificationURL)
 				<-ctx.Done()
 				fmt.Fprintln(out, "stopping...")
