@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each Go fuzz target of the order services briefly (FUZZTIME each,
+# Runs each Go fuzz target (order services, policy document parser) briefly (FUZZTIME each,
 # default 5s) on top of its seed corpus. `go test` alone already runs the
 # seeds; this explores a little further on every `make test`.
 set -euo pipefail
@@ -8,6 +8,7 @@ FUZZTIME="${FUZZTIME:-5s}"
 targets=(
   "FuzzDecode ./services/events"
   "FuzzDecodePlaceRequest ./services/order/ports"
+  "FuzzParseBytes ./internal/policy"
 )
 for t in "${targets[@]}"; do
   read -r name pkg <<<"$t"
