@@ -75,7 +75,7 @@ for model in "${models[@]}"; do
 	per_env() {
 		for env in "${envs[@]}"; do
 			mkdir -p "$out/apps/$env"
-			(cd "$root/cue" && "$BIN/cue" export ./templates -e "render.$env.project" -e "render.$env.root" --out yaml) \
+			(cd "$root/cue" && "$BIN/cue" export ./render -e "render.$env.project" -e "render.$env.root" --out yaml) \
 				>"$out/apps/$env/project-and-root.yaml"
 		done
 	}
@@ -87,8 +87,8 @@ for model in "${models[@]}"; do
 				d=$out/environments/$env/$svc
 				mkdir -p "$d"
 				p="render.$env.services.\"$svc\""
-				(cd "$root/cue" && "$BIN/cue" export ./templates -e "$p.values" --out yaml) >"$d/values.gen.yaml"
-				(cd "$root/cue" && "$BIN/cue" export ./templates -e "$p.rollout" -e "$p.analysisTemplate" -e "$p.application" --out yaml) \
+				(cd "$root/cue" && "$BIN/cue" export ./render -e "$p.values" --out yaml) >"$d/values.gen.yaml"
+				(cd "$root/cue" && "$BIN/cue" export ./render -e "$p.rollout" -e "$p.analysisTemplate" -e "$p.application" --out yaml) \
 					>"$d/rollout-and-application.yaml"
 				"$BIN/helm" template "$svc" "$root/apps/charts/service" -n "orders-$env" -f "$d/values.gen.yaml" >"$d/manifests.gen.yaml"
 				# same objects as platform render (documents counted)

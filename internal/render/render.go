@@ -75,20 +75,23 @@ const (
 // the selected environments, all in memory.
 func Render(opts Options) (*Result, error) {
 	// CUE evaluation allocates a lot of short-lived garbage; a render is a
-	// short batch job, so trade memory for fewer collections.
-	// The soft limit keeps a 200-service render from growing without bound.
+	// short batch job, so trade memory for fewer collections. Each pair is
+	// evaluated on its own and dropped, so the live heap stays small.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(3 << 30))
 	root, err := filepath.Abs(opts.Root)
 	if err != nil {
 		return nil, err
 	}
 	opts.Root = root
-	model, kinds, err := evaluate(opts.Root)
+	m, err := evaluate(opts.Root)
 	if err != nil {
 		return nil, err
 	}
-	envs, err := selectEnvs(model, opts.Envs)
+	envs, err := selectEnvs(m.environments, opts.Envs)
+	if err != nil {
+		return nil, err
+	}
+	services, err := fieldNames(m.services)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +100,14 @@ func Render(opts Options) (*Result, error) {
 		return nil, fmt.Errorf("load chart %s: %w", ChartDir, err)
 	}
 
+	envDef := cue.MakePath(cue.Def("#env"))
+	svcDef := cue.MakePath(cue.Def("#svc"))
+	out := cue.ParsePath("out")
 	res := &Result{Files: map[string][]byte{}, Envs: envs}
 	var jobs []helmJob
 	for _, env := range envs {
-		ev := model.LookupPath(cue.MakePath(cue.Str(env)))
+		envVal := m.environments.LookupPath(cue.MakePath(cue.Str(env)))
+		ev := m.envOutputs.FillPath(envDef, envVal).LookupPath(out)
 		if err := validate(opts.Root, ev); err != nil {
 			return nil, err
 		}
@@ -111,12 +118,12 @@ func Render(opts Options) (*Result, error) {
 		if err := addYAML(res, path.Join(appsDir, "root.application.gen.yaml"), headerCUE, ev.LookupPath(cue.ParsePath("root"))); err != nil {
 			return nil, err
 		}
-		services, err := fieldNames(ev.LookupPath(cue.ParsePath("services")))
-		if err != nil {
-			return nil, err
-		}
 		for _, svc := range services {
-			sv := ev.LookupPath(cue.MakePath(cue.Str("services"), cue.Str(svc)))
+			svcVal := m.services.LookupPath(cue.MakePath(cue.Str(svc)))
+			sv := m.serviceOutputs.FillPath(envDef, envVal).FillPath(svcDef, svcVal).LookupPath(out)
+			if err := validate(opts.Root, sv); err != nil {
+				return nil, err
+			}
 			dir := path.Join(EnvironmentsDir, env, svc)
 			valuesPath := path.Join(dir, "values.gen.yaml")
 			if err := addYAML(res, valuesPath, headerCUE, sv.LookupPath(cue.ParsePath("values"))); err != nil {
@@ -145,7 +152,7 @@ func Render(opts Options) (*Result, error) {
 		return nil, err
 	}
 	for _, j := range jobs {
-		if err := checkManifests(opts.Root, kinds, j.out, res.Files[j.out]); err != nil {
+		if err := checkManifests(opts.Root, m.kinds, j.out, res.Files[j.out]); err != nil {
 			return nil, err
 		}
 	}
@@ -167,47 +174,59 @@ func Apply(opts Options) (*Result, []Change, error) {
 	return res, changes, err
 }
 
-// evaluate loads cue/config and cue/templates (which imports cue/config)
-// and returns the `render` value. The config is validated on its own first,
-// so that a mistake in it is reported by its own field path
-// (services.order.autoscaling.maxReplicas), not by the template path that
-// happened to reach it.
-func evaluate(root string) (render, kinds cue.Value, err error) {
+// model is the evaluated CUE input of a render.
+type model struct {
+	environments, services     cue.Value // from cue/config
+	envOutputs, serviceOutputs cue.Value // templates.#EnvOutputs, #ServiceOutputs
+	kinds                      cue.Value // kinds.byKind
+}
+
+// evaluate loads cue/config, cue/templates and cue/kinds. The config is
+// validated first, so that a mistake in it is reported by its own field
+// path (services.order.autoscaling.maxReplicas). The templates are only
+// definitions: Render applies them to each environment and service pair.
+func evaluate(root string) (*model, error) {
 	cfg := &load.Config{Dir: filepath.Join(root, CUEDir)}
 	insts := load.Instances([]string{"./config", "./templates", "./kinds"}, cfg)
 	if len(insts) != 3 {
-		return cue.Value{}, cue.Value{}, fmt.Errorf("load %s: %d instances", CUEDir, len(insts))
+		return nil, fmt.Errorf("load %s: %d instances", CUEDir, len(insts))
 	}
 	for _, inst := range insts {
 		if err := inst.Err; err != nil {
-			return cue.Value{}, cue.Value{}, badInput(root, err)
+			return nil, badInput(root, err)
 		}
 	}
 	ctx := cuecontext.New()
-	config := ctx.BuildInstance(insts[0])
-	if err := config.Err(); err != nil {
-		return cue.Value{}, cue.Value{}, badInput(root, err)
+	vals, err := ctx.BuildInstances(insts)
+	if err != nil {
+		return nil, badInput(root, err)
 	}
+	for _, v := range vals {
+		if err := v.Err(); err != nil {
+			return nil, badInput(root, err)
+		}
+	}
+	config, tmpl, kinds := vals[0], vals[1], vals[2]
 	// Only what the render reads; other fields of the package (the policy
 	// gate's exceptions) are validated by their own users.
 	for _, field := range []string{"environments", "services", "topics"} {
 		if err := config.LookupPath(cue.ParsePath(field)).Validate(cue.Concrete(true)); err != nil {
-			return cue.Value{}, cue.Value{}, badInput(root, err)
+			return nil, badInput(root, err)
 		}
 	}
-	v := ctx.BuildInstance(insts[1])
-	if err := v.Err(); err != nil {
-		return cue.Value{}, cue.Value{}, badInput(root, err)
+	m := &model{
+		environments:   config.LookupPath(cue.ParsePath("environments")),
+		services:       config.LookupPath(cue.ParsePath("services")),
+		envOutputs:     tmpl.LookupPath(cue.ParsePath("#EnvOutputs")),
+		serviceOutputs: tmpl.LookupPath(cue.ParsePath("#ServiceOutputs")),
+		kinds:          kinds.LookupPath(cue.ParsePath("byKind")),
 	}
-	render = v.LookupPath(cue.ParsePath("render"))
-	if err := render.Err(); err != nil {
-		return cue.Value{}, cue.Value{}, badInput(root, err)
+	for _, v := range []cue.Value{m.envOutputs, m.serviceOutputs, m.kinds} {
+		if err := v.Err(); err != nil {
+			return nil, badInput(root, err)
+		}
 	}
-	kinds = ctx.BuildInstance(insts[2]).LookupPath(cue.ParsePath("byKind"))
-	if err := kinds.Err(); err != nil {
-		return cue.Value{}, cue.Value{}, badInput(root, err)
-	}
-	return render, kinds, nil
+	return m, nil
 }
 
 // checkManifests unifies every object the chart rendered with the schema

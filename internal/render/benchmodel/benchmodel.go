@@ -15,7 +15,7 @@ import (
 // cue/config gets the real environments and topics and n generated services
 // (alternating api and consumer, like the real five).
 func Write(dst, src string, n int) error {
-	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "apps/charts"} {
+	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "cue/render", "apps/charts"} {
 		abs, err := filepath.Abs(filepath.Join(src, dir))
 		if err != nil {
 			return err
