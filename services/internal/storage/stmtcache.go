@@ -12,8 +12,9 @@ import (
 // The SQLite driver parses every query passed to Exec afresh; on the hot
 // path (inbox, outbox and state writes, one of each per event) parsing
 // was the largest single cost. cachingDriver keeps one prepared statement
-// per distinct Exec query and connection. Queries that return rows are not
-// cached: their rows could still be open when the same text runs again.
+// per distinct query and connection. A query's statement stays busy while
+// its rows are open (database/sql lets a transaction run the same text
+// again before closing the first rows): the second one then runs uncached.
 
 const maxCachedStatements = 256
 
@@ -24,14 +25,21 @@ func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: inner, stmts: map[string]driver.Stmt{}}, nil
+	return &cachingConn{Conn: inner, stmts: map[string]driver.Stmt{}, queries: map[string]*cachedQuery{}}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return &sqlite.Driver{} }
 
 type cachingConn struct {
 	driver.Conn
-	stmts map[string]driver.Stmt
+	stmts   map[string]driver.Stmt
+	queries map[string]*cachedQuery
+}
+
+// cachedQuery is a prepared query and whether rows of it are open.
+type cachedQuery struct {
+	st   driver.Stmt
+	busy bool
 }
 
 var (
@@ -60,7 +68,42 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	q, ok := c.queries[query]
+	if !ok {
+		if len(c.queries) >= maxCachedStatements {
+			return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+		}
+		st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		q = &cachedQuery{st: st}
+		c.queries[query] = q
+	}
+	if q.busy {
+		return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+	}
+	rows, err := q.st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	q.busy = true
+	return &cachedRows{Rows: rows, q: q}, nil
+}
+
+// cachedRows frees its statement for the next query when closed.
+type cachedRows struct {
+	driver.Rows
+	q *cachedQuery
+}
+
+func (r *cachedRows) Close() error {
+	if r.q == nil {
+		return nil
+	}
+	r.q.busy = false
+	r.q = nil
+	return r.Rows.Close()
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -84,7 +127,10 @@ func (c *cachingConn) Close() error {
 	for _, st := range c.stmts {
 		errs = append(errs, st.Close())
 	}
-	c.stmts = nil
+	for _, q := range c.queries {
+		errs = append(errs, q.st.Close())
+	}
+	c.stmts, c.queries = nil, nil
 	return errors.Join(append(errs, c.Conn.Close())...)
 }
 
