@@ -23,9 +23,13 @@ const HistoryTTL = 24 * time.Hour
 // appendScript records each change once per (order, status): HSETNX makes
 // redelivered events no-ops, RPUSH assigns the per-order sequence number,
 // and one PUBLISH carries every new change of the batch (one per line).
-// It runs atomically, so a crash cannot leave a change stored but unsent.
+// An order's two keys get their TTL once per call however many of its
+// changes the batch holds (each redis.call from Lua is costly in miniredis,
+// the embedded default). It runs atomically, so a crash cannot leave a
+// change stored but unsent.
 var appendScript = redis.NewScript(`
 local out = {}
+local touched = {}
 local ttl = tonumber(ARGV[1])
 for i = 2, #ARGV, 3 do
   local k = (i - 2) / 3 * 2
@@ -33,10 +37,13 @@ for i = 2, #ARGV, 3 do
   local oid, status, t = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if redis.call('HSETNX', seen, status, '1') == 1 then
     local seq = redis.call('RPUSH', list, status .. '|' .. t)
-    redis.call('EXPIRE', seen, ttl)
-    redis.call('EXPIRE', list, ttl)
+    touched[seen] = list
     out[#out + 1] = oid .. '|' .. status .. '|' .. t .. '|' .. seq
   end
+end
+for seen, list in pairs(touched) do
+  redis.call('EXPIRE', seen, ttl)
+  redis.call('EXPIRE', list, ttl)
 end
 if #out > 0 then
   redis.call('PUBLISH', KEYS[#KEYS], table.concat(out, '\n'))
