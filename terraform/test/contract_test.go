@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	tfjson "github.com/hashicorp/terraform-json"
+	"gopkg.in/yaml.v3"
 )
 
 // cueExport evaluates an expression of the CUE configuration (cue/config) with the
@@ -42,10 +45,9 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 			ClusterName string `json:"clusterName"`
 			ECRRegistry string `json:"ecrRegistry"`
 		} `json:"aws"`
-		Namespace    string `json:"namespace"`
-		Domain       string `json:"domain"`
-		APIHost      string `json:"apiHost"`
-		KafkaBrokers string `json:"kafkaBrokers"`
+		Namespace string `json:"namespace"`
+		Domain    string `json:"domain"`
+		APIHost   string `json:"apiHost"`
 	}
 	if err := json.Unmarshal(cueExport(t, "environments"), &cueEnvs); err != nil {
 		t.Fatalf("parse CUE environments: %v", err)
@@ -122,11 +124,100 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 				}
 			}
 
-			// Brokers: the only listener MSK opens is IAM over TLS on 9098.
-			if !strings.HasSuffix(c.KafkaBrokers, ":9098") {
-				t.Errorf("cue kafkaBrokers %q must use port 9098, the IAM TLS listener Terraform opens", c.KafkaBrokers)
+			// Brokers: known only after apply (and MSK's certificates name the AWS
+			// broker hosts), so CUE holds no broker address: the pods read
+			// KAFKA_BROKERS from the <service>-connections Secret, which the infra
+			// pipeline fills from this root's msk_bootstrap_brokers output.
+			checkBrokersOutput(t, p, env)
+			for svc := range cueServices {
+				checkKafkaBrokersFromSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc)
 			}
 		})
+	}
+}
+
+// checkBrokersOutput checks that live/<env> outputs msk_bootstrap_brokers and that it
+// is the MSK cluster's IAM-over-TLS listener (the only one the msk module opens):
+// root output -> module.platform.msk_bootstrap_brokers -> module.msk.bootstrap_brokers_sasl_iam.
+func checkBrokersOutput(t *testing.T, p *rootPlan, env string) {
+	t.Helper()
+	output(t, p, "msk_bootstrap_brokers") // fails the test when the root has no such output
+	if p.Plan.Config == nil || p.Plan.Config.RootModule == nil {
+		t.Fatalf("plan of live/%s has no configuration", env)
+	}
+	root := p.Plan.Config.RootModule
+	if refs := outputRefs(root, "msk_bootstrap_brokers"); !slices.Contains(refs, "module.platform.msk_bootstrap_brokers") {
+		t.Errorf("live/%s output msk_bootstrap_brokers references %v, want module.platform.msk_bootstrap_brokers", env, refs)
+	}
+	call, ok := root.ModuleCalls["platform"]
+	if !ok || call.Module == nil {
+		t.Fatalf("live/%s does not call module platform", env)
+	}
+	if refs := outputRefs(call.Module, "msk_bootstrap_brokers"); !slices.Contains(refs, "module.msk.bootstrap_brokers_sasl_iam") {
+		t.Errorf("modules/platform output msk_bootstrap_brokers references %v, want module.msk.bootstrap_brokers_sasl_iam", refs)
+	}
+}
+
+func outputRefs(m *tfjson.ConfigModule, name string) []string {
+	o, ok := m.Outputs[name]
+	if !ok || o.Expression == nil {
+		return nil
+	}
+	return o.Expression.References
+}
+
+// checkKafkaBrokersFromSecret checks the rendered manifests of one service: every pod
+// template sets KAFKA_BROKERS, always from key kafka-brokers of the Secret
+// <svc>-connections, and no ConfigMap carries a literal KAFKA_BROKERS.
+func checkKafkaBrokersFromSecret(t *testing.T, path, svc string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read rendered manifests (run `make render`): %v", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	templates := 0
+	for i := 0; ; i++ {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: document %d: %v", path, i, err)
+		}
+		kind, _ := doc["kind"].(string)
+		if kind == "ConfigMap" {
+			data, _ := dig(doc, "data").(map[string]any)
+			if v, ok := data["KAFKA_BROKERS"]; ok {
+				t.Errorf("%s: ConfigMap sets KAFKA_BROKERS to %q; it must come from the Secret %s-connections", path, v, svc)
+			}
+		}
+		containers, ok := dig(doc, "spec.template.spec.containers").([]any)
+		if !ok {
+			continue
+		}
+		templates++
+		set := 0
+		for _, c := range containers {
+			c, _ := c.(map[string]any)
+			envs, _ := c["env"].([]any)
+			for _, e := range envs {
+				e, _ := e.(map[string]any)
+				if e["name"] != "KAFKA_BROKERS" {
+					continue
+				}
+				set++
+				ref, _ := dig(e, "valueFrom.secretKeyRef").(map[string]any)
+				if _, literal := e["value"]; literal || ref["name"] != svc+"-connections" || ref["key"] != "kafka-brokers" {
+					t.Errorf("%s: %s container %v: KAFKA_BROKERS is %v, want secretKeyRef {name: %s-connections, key: kafka-brokers}", path, kind, c["name"], e, svc)
+				}
+			}
+		}
+		if set == 0 {
+			t.Errorf("%s: the %s pod template does not set KAFKA_BROKERS", path, kind)
+		}
+	}
+	if templates == 0 {
+		t.Errorf("%s: no pod template", path)
 	}
 }
 
