@@ -74,7 +74,7 @@ _svc: {
 		fmt.Fprintf(&sb, "\nservices: %q: _svc & {\n", name)
 		fmt.Fprintf(&sb, "\tconsumes: [topics.%s]\n\tproduces: [topics.%s]\n", topics[i%4], topics[(i+1)%4])
 		if i%2 == 0 {
-			fmt.Fprintf(&sb, "\tkind: \"api\"\n\tslo: {successRate: 0.99, p99LatencySeconds: 0.5}\n")
+			fmt.Fprintf(&sb, "\tkind: \"api\"\n\tslo: {successRate: 0.99, p99LatencySeconds: 0.5, maxConsumerLag: 1000}\n")
 			fmt.Fprintf(&sb, "\tingress: {order: %d, paths: [{path: \"/v1/%s\", pathType: \"Prefix\"}]}\n", 1+i%1000, name)
 		} else {
 			fmt.Fprintf(&sb, "\tkind: \"consumer\"\n\tslo: {successRate: 0.99, maxConsumerLag: 1000}\n")
