@@ -240,8 +240,16 @@ func FuzzParseBytes(f *testing.F) {
 		if !errors.As(err, &ie) {
 			t.Fatalf("error %T is not an *InputError: %v", err, err)
 		}
-		if lines := bytes.Count(raw, []byte("\n")) + 1; ie.Line < 0 || ie.Line > lines+1 {
+		if lines := yamlLines(raw); ie.Line < 0 || ie.Line > lines+1 {
 			t.Fatalf("error line %d outside the file's %d lines: %v", ie.Line, lines, err)
 		}
 	})
+}
+
+// yamlLines counts lines the way the YAML scanner does: CRLF, a lone CR, LF,
+// NEL, LS and PS each end a line (editors show a lone CR as a break too).
+func yamlLines(raw []byte) int {
+	s := strings.ReplaceAll(string(raw), "\r\n", "\n")
+	return 1 + strings.Count(s, "\n") + strings.Count(s, "\r") +
+		strings.Count(s, "\u0085") + strings.Count(s, "\u2028") + strings.Count(s, "\u2029")
 }
