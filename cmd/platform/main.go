@@ -20,8 +20,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
-	// cobra reports an unknown subcommand as a plain error; it is usage, exit 2.
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+	// cobra reports an unknown subcommand and a missing required flag as plain
+	// errors; both are usage, exit 2.
+	if err != nil && (strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag")) {
 		err = cliexit.WrapBadInput(err)
 	}
 	if err != nil {
