@@ -2,8 +2,9 @@
 //
 //   - k8s.io/api packages with `cue get go`, read from this module's pinned
 //     k8s.io/api version;
-//   - Argo Rollouts, Argo CD and the Prometheus Operator's ServiceMonitor
-//     from the CRD YAML shipped in their module zips, with `cue get crd`.
+//   - Argo Rollouts, Argo CD, the Prometheus Operator's ServiceMonitor and
+//     the External Secrets Operator's ExternalSecret from the CRD YAML
+//     shipped in their module zips, with `cue get crd`.
 //
 // It works in a scratch CUE module inside this Go module (so `cue get go`
 // resolves Go packages against this go.mod, never the main one) and swaps
@@ -32,6 +33,10 @@ const (
 	argoRollouts = "github.com/argoproj/argo-rollouts@v1.8.3"
 	argoCD       = "github.com/argoproj/argo-cd/v3@v3.5.7"
 	promOperator = "github.com/prometheus-operator/prometheus-operator@v0.85.0"
+	// externalSecrets serves external-secrets.io/v1 (storage version) and
+	// v1beta1; only v1 is rendered. The latest v1.x is not fetched whole by
+	// the module proxy, v0.16.2 is.
+	externalSecrets = "github.com/external-secrets/external-secrets@v0.16.2"
 )
 
 var k8sPackages = []string{
@@ -62,6 +67,9 @@ var crdSets = []crdSet{
 	}},
 	{promOperator, "monitoring.coreos.com", "monitoring.coreos.com", []string{
 		"example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
+	}},
+	{externalSecrets, "external-secrets.io", "external-secrets.io", []string{
+		"config/crds/bases/external-secrets.io_externalsecrets.yaml",
 	}},
 }
 
