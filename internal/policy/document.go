@@ -422,7 +422,10 @@ func typeName(v any) string {
 }
 
 // Collect expands the given paths (files or folders) to the YAML and JSON
-// files under them, sorted, so runs are deterministic.
+// files under them, sorted, so runs are deterministic. A folder's rendered
+// Helm values files (values*.gen.yaml) are skipped, as without a PATH, so
+// `platform check environments/prod` checks what the environment applies; a
+// values file named on its own is still read (and refused).
 func Collect(paths []string) ([]string, error) {
 	seen := map[string]bool{}
 	var files []string
@@ -446,6 +449,9 @@ func Collect(paths []string) ([]string, error) {
 				if name := d.Name(); path != p && (strings.HasPrefix(name, ".") || name == "node_modules") {
 					return filepath.SkipDir
 				}
+				return nil
+			}
+			if helmValues(d.Name()) {
 				return nil
 			}
 			switch strings.ToLower(filepath.Ext(path)) {

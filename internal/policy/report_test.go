@@ -94,3 +94,26 @@ func TestWriteUnknownFormat(t *testing.T) {
 		t.Fatal("unknown format accepted")
 	}
 }
+
+// TestCollectSkipsHelmValuesInFolders: a rendered environment folder checks
+// its manifests, not its Helm values; a values file named alone is read.
+func TestCollectSkipsHelmValuesInFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"values.gen.yaml", "manifests.gen.yaml", "rollout.gen.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Collect([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "manifests.gen.yaml"), filepath.Join(dir, "rollout.gen.yaml")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("folder (-want +got):\n%s", diff)
+	}
+	alone := filepath.Join(dir, "values.gen.yaml")
+	if got, err := Collect([]string{alone}); err != nil || len(got) != 1 || got[0] != alone {
+		t.Errorf("Collect(%s) = %v, %v; want the file itself", alone, got, err)
+	}
+}

@@ -17,7 +17,7 @@ import (
 // terraform/**/*.plan.json). Hidden folders (.terraform) are skipped.
 func RepoTargets(root string) ([]string, error) {
 	rendered := func(name string) bool {
-		return strings.HasSuffix(name, ".gen.yaml") && !strings.HasPrefix(name, "values")
+		return strings.HasSuffix(name, ".gen.yaml") && !helmValues(name)
 	}
 	plan := func(name string) bool {
 		return strings.HasSuffix(name, ".json") && (strings.HasPrefix(name, "plan") || strings.HasSuffix(name, ".plan.json"))
@@ -49,4 +49,10 @@ func RepoTargets(root string) ([]string, error) {
 	}
 	sort.Strings(files)
 	return files, nil
+}
+
+// helmValues reports whether a file name is a rendered Helm values file: its
+// objects are in the manifests rendered from it, and it is not a resource.
+func helmValues(name string) bool {
+	return strings.HasPrefix(name, "values") && strings.HasSuffix(name, ".gen.yaml")
 }
