@@ -34,6 +34,10 @@ type Options struct {
 	// waits up to the scenario's delivery_timeout after the last send for
 	// every acknowledged arrival to complete.
 	Completions <-chan Completion
+
+	// scheduled, when not nil, is closed once every arrival has been fired
+	// or dropped (before in-flight sends are awaited); tests wait on it.
+	scheduled chan struct{}
 }
 
 // pending is an acknowledged arrival waiting for its completion.
@@ -100,6 +104,9 @@ func Run(ctx context.Context, sc *scenario.Scenario, s Sender, opt Options) (*Re
 
 	var wg sync.WaitGroup
 	sendEnd := r.schedule(ctx, s, &wg)
+	if r.opt.scheduled != nil {
+		close(r.opt.scheduled)
+	}
 	r.mu.Lock()
 	r.curStage = -1 // the progress line now reports the drain
 	r.mu.Unlock()

@@ -78,12 +78,13 @@ func TestDropWhenMaxInFlight(t *testing.T) {
 	sc := testScenario(stage("s", 200*time.Millisecond, 100))
 	sc.MaxInFlight = 5
 	done := make(chan *Result)
+	scheduled := make(chan struct{})
 	go func() {
-		res, _ := Run(context.Background(), sc, send, Options{})
+		res, _ := Run(context.Background(), sc, send, Options{scheduled: scheduled})
 		done <- res
 	}()
 	// The schedule finishes even though nothing is answered; then release.
-	time.Sleep(300 * time.Millisecond)
+	<-scheduled
 	close(release)
 	res := <-done
 	if res.Total.OK != 5 || res.Total.Dropped != 15 || res.Total.Errors != 15 {
