@@ -48,6 +48,11 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 		Namespace string `json:"namespace"`
 		Domain    string `json:"domain"`
 		APIHost   string `json:"apiHost"`
+		Secrets   struct {
+			Store          string `json:"store"`
+			Prefix         string `json:"prefix"`
+			RDSInstanceARN string `json:"rdsInstanceArn"`
+		} `json:"secrets"`
 	}
 	if err := json.Unmarshal(cueExport(t, "environments"), &cueEnvs); err != nil {
 		t.Fatalf("parse CUE environments: %v", err)
@@ -84,6 +89,8 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 				{"namespace", c.Namespace, "namespace"},
 				{"domain", c.Domain, "domain"},
 				{"apiHost", c.APIHost, "api_host"},
+				{"secrets.prefix", c.Secrets.Prefix, "connection_secret_prefix"},
+				{"secrets.rdsInstanceArn", c.Secrets.RDSInstanceARN, "rds_instance_arn"},
 			}
 			for _, f := range facts {
 				if got := output(t, p, f.output); got != f.cue {
@@ -132,7 +139,113 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 			for svc := range cueServices {
 				checkKafkaBrokersFromSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc)
 			}
+
+			// Connection Secrets: the rendered ExternalSecret of each service reads
+			// the Secrets Manager secret Terraform writes for it, only properties
+			// Terraform puts there, through the environment's store.
+			names, _ := output(t, p, "connection_secret_names").(map[string]any)
+			props, _ := output(t, p, "connection_secret_properties").(map[string]any)
+			if len(names) != len(cueServices) || len(props) != len(cueServices) {
+				t.Errorf("Terraform writes connection secrets for %d services (properties for %d), CUE has %d services", len(names), len(props), len(cueServices))
+			}
+			for svc := range cueServices {
+				var written []string
+				ps, _ := props[svc].([]any)
+				for _, p := range ps {
+					written = append(written, fmt.Sprint(p))
+				}
+				name, _ := names[svc].(string)
+				checkExternalSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc, connectionSecret{
+					store: c.Secrets.Store, name: name, properties: written, rdsInstanceARN: c.Secrets.RDSInstanceARN,
+				})
+			}
 		})
+	}
+}
+
+// connectionSecret is what Terraform wrote for one service, as the rendered
+// ExternalSecret must read it.
+type connectionSecret struct {
+	store, name, rdsInstanceARN string
+	properties                  []string
+}
+
+// checkExternalSecret checks the ExternalSecret that produces <svc>-connections in
+// the rendered manifests of one service: it reads through the environment's
+// ClusterSecretStore from the secret Terraform names for the service, only
+// properties Terraform writes there, finds the RDS master secret by the tag of this
+// environment's instance, and Terraform writes the database facts exactly when the
+// Secret composes a database-url.
+func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read rendered manifests (run `make render`): %v", err)
+	}
+	type externalSecret struct {
+		Kind string
+		Spec struct {
+			SecretStoreRef struct{ Kind, Name string } `yaml:"secretStoreRef"`
+			Target         struct {
+				Name     string
+				Template struct {
+					Data map[string]string
+				}
+			}
+			Data []struct {
+				SecretKey string                         `yaml:"secretKey"`
+				RemoteRef struct{ Key, Property string } `yaml:"remoteRef"`
+			}
+			DataFrom []struct {
+				Find struct {
+					Path string
+					Tags map[string]string
+				}
+			} `yaml:"dataFrom"`
+		}
+	}
+	var found []externalSecret
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for i := 0; ; i++ {
+		var doc externalSecret
+		if err := dec.Decode(&doc); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: document %d: %v", path, i, err)
+		}
+		if doc.Kind == "ExternalSecret" && doc.Spec.Target.Name == svc+"-connections" {
+			found = append(found, doc)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%s: %d ExternalSecrets produce %s-connections, want 1", path, len(found), svc)
+	}
+	es := found[0].Spec
+	if es.SecretStoreRef.Kind != "ClusterSecretStore" || es.SecretStoreRef.Name != want.store {
+		t.Errorf("%s: store %s/%s, want ClusterSecretStore/%s", path, es.SecretStoreRef.Kind, es.SecretStoreRef.Name, want.store)
+	}
+	if want.name == "" {
+		t.Errorf("%s: Terraform writes no connections secret for %s", path, svc)
+	}
+	for _, d := range es.Data {
+		if d.RemoteRef.Key != want.name {
+			t.Errorf("%s: %s reads secret %q, Terraform writes %q", path, d.SecretKey, d.RemoteRef.Key, want.name)
+		}
+		if !slices.Contains(want.properties, d.RemoteRef.Property) {
+			t.Errorf("%s: %s reads property %q of %s, Terraform writes only %v", path, d.SecretKey, d.RemoteRef.Property, want.name, want.properties)
+		}
+	}
+	for _, f := range es.DataFrom {
+		if got := f.Find.Tags["aws:rds:primaryDBInstanceArn"]; got != want.rdsInstanceARN || f.Find.Path != "rds!db-" {
+			t.Errorf("%s: finds the database master secret by path %q and tag %q, want rds!db- and %s", path, f.Find.Path, got, want.rdsInstanceARN)
+		}
+	}
+	_, composesDB := es.Target.Template.Data["database-url"]
+	if writesDB := slices.Contains(want.properties, "db_host"); composesDB != writesDB {
+		t.Errorf("%s: the Secret composes a database-url: %v; Terraform writes database facts for %s: %v", path, composesDB, svc, writesDB)
+	}
+	if composesDB && len(es.DataFrom) != 1 {
+		t.Errorf("%s: database-url needs the RDS master secret (one dataFrom find), got %d", path, len(es.DataFrom))
 	}
 }
 

@@ -45,8 +45,9 @@ func TestLiveRootsPlanPerEnvironmentSizes(t *testing.T) {
 				"aws_docdb_cluster_instance": want.docdb,
 				"aws_instance":               want.bastions,
 				"aws_subnet":                 9,
-				// five services, the LB controller, the autoscaler, the flow logs
-				"aws_iam_role_policy": 8,
+				// five services, the LB controller, the autoscaler, the flow logs,
+				// the External Secrets Operator
+				"aws_iam_role_policy": 9,
 				"aws_eks_addon":       5,
 			}
 			if diff := cmp.Diff(wantCounts, counts); diff != "" {

@@ -65,6 +65,31 @@ output "rds_endpoint" {
   value       = module.platform.rds_endpoint
 }
 
+output "rds_instance_arn" {
+  description = "ARN of the PostgreSQL instance: the tag RDS puts on its master user secret (cue environments.<env>.secrets.rdsInstanceArn)."
+  value       = module.platform.rds_instance_arn
+}
+
+output "connection_secret_prefix" {
+  description = "Secrets Manager prefix of the connection secrets (cue environments.<env>.secrets.prefix)."
+  value       = module.platform.connection_secret_prefix
+}
+
+output "connection_secret_names" {
+  description = "Connections secret per service, read by the rendered ExternalSecrets."
+  value       = module.platform.connection_secret_names
+}
+
+output "connection_secret_properties" {
+  description = "The JSON properties of each connections secret (what the ExternalSecrets may read)."
+  value       = module.platform.connection_secret_properties
+}
+
+output "external_secrets_role_arn" {
+  description = "IRSA role to annotate the External Secrets Operator's service account with."
+  value       = module.platform.external_secrets_role_arn
+}
+
 output "redis_endpoint" {
   description = "Redis primary endpoint."
   value       = module.platform.redis_endpoint

@@ -103,6 +103,33 @@ module "redis" {
   tags         = local.tags
 }
 
+# The facts the services connect with, in Secrets Manager for the External Secrets
+# Operator (bloody-sweet/<env>/<service>/connections), and the operator's role.
+module "connection_secrets" {
+  source = "../connection-secrets"
+
+  environment   = var.environment
+  account_id    = var.account_id
+  region        = var.region
+  services      = { for s in keys(var.services) : s => { database = contains(var.database_services, s) } }
+  kafka_brokers = module.msk.bootstrap_brokers_sasl_iam
+  database = {
+    identifier = module.rds.identifier
+    host       = module.rds.address
+    port       = module.rds.port
+    name       = module.rds.database_name
+  }
+  redis = {
+    host = module.redis.primary_endpoint_address
+    port = module.redis.port
+    user = module.redis.app_user
+  }
+  oidc_provider_arn    = module.eks.oidc_provider_arn
+  oidc_issuer_host     = module.eks.oidc_issuer_host
+  recovery_window_days = var.deletion_protection ? 30 : 7
+  tags                 = local.tags
+}
+
 module "documentdb" {
   source = "../documentdb"
 

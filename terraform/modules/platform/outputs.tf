@@ -71,6 +71,31 @@ output "redis_endpoint" {
   value       = module.redis.primary_endpoint_address
 }
 
+output "rds_instance_arn" {
+  description = "ARN of the PostgreSQL instance (built from its identifier; RDS tags its master user secret with it)."
+  value       = module.connection_secrets.rds_instance_arn
+}
+
+output "connection_secret_prefix" {
+  description = "Secrets Manager prefix of the environment's connection secrets: bloody-sweet/<env>."
+  value       = module.connection_secrets.prefix
+}
+
+output "connection_secret_names" {
+  description = "Connections secret per service: bloody-sweet/<env>/<service>/connections."
+  value       = module.connection_secrets.secret_names
+}
+
+output "connection_secret_properties" {
+  description = "The JSON properties each service's connections secret holds."
+  value       = module.connection_secrets.properties
+}
+
+output "external_secrets_role_arn" {
+  description = "IRSA role of the External Secrets Operator (its ClusterSecretStore reads the connection secrets with it)."
+  value       = module.connection_secrets.operator_role_arn
+}
+
 output "documentdb_endpoint" {
   description = "Writer endpoint of DocumentDB."
   value       = module.documentdb.endpoint

@@ -78,6 +78,17 @@ variable "services" {
   }
 }
 
+variable "database_services" {
+  description = "The services that keep state in PostgreSQL: their connections secret also holds the database facts (the CUE services with a DATABASE_URL; terraform/test checks they agree)."
+  type        = set(string)
+  default     = ["order", "payment", "store", "delivery"]
+
+  validation {
+    condition     = alltrue([for s in var.database_services : contains(keys(var.services), s)])
+    error_message = "database_services must name services of var.services."
+  }
+}
+
 variable "api_services" {
   description = "Services of the api kind reachable through the ALB, with their path patterns and rule priority."
   type = map(object({

@@ -3,6 +3,11 @@ output "endpoint" {
   value       = aws_db_instance.this.endpoint
 }
 
+output "identifier" {
+  description = "Identifier of the instance (names its ARN: arn:aws:rds:<region>:<account>:db:<identifier>)."
+  value       = aws_db_instance.this.identifier
+}
+
 output "address" {
   description = "Host name of the instance."
   value       = aws_db_instance.this.address
