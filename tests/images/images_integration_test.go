@@ -1,0 +1,373 @@
+//go:build integration
+
+// Package images checks the service Dockerfiles without a container engine
+// (none runs on our machines; the release workflow builds the real images).
+// For each services/<name>/Dockerfile it replays the build stage as written
+// (the same COPY set from the repository root, the same go build command),
+// then checks what the final stage would ship: a static binary (the base is
+// distroless static, which has no libc), run as a non-root numeric user,
+// that starts with the final stage's ENV, answers /healthz on the EXPOSEd
+// port's address and exits 0 on SIGTERM. A Dockerfile whose COPY set misses
+// a package the service imports, or whose binary needs cgo, fails here.
+package images
+
+import (
+	"bufio"
+	"debug/elf"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var services = []string{"order", "payment", "store", "delivery", "notification"}
+
+func TestDockerfiles(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range services {
+		t.Run(svc, func(t *testing.T) {
+			path := filepath.Join(root, "services", svc, "Dockerfile")
+			stages, err := parseDockerfile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(stages) < 2 {
+				t.Fatalf("%s: %d stage(s), want a multi-stage build", path, len(stages))
+			}
+			final := stages[len(stages)-1]
+			checkFinalStage(t, path, final)
+			out := replayStage(t, root, stageNamed(t, stages, copyFrom(t, final)))
+			bin := filepath.Join(out, strings.TrimPrefix(copySource(t, final), "/"))
+			checkStatic(t, bin)
+			runBinary(t, bin, final)
+		})
+	}
+}
+
+// stage is one FROM ... [AS name] block of a Dockerfile.
+type stage struct {
+	from, name string
+	instrs     []instr
+}
+
+type instr struct {
+	op   string // upper-case instruction
+	args string // the rest of the logical line
+	line int
+}
+
+// parseDockerfile reads logical lines (joining backslash continuations) and
+// groups them by stage. It knows the instructions our Dockerfiles use.
+func parseDockerfile(path string) ([]*stage, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var stages []*stage
+	var cur strings.Builder
+	start, n := 0, 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if cur.Len() == 0 && (line == "" || strings.HasPrefix(line, "#")) {
+			continue
+		}
+		if cur.Len() == 0 {
+			start = n
+		}
+		if cont, ok := strings.CutSuffix(line, "\\"); ok {
+			cur.WriteString(cont + " ")
+			continue
+		}
+		cur.WriteString(line)
+		op, args, _ := strings.Cut(cur.String(), " ")
+		cur.Reset()
+		in := instr{op: strings.ToUpper(op), args: strings.TrimSpace(args), line: start}
+		switch {
+		case in.op == "FROM":
+			fields := strings.Fields(in.args)
+			st := &stage{}
+			for i := 0; i < len(fields); i++ {
+				switch {
+				case strings.HasPrefix(fields[i], "--"):
+				case strings.EqualFold(fields[i], "AS") && i+1 < len(fields):
+					st.name = fields[i+1]
+					i++
+				case st.from == "":
+					st.from = fields[i]
+				}
+			}
+			stages = append(stages, st)
+		case len(stages) == 0:
+			if in.op != "ARG" {
+				return nil, fmt.Errorf("%s:%d: %s before FROM", path, in.line, in.op)
+			}
+		default:
+			stages[len(stages)-1].instrs = append(stages[len(stages)-1].instrs, in)
+		}
+	}
+	return stages, sc.Err()
+}
+
+func (s *stage) all(op string) []instr {
+	var out []instr
+	for _, in := range s.instrs {
+		if in.op == op {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (s *stage) one(t *testing.T, op string) instr {
+	t.Helper()
+	ins := s.all(op)
+	if len(ins) != 1 {
+		t.Fatalf("stage %s: %d %s instructions, want 1", s.from, len(ins), op)
+	}
+	return ins[0]
+}
+
+// env returns the stage's ENV settings (KEY=value form).
+func (s *stage) env(t *testing.T) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, in := range s.all("ENV") {
+		for _, kv := range strings.Fields(in.args) {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				t.Fatalf("line %d: ENV %q: want KEY=value", in.line, kv)
+			}
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// checkFinalStage: what ships is a static distroless (or empty) base, a
+// numeric non-root user, and an exec-form entrypoint.
+func checkFinalStage(t *testing.T, path string, final *stage) {
+	t.Helper()
+	if !strings.HasPrefix(final.from, "gcr.io/distroless/static") && final.from != "scratch" {
+		t.Errorf("%s: final base %s: want distroless static or scratch (no shell, no libc)", path, final.from)
+	}
+	user := final.one(t, "USER").args
+	uid, _, _ := strings.Cut(user, ":")
+	if n, err := strconv.Atoi(uid); err != nil || n == 0 {
+		t.Errorf("%s: USER %s: want a numeric non-root uid (runAsNonRoot can only verify numbers)", path, user)
+	}
+	var entry []string
+	if err := json.Unmarshal([]byte(final.one(t, "ENTRYPOINT").args), &entry); err != nil || len(entry) == 0 {
+		t.Fatalf("%s: ENTRYPOINT must be exec form (a JSON list): %v", path, err)
+	}
+	if dst := copyDest(t, final); entry[0] != dst {
+		t.Errorf("%s: ENTRYPOINT runs %s but the binary is copied to %s", path, entry[0], dst)
+	}
+}
+
+// copyFrom, copySource and copyDest read the final stage's one
+// COPY --from=<stage> <src> <dst>.
+func copyParts(t *testing.T, final *stage) (from, src, dst string) {
+	t.Helper()
+	fields := strings.Fields(final.one(t, "COPY").args)
+	if len(fields) != 3 || !strings.HasPrefix(fields[0], "--from=") {
+		t.Fatalf("final stage COPY %v: want --from=<stage> <src> <dst>", fields)
+	}
+	return strings.TrimPrefix(fields[0], "--from="), fields[1], fields[2]
+}
+
+func copyFrom(t *testing.T, final *stage) string   { f, _, _ := copyParts(t, final); return f }
+func copySource(t *testing.T, final *stage) string { _, s, _ := copyParts(t, final); return s }
+func copyDest(t *testing.T, final *stage) string   { _, _, d := copyParts(t, final); return d }
+
+func stageNamed(t *testing.T, stages []*stage, name string) *stage {
+	t.Helper()
+	for _, s := range stages {
+		if s.name == name {
+			return s
+		}
+	}
+	t.Fatalf("no stage named %s", name)
+	return nil
+}
+
+// replayStage runs a Go build stage on this machine: WORKDIR becomes a temp
+// dir holding only what the stage COPYs from the repository root, ARGs take
+// their defaults, RUN --mount flags are dropped (they are caches), and
+// absolute output paths are moved under a temp root. It returns that root.
+func replayStage(t *testing.T, repo string, st *stage) string {
+	t.Helper()
+	out := t.TempDir()
+	work := filepath.Join(out, strings.TrimPrefix(st.one(t, "WORKDIR").args, "/"))
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]string{}
+	for _, in := range st.all("ARG") {
+		for _, kv := range strings.Fields(in.args) {
+			k, v, _ := strings.Cut(kv, "=")
+			args[k] = v
+		}
+	}
+	for _, in := range st.instrs {
+		switch in.op {
+		case "COPY":
+			fields := strings.Fields(in.args)
+			dst := filepath.Join(work, fields[len(fields)-1])
+			for _, src := range fields[:len(fields)-1] {
+				copyPath(t, filepath.Join(repo, src), dst)
+			}
+		case "RUN":
+			var words []string
+			for _, w := range strings.Fields(in.args) {
+				if !strings.HasPrefix(w, "--mount=") {
+					words = append(words, w)
+				}
+			}
+			script := strings.Join(words, " ")
+			// The only absolute path a build stage writes is its output dir.
+			script = strings.ReplaceAll(script, " /out/", " "+filepath.Join(out, "out")+"/")
+			cmd := exec.Command("sh", "-c", script)
+			cmd.Dir = work
+			cmd.Env = os.Environ()
+			for k, v := range args {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("Dockerfile line %d: RUN %s: %v\n%s", in.line, script, err, b)
+			}
+		}
+	}
+	return out
+}
+
+// copyPath copies a file or a tree into dst, as COPY does (a directory's
+// contents go into dst; a file goes into dst when dst ends in /).
+func copyPath(t *testing.T, src, dst string) {
+	t.Helper()
+	info, err := os.Stat(src)
+	if err != nil {
+		t.Fatalf("COPY source: %v", err)
+	}
+	if info.IsDir() {
+		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dst, filepath.Base(src)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkStatic: distroless static has no dynamic loader or libc, so the
+// binary must have no interpreter and no needed libraries.
+func checkStatic(t *testing.T, bin string) {
+	t.Helper()
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatalf("built binary: %v", err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("%s has a dynamic loader (PT_INTERP): it would not start on distroless static", bin)
+		}
+	}
+	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
+		t.Errorf("%s needs shared libraries %v", bin, libs)
+	}
+}
+
+// runBinary starts the binary as the image would (its ENV, nothing from this
+// machine's environment but PATH-free basics), on a free port, and checks
+// health and a clean exit on SIGTERM, which is how Kubernetes stops a pod.
+func runBinary(t *testing.T, bin string, final *stage) {
+	t.Helper()
+	env := final.env(t)
+	port := final.one(t, "EXPOSE").args
+	if _, p, _ := strings.Cut(env["HTTP_ADDR"], ":"); p != port {
+		t.Errorf("EXPOSE %s but HTTP_ADDR=%s", port, env["HTTP_ADDR"])
+	}
+	addr := freeAddr(t)
+	env["HTTP_ADDR"] = addr
+	env["SHUTDOWN_DELAY"] = "0s"
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"HOME=" + t.TempDir()}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("%s exited before it was healthy: %v\n%s", bin, err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not healthy on %s after 60s: %v\n%s", bin, addr, err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("%s on SIGTERM: %v\n%s", bin, err, logs.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s still running 60s after SIGTERM\n%s", bin, logs.String())
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
