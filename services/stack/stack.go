@@ -59,6 +59,8 @@ type Config struct {
 	// LogWriter receives the services' JSON logs; nil discards them.
 	LogWriter io.Writer
 	LogLevel  string // default "warn"
+	// OTLPEndpoint, when set, is every service's OTEL_EXPORTER_OTLP_ENDPOINT.
+	OTLPEndpoint string
 	// BeforeCommit, when it returns a non-nil hook for a service, passes it
 	// to that service's consumer: failure tests use it to kill a consumer
 	// between handling a batch and committing its offsets.
@@ -226,7 +228,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	}
 	cfg := config.Common{
 		ServiceName: name, HTTPAddr: net.JoinHostPort(s.cfg.Host, strconv.Itoa(port)), KafkaBrokers: s.Brokers,
-		DatabaseURL: db, RedisURL: s.redisURL, LogLevel: s.cfg.LogLevel,
+		DatabaseURL: db, RedisURL: s.redisURL, LogLevel: s.cfg.LogLevel, OTLPEndpoint: s.cfg.OTLPEndpoint,
 	}
 	o := svc.Options{LogWriter: s.cfg.LogWriter}
 	if s.cfg.BeforeCommit != nil {

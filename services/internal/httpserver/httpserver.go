@@ -17,6 +17,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 )
@@ -29,16 +33,18 @@ type Server struct {
 	ready   atomic.Bool
 	metrics *telemetry.HTTP
 	log     *slog.Logger
+	tracer  trace.Tracer
 }
 
 // New listens on addr (":0" picks a free port) and serves the health and
-// metrics endpoints; add API routes with Handle before Serve.
-func New(addr string, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger) (*Server, error) {
+// metrics endpoints; add API routes with Handle before Serve. API requests
+// get a server span from tracer, continuing the caller's W3C traceparent.
+func New(addr string, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger, tracer trace.Tracer) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("httpserver: listen %s: %w", addr, err)
 	}
-	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log}
+	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log, tracer: tracer}
 	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
@@ -97,10 +103,17 @@ func (r *recorder) Flush() {
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// instrument counts, times and traces a route's requests. The server span
+// is the parent of everything the request causes, events written to the
+// outbox included, so one order is one trace across the services.
 func (s *Server) instrument(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
+		ctx := telemetry.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := s.tracer.Start(ctx, r.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(r.Method), semconv.HTTPRoute(route), semconv.URLPath(r.URL.Path)))
+		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
 				// A bug must not take the process down or leak a stack trace.
@@ -108,6 +121,11 @@ func (s *Server) instrument(route string, h http.Handler) http.Handler {
 				rec.code = http.StatusInternalServerError
 				Problem(rec, http.StatusInternalServerError, "internal error", "", "")
 			}
+			span.SetAttributes(semconv.HTTPResponseStatusCode(rec.code))
+			if rec.code >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(rec.code))
+			}
+			span.End()
 			code := strconv.Itoa(rec.code)
 			s.metrics.Requests.WithLabelValues(route, r.Method, code).Inc()
 			s.metrics.Duration.WithLabelValues(route, r.Method, code).Observe(time.Since(start).Seconds())
