@@ -58,6 +58,7 @@ func init() {
 		f.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://... or sqlite://path shared by the services (default: in-memory SQLite each)")
 		f.StringVar(&cfg.RedisURL, "redis-url", "", "redis://host:port (default: embedded Redis)")
 		f.StringVar(&cfg.DataDir, "data-dir", "", "keep embedded Kafka and SQLite data in this directory across restarts")
+		f.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTLP/HTTP collector URL for the services' spans, e.g. http://localhost:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT; empty exports nothing)")
 		f.IntVar(&cfg.BasePort, "base-port", 8080, "first HTTP port (services take consecutive ports; 0 picks free ports)")
 		f.BoolVar(&quiet, "quiet", false, "do not print the services' JSON logs")
 		return cmd
