@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 PLATFORM := $(GO) run ./cmd/platform
 
-.PHONY: help demo dev render verify check test test-unit test-integration test-terraform bench lint load deps tools gen-cue
+.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-terraform bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,12 @@ verify: ## fail if generated files are stale, code is unformatted or vet/cue/reg
 	$(GO) vet ./...
 	$(GO) tool cue fmt --check --files ./cue
 	$(PLATFORM) check --verify-policies
+	@$(MAKE) -s lint-ci
+
+lint-ci: ## lint the GitHub workflows (actionlint, with shellcheck on their run steps) and the shell scripts
+	@command -v shellcheck >/dev/null || { echo "shellcheck is not installed: run make deps"; exit 1; }
+	$(GO) tool actionlint
+	shellcheck -S warning .ci/run scripts/*.sh
 
 check: ## run the OPA policy gate over the rendered environments
 	$(PLATFORM) check
@@ -52,7 +58,8 @@ bench: ## benchmarks (render, policy, kafka) side by side with their baselines
 load: ## the smoke load scenario on the embedded stack (about a minute)
 	$(PLATFORM) load --scenario tests/load/scenarios/smoke.json --embedded
 
-lint: ## go vet, gofmt and the Rego strict check
+lint: ## go vet, gofmt, the Rego strict check, workflows and scripts
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	$(PLATFORM) check --verify-policies
+	@$(MAKE) -s lint-ci

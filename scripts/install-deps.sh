@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests start as throwaway
-# servers: PostgreSQL 15, Redis 7 and Prometheus (with promtool). Idempotent.
+# servers: PostgreSQL 15, Redis 7 and Prometheus (with promtool), and the
+# shell linter `make verify` runs on the scripts and workflow steps
+# (Debian's shellcheck). Idempotent.
 set -euo pipefail
 need=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v shellcheck >/dev/null || need+=(shellcheck)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -13,4 +16,4 @@ if [ ${#need[@]} -gt 0 ]; then
   # The packages' own services are not wanted: tests start their own servers.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-echo "deps ok: $(/usr/lib/postgresql/15/bin/postgres --version), $(redis-server --version | cut -d' ' -f3), $(promtool --version 2>&1 | head -1)"
+echo "deps ok: $(/usr/lib/postgresql/15/bin/postgres --version), $(redis-server --version | cut -d' ' -f3), $(promtool --version 2>&1 | head -1), shellcheck $(shellcheck --version | sed -n 's/^version: //p')"
