@@ -2,13 +2,16 @@
 # Installs the Debian packages the integration tests start as throwaway
 # servers: PostgreSQL 15, Redis 7 and Prometheus (with promtool), and the
 # shell linter `make verify` runs on the scripts and workflow steps
-# (Debian's shellcheck). Idempotent.
+# (Debian's shellcheck), and Node.js where missing. Idempotent.
 set -euo pipefail
 need=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v shellcheck >/dev/null || need+=(shellcheck)
+# node runs the k6 scripts' check (tests/load); machine images ship it,
+# a bare Debian container does not.
+command -v node >/dev/null || need+=(nodejs)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
