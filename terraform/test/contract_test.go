@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -397,4 +398,66 @@ func TestPolicyGateAcceptsLivePlans(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPolicyDataAgreesWithCUESecrets checks that the names the policy gate allows
+// (policies/data/platform.json, secrets) are the ones the CUE environments use, so
+// that secrets.external_secret_scope passes the rendered ExternalSecrets for the
+// right reason and would fail one pointing at another environment.
+func TestPolicyDataAgreesWithCUESecrets(t *testing.T) {
+	var cueEnvs map[string]struct {
+		Secrets struct {
+			Store          string `json:"store"`
+			Prefix         string `json:"prefix"`
+			RDSInstanceARN string `json:"rdsInstanceArn"`
+		} `json:"secrets"`
+	}
+	if err := json.Unmarshal(cueExport(t, "environments"), &cueEnvs); err != nil {
+		t.Fatalf("parse CUE environments: %v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "policies", "data", "platform.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data struct {
+		Platform struct {
+			Environments []string `json:"environments"`
+			Secrets      struct {
+				StoreKind         string `json:"store_kind"`
+				StorePrefix       string `json:"store_prefix"`
+				PathPrefix        string `json:"path_prefix"`
+				RDSInstanceTag    string `json:"rds_instance_tag"`
+				RDSInstancePrefix string `json:"rds_instance_prefix"`
+			} `json:"secrets"`
+		} `json:"platform"`
+	}
+	if err := json.Unmarshal(raw, &data); err != nil {
+		t.Fatalf("parse policies/data/platform.json: %v", err)
+	}
+	s := data.Platform.Secrets
+	if s.StoreKind != "ClusterSecretStore" || s.RDSInstanceTag != "aws:rds:primaryDBInstanceArn" {
+		t.Errorf("policy data store_kind %q, rds_instance_tag %q: the chart renders ClusterSecretStore and RDS tags aws:rds:primaryDBInstanceArn", s.StoreKind, s.RDSInstanceTag)
+	}
+	if diff := cmp.Diff(sorted(data.Platform.Environments), sorted(mapKeys(cueEnvs))); diff != "" {
+		t.Errorf("policy data environments (-policy +cue):\n%s", diff)
+	}
+	for env, c := range cueEnvs {
+		if want := s.StorePrefix + env; c.Secrets.Store != want {
+			t.Errorf("%s: CUE secrets.store %q, the policy allows %q", env, c.Secrets.Store, want)
+		}
+		if want := s.PathPrefix + env; c.Secrets.Prefix != want {
+			t.Errorf("%s: CUE secrets.prefix %q, the policy allows keys under %q/", env, c.Secrets.Prefix, want)
+		}
+		if suffix := ":db:" + s.RDSInstancePrefix + env; !strings.HasSuffix(c.Secrets.RDSInstanceARN, suffix) {
+			t.Errorf("%s: CUE secrets.rdsInstanceArn %q, the policy allows instances ending %q", env, c.Secrets.RDSInstanceARN, suffix)
+		}
+	}
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
 }

@@ -34,8 +34,12 @@ deny contains combined.finding(entry, msg) if {
 	some ref in key_refs(obj)
 	ps := producers(k8s.namespace_of(obj), ref.name)
 	count(ps) > 0
+
+	# only when every producer's keys can be told (known_keys defined) and
+	# none of them writes the key
 	every p in ps {
-		not ref.key in known_keys(p)
+		keys := known_keys(p)
+		not ref.key in keys
 	}
 	keys := sort([k | some p in ps; some k in known_keys(p)])
 	msg := sprintf("%s %s reads key %q of Secret %q (%s) but its producer only writes %v", [obj.kind, k8s.name_of(obj), ref.key, ref.name, ref.where, keys])
