@@ -56,6 +56,11 @@ func TestBadInput(t *testing.T) {
 			wantPos: `cue/config/config\.cue:\d+:\d+`, wantField: "environments.qa.name",
 		},
 		{
+			name: "OTLP/gRPC port for the HTTP exporter", file: "environments.cue",
+			old: `otel-collector.observability.svc:4318`, new: `otel-collector.observability.svc:4317`,
+			wantPos: `cue/config/environments\.cue:\d+:\d+`, wantField: "environments.dev.otelEndpoint: invalid value",
+		},
+		{
 			name: "unknown environment on the command line", envs: []string{"qa"},
 			wantField: `unknown environment "qa"`,
 		},
