@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 PLATFORM := $(GO) run ./cmd/platform
 
-.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-terraform bench lint load deps tools gen-cue
+.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-terraform test-cluster bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,9 @@ test-integration: ## tests against real Postgres, Redis and Prometheus from Debi
 
 test-terraform: ## fmt, validate, terraform test and Terratest plans, offline
 	scripts/test-terraform.sh
+
+test-cluster: ## rendered manifests on a real kube-apiserver; rendered canaries run by a real Argo Rollouts controller (kwok node)
+	scripts/test-cluster.sh
 
 bench: ## benchmarks (render, policy, kafka) side by side with their baselines
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -29,7 +29,7 @@ const canaryEnv = "prod"
 // the Prometheus address (http://prometheus-operated.monitoring.svc:9090
 // in the render), pointed at the Prometheus this test runs.
 const (
-	testPause    = "8s"
+	testPause    = "10s"
 	testInterval = "2s"
 )
 
