@@ -124,7 +124,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if err := s.startBroker(); err != nil {
 			return nil, err
 		}
-	} else if err := kafka.EnsureTopics(ctx, s.Brokers, 1, allTopics()...); err != nil {
+	} else if err := kafka.EnsureTopics(ctx, s.Brokers, kafka.Security{}, 1, allTopics()...); err != nil {
 		return nil, err
 	}
 	if s.redisURL == "" {

@@ -15,14 +15,29 @@ import (
 // Common is the configuration every service binary shares (see
 // docs/CONTRACTS.md, "Service runtime").
 type Common struct {
-	ServiceName   string
-	HTTPAddr      string
-	KafkaBrokers  []string // empty: embedded kfake
-	DatabaseURL   string   // postgres://... or sqlite://path; empty: in-memory SQLite
-	RedisURL      string   // empty: miniredis
+	ServiceName  string
+	HTTPAddr     string
+	KafkaBrokers []string // empty: embedded kfake
+	Kafka        Kafka
+	DatabaseURL  string // postgres://... or sqlite://path; empty: in-memory SQLite
+	RedisURL     string // empty: miniredis
+	// RedisIAMCache is the ElastiCache replication group id; when set, the
+	// Redis password is an IAM auth token signed for it (REDIS_URL's user).
+	RedisIAMCache string
 	LogLevel      string
 	OTLPEndpoint  string // empty: spans are not exported
 	ShutdownDelay time.Duration
+}
+
+// Kafka is how a service reaches a real cluster (see kafka.SecurityConfig).
+type Kafka struct {
+	TLS                bool
+	SASL               string // "", "aws-msk-iam" or "scram-sha-512"
+	Username, Password string // SCRAM only
+	// TopicReplication > 0: at start, create the topics this service
+	// produces (and the DLQs of those it consumes) if they are missing,
+	// with this replication factor. 0 expects them to exist.
+	TopicReplication int
 }
 
 // Binder registers flags on a FlagSet with defaults taken from the
@@ -95,6 +110,19 @@ func (b *Binder) Int(p *int, name, env string, def int, usage string) {
 	b.fs.IntVar(p, name, def, b.usage(env, usage))
 }
 
+// Bool binds a bool flag to env.
+func (b *Binder) Bool(p *bool, name, env string, def bool, usage string) {
+	if v, ok := b.lookup(env); ok {
+		f, err := strconv.ParseBool(v)
+		if err != nil {
+			b.errs = append(b.errs, fmt.Sprintf("env %s=%q: not true or false", env, v))
+		} else {
+			def = f
+		}
+	}
+	b.fs.BoolVar(p, name, def, b.usage(env, usage))
+}
+
 // Err reports the environment values that did not parse.
 func (b *Binder) Err() error {
 	if len(b.errs) == 0 {
@@ -112,8 +140,14 @@ func (b *Binder) BindCommon(c *Common, service string) func() error {
 	b.String(&c.ServiceName, "service-name", "SERVICE_NAME", service, "service name used in logs, traces and the consumer group")
 	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, metrics, API)")
 	b.String(&raw.brokers, "kafka-brokers", "KAFKA_BROKERS", "", "comma-separated Kafka bootstrap brokers; empty starts an embedded broker")
+	b.Bool(&c.Kafka.TLS, "kafka-tls", "KAFKA_TLS", false, "connect to the brokers over TLS")
+	b.String(&c.Kafka.SASL, "kafka-sasl", "KAFKA_SASL", "", "SASL mechanism: aws-msk-iam, scram-sha-512 or empty for none")
+	b.String(&c.Kafka.Username, "kafka-username", "KAFKA_USERNAME", "", "SCRAM user")
+	b.String(&c.Kafka.Password, "kafka-password", "KAFKA_PASSWORD", "", "SCRAM password")
+	b.Int(&c.Kafka.TopicReplication, "kafka-topic-replication", "KAFKA_TOPIC_REPLICATION", 0, "create this service's missing topics with this replication factor at start; 0 expects them to exist")
 	b.String(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "postgres://... or sqlite://path; empty uses in-memory SQLite")
-	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port; empty starts an embedded Redis")
+	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port or rediss://user@host:port; empty starts an embedded Redis")
+	b.String(&c.RedisIAMCache, "redis-iam-cache", "REDIS_IAM_CACHE", "", "ElastiCache replication group id: authenticate to Redis with an IAM token (needs rediss:// and a user)")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
 	b.String(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for spans; empty disables export")
 	b.Duration(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", 5*time.Second, "time between failing readiness and draining HTTP on shutdown")
@@ -147,6 +181,12 @@ func (c Common) Validate() error {
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DELAY must not be negative")
+	}
+	if c.Kafka.TopicReplication < 0 {
+		return fmt.Errorf("config: KAFKA_TOPIC_REPLICATION must not be negative")
+	}
+	if c.RedisIAMCache != "" && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("config: REDIS_IAM_CACHE needs a rediss:// REDIS_URL with a user (IAM auth is TLS only)")
 	}
 	return nil
 }

@@ -60,13 +60,13 @@ func (e *Embedded) Addrs() []string { return e.addrs }
 // Close stops the broker (and, with a data dir, flushes it to disk).
 func (e *Embedded) Close() { e.cluster.Close() }
 
-// EnsureTopics creates topics (12 partitions, replication 1 unless the
-// cluster has more brokers) that do not exist yet on a real cluster.
-func EnsureTopics(ctx context.Context, brokers []string, replication int, topics ...string) error {
+// EnsureTopics creates the topics (12 partitions, the given replication)
+// that do not exist yet; existing topics are left as they are.
+func EnsureTopics(ctx context.Context, brokers []string, sec Security, replication int, topics ...string) error {
 	if len(brokers) == 0 {
 		return errors.New("kafka: no brokers")
 	}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: &kafka.Transport{}}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: sec.transport()}
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: events.Partitions, ReplicationFactor: replication})

@@ -42,6 +42,7 @@ type ConsumerOptions struct {
 	MaxWait  time.Duration // fetch wait, default 100 ms (at most 500 ms)
 	Attempts int           // handler attempts before splitting / dead-lettering, default 6
 	Backoff  time.Duration // first retry delay, doubled per attempt up to 2 s; default 20 ms
+	Security Security      // TLS and SASL; zero is plaintext
 
 	DLQ     *Producer // where poison messages go (topic + ".dlq")
 	Log     *slog.Logger
@@ -95,7 +96,7 @@ func NewConsumer(o ConsumerOptions, h Handler) *Consumer {
 		ReadBackoffMin:    10 * time.Millisecond,
 		ReadBackoffMax:    250 * time.Millisecond,
 		MaxAttempts:       1000, // keep reconnecting while a broker restarts
-		Dialer:            &kafka.Dialer{Timeout: 2 * time.Second, DualStack: true},
+		Dialer:            o.Security.dialer(),
 	})
 	return &Consumer{o: o, h: h, r: r}
 }

@@ -26,6 +26,7 @@ type Producer struct {
 type ProducerOptions struct {
 	BatchTimeout time.Duration // default 2 ms (kafka-go's 1 s default makes every sync write take 1 s)
 	BatchSize    int           // default 500
+	Security     Security      // TLS and SASL; zero is plaintext
 }
 
 // NewProducer returns a producer for brokers. The Writer has its own
@@ -49,7 +50,7 @@ func NewProducer(brokers []string, tracer trace.Tracer, m *telemetry.Kafka, o Pr
 		// usually back within a second.
 		WriteBackoffMin: 10 * time.Millisecond,
 		WriteBackoffMax: 500 * time.Millisecond,
-		Transport:       &kafka.Transport{DialTimeout: 2 * time.Second, IdleTimeout: 30 * time.Second},
+		Transport:       o.Security.transport(),
 	}
 	return &Producer{w: w, tracer: tracer, metrics: m}
 }

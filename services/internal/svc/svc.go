@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
@@ -27,6 +28,7 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/internal/redisauth"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 
@@ -152,7 +154,24 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		rt.Brokers = emb.Addrs()
 		log.Info("started embedded Kafka broker", "addrs", rt.Brokers)
 	}
-	s.prod = kafka.NewProducer(rt.Brokers, rt.Tracer, km, kafka.ProducerOptions{})
+	sec, err := kafka.NewSecurity(ctx, kafka.SecurityConfig{
+		TLS: cfg.Kafka.TLS, SASL: cfg.Kafka.SASL, Username: cfg.Kafka.Username, Password: cfg.Kafka.Password,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n := cfg.Kafka.TopicReplication; n > 0 && len(cfg.KafkaBrokers) > 0 {
+		// Each service creates what it writes: its own topics, and the DLQs
+		// of the topics it consumes (its IAM role may create only those).
+		topics := append([]string(nil), spec.Produces...)
+		for _, t := range spec.Consumes {
+			topics = append(topics, events.DLQ(t))
+		}
+		if err := kafka.EnsureTopics(ctx, rt.Brokers, sec, n, topics...); err != nil {
+			return nil, err
+		}
+	}
+	s.prod = kafka.NewProducer(rt.Brokers, rt.Tracer, km, kafka.ProducerOptions{Security: sec})
 	prod := s.prod
 	s.closers = append(s.closers, prod.Close)
 
@@ -181,6 +200,11 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		opt, err := redis.ParseURL(url)
 		if err != nil {
 			return nil, fmt.Errorf("svc: REDIS_URL: %w", err)
+		}
+		if cfg.RedisIAMCache != "" {
+			if err := useIAMAuth(ctx, opt, cfg.RedisIAMCache); err != nil {
+				return nil, err
+			}
 		}
 		rt.Redis = redis.NewClient(opt)
 		s.closers = append(s.closers, rt.Redis.Close)
@@ -227,7 +251,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	} else {
 		cons := kafka.NewConsumer(kafka.ConsumerOptions{
 			Brokers: rt.Brokers, Group: cfg.ServiceName, Topics: spec.Consumes, DLQ: prod, Log: log, Tracer: rt.Tracer,
-			Metrics: km, BeforeCommit: o.BeforeCommit, MaxWait: o.ConsumerMaxWait,
+			Metrics: km, BeforeCommit: o.BeforeCommit, MaxWait: o.ConsumerMaxWait, Security: sec,
 		}, parts.Handler)
 		cctx, cancel := context.WithCancel(base)
 		s.cancelCons = cancel
@@ -240,6 +264,25 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	go func() { s.srvDone <- srv.Serve() }()
 	log.Info("service started", "url", srv.URL(), "brokers", rt.Brokers, "database", dbKind(rt.DB), "consumes", spec.Consumes)
 	return s, nil
+}
+
+// useIAMAuth makes every new Redis connection authenticate as REDIS_URL's
+// user with a fresh ElastiCache IAM token signed by the pod's AWS role.
+func useIAMAuth(ctx context.Context, opt *redis.Options, cache string) error {
+	if opt.Username == "" || opt.TLSConfig == nil {
+		return fmt.Errorf("svc: REDIS_IAM_CACHE needs REDIS_URL rediss://<user>@host:port")
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("svc: AWS credentials for Redis IAM auth: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return fmt.Errorf("svc: Redis IAM auth needs AWS_REGION")
+	}
+	opt.CredentialsProviderContext = redisauth.Signer{
+		Cache: cache, User: opt.Username, Region: awsCfg.Region, Creds: awsCfg.Credentials,
+	}.Credentials
+	return nil
 }
 
 func dbKind(db *storage.DB) string {

@@ -7,6 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/config"
 )
 
@@ -74,5 +79,44 @@ func TestShutdownFailsReadinessThenDrains(t *testing.T) {
 	}
 	if c := get("/healthz"); c != -1 {
 		t.Errorf("server still answering after close: %d", c)
+	}
+}
+
+// TestCreatesItsOwnTopics: with KAFKA_TOPIC_REPLICATION set, a service
+// creates the topics it produces and the DLQs of those it consumes on a
+// cluster that has none (and that does not auto-create), and nothing else.
+func TestCreatesItsOwnTopics(t *testing.T) {
+	t.Parallel()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(events.Partitions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	spec := Spec{Name: "store", Produces: []string{events.TopicStore}, Consumes: []string{events.TopicPayment},
+		Build: func(context.Context, *Runtime) (*Parts, error) { return &Parts{}, nil }}
+	cfg := config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+		KafkaBrokers: c.ListenAddrs(), Kafka: config.Kafka{TopicReplication: 1}}
+	s, err := Start(context.Background(), cfg, spec, Options{LogWriter: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background(), 0)
+
+	conn, err := kafkago.Dial("tcp", c.ListenAddrs()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, p := range parts {
+		got[p.Topic]++
+	}
+	want := map[string]int{events.TopicStore: events.Partitions, events.DLQ(events.TopicPayment): events.Partitions}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("topics on the cluster (-want +got):\n%s", d)
 	}
 }
