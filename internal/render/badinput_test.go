@@ -61,6 +61,21 @@ func TestBadInput(t *testing.T) {
 			wantPos: `cue/config/environments\.cue:\d+:\d+`, wantField: "environments.dev.otelEndpoint: invalid value",
 		},
 		{
+			name: "add-on chart version range", file: "addons.cue",
+			old: `version: "0.16.2"`, new: `version: "~0.16.2"`,
+			wantPos: `cue/(config/addons|schemas/addon)\.cue:\d+:\d+`, wantField: `chart.version: invalid value "~0.16.2"`,
+		},
+		{
+			name: "unknown add-on field", file: "addons.cue",
+			old: "syncWave: -4", new: "syncwave: -4",
+			wantPos: `cue/config/addons\.cue:\d+:\d+`, wantField: ".karpenter.syncwave: field not allowed",
+		},
+		{
+			name: "environment without add-ons", file: "addons.cue",
+			old: "dev: {controllers: 1,", new: "qa: {controllers: 1,",
+			wantField: `environment "dev" has no addons`,
+		},
+		{
 			name: "unknown environment on the command line", envs: []string{"qa"},
 			wantField: `unknown environment "qa"`,
 		},

@@ -1,7 +1,10 @@
 // Package render turns the CUE model in cue/ into the GitOps tree Argo CD
 // syncs: per environment and service the Helm values, the Rollout with its
 // AnalysisTemplate and the manifests the shared chart renders with the Helm
-// SDK, plus the Argo CD Applications, AppProject and app-of-apps.
+// SDK, plus the Argo CD Applications, AppProject and app-of-apps, and the
+// cluster add-ons: their app-of-apps, AppProject and one Application per
+// add-on (apps/<env>/addons/) and the ClusterSecretStore
+// (environments/<env>/_platform/).
 //
 // Render works in memory; Write puts the result on disk atomically and Check
 // compares it with what is there. Bad input (a CUE error) is reported with
@@ -39,6 +42,11 @@ const (
 	ChartDir        = "apps/charts/service"
 	EnvironmentsDir = "environments"
 	AppsDir         = "apps"
+	// AddonsDir (under apps/<env>) holds the add-ons' Applications and
+	// project; PlatformDir (under environments/<env>) the cluster-scoped
+	// objects they need that are rendered here, not by a chart.
+	AddonsDir   = "addons"
+	PlatformDir = "_platform"
 )
 
 // Options says what to render.
@@ -118,6 +126,9 @@ func Render(opts Options) (*Result, error) {
 		if err := addYAML(res, path.Join(appsDir, "root.application.gen.yaml"), headerCUE, ev.LookupPath(cue.ParsePath("root"))); err != nil {
 			return nil, err
 		}
+		if err := renderAddons(opts.Root, m, env, envVal, res); err != nil {
+			return nil, err
+		}
 		for _, svc := range services {
 			svcVal := m.services.LookupPath(cue.MakePath(cue.Str(svc)))
 			sv := m.serviceOutputs.FillPath(envDef, envVal).FillPath(svcDef, svcVal).LookupPath(out)
@@ -177,7 +188,9 @@ func Apply(opts Options) (*Result, []Change, error) {
 // model is the evaluated CUE input of a render.
 type model struct {
 	environments, services     cue.Value // from cue/config
+	addons                     cue.Value // from cue/config: addons.<env>.<addon>
 	envOutputs, serviceOutputs cue.Value // templates.#EnvOutputs, #ServiceOutputs
+	addonOutputs               cue.Value // templates.#AddonOutputs
 	kinds                      cue.Value // kinds.byKind
 }
 
@@ -209,7 +222,7 @@ func evaluate(root string) (*model, error) {
 	config, tmpl, kinds := vals[0], vals[1], vals[2]
 	// Only what the render reads; other fields of the package (the policy
 	// gate's exceptions) are validated by their own users.
-	for _, field := range []string{"environments", "services", "topics"} {
+	for _, field := range []string{"environments", "services", "topics", "addons"} {
 		if err := config.LookupPath(cue.ParsePath(field)).Validate(cue.Concrete(true)); err != nil {
 			return nil, badInput(root, err)
 		}
@@ -217,16 +230,74 @@ func evaluate(root string) (*model, error) {
 	m := &model{
 		environments:   config.LookupPath(cue.ParsePath("environments")),
 		services:       config.LookupPath(cue.ParsePath("services")),
+		addons:         config.LookupPath(cue.ParsePath("addons")),
+		addonOutputs:   tmpl.LookupPath(cue.ParsePath("#AddonOutputs")),
 		envOutputs:     tmpl.LookupPath(cue.ParsePath("#EnvOutputs")),
 		serviceOutputs: tmpl.LookupPath(cue.ParsePath("#ServiceOutputs")),
 		kinds:          kinds.LookupPath(cue.ParsePath("byKind")),
 	}
-	for _, v := range []cue.Value{m.envOutputs, m.serviceOutputs, m.kinds} {
+	for _, v := range []cue.Value{m.envOutputs, m.serviceOutputs, m.addonOutputs, m.kinds} {
 		if err := v.Err(); err != nil {
 			return nil, badInput(root, err)
 		}
 	}
 	return m, nil
+}
+
+// renderAddons renders the cluster add-ons of one environment:
+//
+//	apps/<env>/addons.application.gen.yaml          the add-ons' app-of-apps
+//	apps/<env>/addons/project.gen.yaml              AppProject <project>-addons
+//	apps/<env>/addons/<addon>.application.gen.yaml  one Application per add-on
+//	apps/<env>/addons/platform.application.gen.yaml applies environments/<env>/_platform
+//	environments/<env>/_platform/cluster-secret-store.gen.yaml
+//
+// Every environment must list its add-ons (cue/config/addons.cue): the
+// services cannot run without them.
+func renderAddons(root string, m *model, env string, envVal cue.Value, res *Result) error {
+	addons := m.addons.LookupPath(cue.MakePath(cue.Str(env)))
+	if !addons.Exists() {
+		return cliexit.BadInputf("%s/config: environment %q has no addons (addons.%s in addons.cue): its services need the cluster add-ons", CUEDir, env, env)
+	}
+	names, err := fieldNames(addons)
+	if err != nil {
+		return fmt.Errorf("addons.%s: %w", env, err)
+	}
+	if slices.Contains(names, "platform") {
+		// apps/<env>/addons/platform.application.gen.yaml is taken.
+		return cliexit.BadInputf("%s/config: addons.%s.platform: the add-on name platform is reserved for the Application of environments/%s/%s", CUEDir, env, env, PlatformDir)
+	}
+	av := m.addonOutputs.FillPath(cue.MakePath(cue.Def("#env")), envVal).
+		FillPath(cue.MakePath(cue.Def("#addons")), addons).LookupPath(cue.ParsePath("out"))
+	if err := validate(root, av); err != nil {
+		return err
+	}
+	appsDir := path.Join(AppsDir, env)
+	dir := path.Join(appsDir, AddonsDir)
+	files := []struct {
+		path string
+		at   cue.Path
+	}{
+		{path.Join(appsDir, "addons.application.gen.yaml"), cue.ParsePath("root")},
+		{path.Join(dir, "project.gen.yaml"), cue.ParsePath("project")},
+		{path.Join(dir, "platform.application.gen.yaml"), cue.ParsePath("platform")},
+		{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), cue.ParsePath("clusterSecretStore")},
+	}
+	for _, n := range names {
+		files = append(files, struct {
+			path string
+			at   cue.Path
+		}{path.Join(dir, n+".application.gen.yaml"), cue.MakePath(cue.Str("applications"), cue.Str(n))})
+	}
+	for _, f := range files {
+		if err := addYAML(res, f.path, headerCUE, av.LookupPath(f.at)); err != nil {
+			return err
+		}
+	}
+	// The store is applied as it is rendered: check it against its CRD
+	// schema (cue/kinds) like the chart's manifests.
+	store := path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml")
+	return checkManifests(root, m.kinds, store, res.Files[store])
 }
 
 // checkManifests unifies every object the chart rendered with the schema

@@ -41,8 +41,10 @@ func TestGolden(t *testing.T) {
 	for _, c := range changes {
 		t.Errorf("%s: golden file differs (%s); run go test ./internal/render -update and review", c.Path, c.Kind)
 	}
-	// 3 environments x (5 services x 4 files + project + root).
-	if got, want := len(res.Files), 3*(5*4+2); got != want {
+	// 3 environments x (5 services x 4 files + project + root + add-ons:
+	// their app-of-apps, project, 6 add-on Applications, the platform
+	// Application and the ClusterSecretStore).
+	if got, want := len(res.Files), 3*(5*4+2+(1+1+6+1+1)); got != want {
 		t.Errorf("rendered %d files, want %d", got, want)
 	}
 }

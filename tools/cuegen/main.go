@@ -3,8 +3,8 @@
 //   - k8s.io/api packages with `cue get go`, read from this module's pinned
 //     k8s.io/api version;
 //   - Argo Rollouts, Argo CD, the Prometheus Operator's ServiceMonitor and
-//     the External Secrets Operator's ExternalSecret from the CRD YAML
-//     shipped in their module zips, with `cue get crd`.
+//     the External Secrets Operator's ExternalSecret and ClusterSecretStore
+//     from the CRD YAML shipped in their module zips, with `cue get crd`.
 //
 // It works in a scratch CUE module inside this Go module (so `cue get go`
 // resolves Go packages against this go.mod, never the main one) and swaps
@@ -70,6 +70,7 @@ var crdSets = []crdSet{
 	}},
 	{externalSecrets, "external-secrets.io", "external-secrets.io", []string{
 		"config/crds/bases/external-secrets.io_externalsecrets.yaml",
+		"config/crds/bases/external-secrets.io_clustersecretstores.yaml",
 	}},
 }
 
