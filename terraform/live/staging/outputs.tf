@@ -110,7 +110,44 @@ output "api_host" {
   value       = module.platform.api_host
 }
 
-output "target_group_arns" {
-  description = "ALB target group per api service."
-  value       = module.platform.target_group_arns
+# Read by the edge stage (live/<env>/edge) from this root's state.
+
+output "ingress_group" {
+  description = "Ingress group of the api services; the controller tags its ALB ingress.k8s.aws/stack with it."
+  value       = module.platform.ingress_group
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets (VPC link and internal ALB)."
+  value       = module.platform.private_subnet_ids
+}
+
+output "alb_security_group_id" {
+  description = "Security group of the internal ALB."
+  value       = module.platform.alb_security_group_id
+}
+
+output "alb_security_group_name" {
+  description = "Name tag of the ALB's security group (the Ingress annotation alb.ingress.kubernetes.io/security-groups)."
+  value       = module.platform.alb_security_group_name
+}
+
+output "vpc_link_security_group_id" {
+  description = "Security group of the API Gateway VPC link."
+  value       = module.platform.vpc_link_security_group_id
+}
+
+output "api_origin_host" {
+  description = "CloudFront's origin: API Gateway's custom domain."
+  value       = module.platform.api_origin_host
+}
+
+output "regional_certificate_arn" {
+  description = "Regional ACM certificate of the API names."
+  value       = module.platform.regional_certificate_arn
+}
+
+output "zone_id" {
+  description = "Route 53 zone of the domain."
+  value       = module.platform.zone_id
 }

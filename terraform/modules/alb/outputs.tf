@@ -1,24 +1,14 @@
-output "arn" {
-  description = "ARN of the load balancer."
-  value       = aws_lb.this.arn
-}
-
-output "dns_name" {
-  description = "Internal DNS name of the load balancer."
-  value       = aws_lb.this.dns_name
-}
-
-output "https_listener_arn" {
-  description = "ARN of the HTTPS listener (the API Gateway integration target)."
-  value       = aws_lb_listener.https.arn
-}
-
 output "security_group_id" {
-  description = "Security group of the load balancer."
-  value       = aws_security_group.this.id
+  description = "Security group of the internal ALB."
+  value       = aws_security_group.alb.id
 }
 
-output "target_group_arns" {
-  description = "Target group ARN per service (TargetGroupBinding targets)."
-  value       = { for k, g in aws_lb_target_group.this : k => g.arn }
+output "security_group_name" {
+  description = "Name tag of the ALB's security group: the value of the Ingress annotation alb.ingress.kubernetes.io/security-groups."
+  value       = local.alb_group_name
+}
+
+output "vpc_link_security_group_id" {
+  description = "Security group of the API Gateway VPC link (the only source the ALB admits)."
+  value       = aws_security_group.vpc_link.id
 }

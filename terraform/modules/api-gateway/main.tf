@@ -1,39 +1,75 @@
-resource "aws_security_group" "vpc_link" {
-  name        = "${var.name}-vpc-link"
-  description = "API Gateway VPC link of ${var.name}"
-  vpc_id      = var.vpc_id
-  tags        = var.tags
+# The HTTP API of an environment: CloudFront -> this API (custom domain
+# api-origin.<domain>, JWT authorizer on every route) -> VPC link -> the internal ALB
+# the AWS Load Balancer Controller created for the Ingress group -> pods.
+#
+# The ALB exists only after the first Argo CD sync, so this module is applied in the
+# edge stage (terraform/live/<env>/edge) and looks the ALB up by the tags the
+# controller puts on it.
+
+data "aws_lb" "ingress" {
+  tags = {
+    "elbv2.k8s.aws/cluster" = var.ingress_alb.cluster_name
+    "ingress.k8s.aws/stack" = var.ingress_alb.group
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = self.internal == true && self.load_balancer_type == "application"
+      error_message = "The ALB of Ingress group ${var.ingress_alb.group} must be an internal application load balancer: check the Ingress annotation alb.ingress.kubernetes.io/scheme."
+    }
+    postcondition {
+      condition     = contains(self.security_groups, var.ingress_alb.security_group_id)
+      error_message = "The ALB of Ingress group ${var.ingress_alb.group} does not carry the security group ${var.ingress_alb.security_group_id} that admits only the VPC link: check the Ingress annotation alb.ingress.kubernetes.io/security-groups."
+    }
+  }
 }
 
-resource "aws_vpc_security_group_egress_rule" "to_alb" {
-  security_group_id = aws_security_group.vpc_link.id
-  description       = "HTTPS to the internal ALB"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = var.vpc_cidr
-  tags              = var.tags
+data "aws_lb_listener" "https" {
+  load_balancer_arn = data.aws_lb.ingress.arn
+  port              = 443
+
+  lifecycle {
+    postcondition {
+      condition     = self.protocol == "HTTPS"
+      error_message = "The ALB's listener on 443 must be HTTPS (Ingress annotation alb.ingress.kubernetes.io/listen-ports)."
+    }
+  }
 }
 
 resource "aws_apigatewayv2_vpc_link" "this" {
   name               = var.name
   subnet_ids         = var.subnet_ids
-  security_group_ids = [aws_security_group.vpc_link.id]
+  security_group_ids = [var.vpc_link_security_group_id]
   tags               = var.tags
 }
 
 resource "aws_apigatewayv2_api" "this" {
   name          = var.name
   protocol_type = "HTTP"
-  description   = "Public API of ${var.name}; CloudFront is the only intended caller"
-  tags          = var.tags
+  description   = "Public API of ${var.name}; CloudFront, through the custom domain ${var.domain_name}, is the only intended caller"
+  # Only the custom domain serves the API: https://<id>.execute-api.<region>.amazonaws.com
+  # answers 403, so nobody reaches the API around CloudFront by its default name.
+  disable_execute_api_endpoint = true
+  tags                         = var.tags
+}
+
+resource "aws_apigatewayv2_authorizer" "jwt" {
+  api_id           = aws_apigatewayv2_api.this.id
+  name             = "${var.name}-jwt"
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+
+  jwt_configuration {
+    issuer   = var.jwt_issuer
+    audience = var.jwt_audiences
+  }
 }
 
 resource "aws_apigatewayv2_integration" "alb" {
   api_id             = aws_apigatewayv2_api.this.id
   integration_type   = "HTTP_PROXY"
   integration_method = "ANY"
-  integration_uri    = var.alb_listener_arn
+  integration_uri    = data.aws_lb_listener.https.arn
   connection_type    = "VPC_LINK"
   connection_id      = aws_apigatewayv2_vpc_link.this.id
 
@@ -42,10 +78,17 @@ resource "aws_apigatewayv2_integration" "alb" {
   }
 }
 
-resource "aws_apigatewayv2_route" "default" {
-  api_id    = aws_apigatewayv2_api.this.id
-  route_key = "$default"
-  target    = "integrations/${aws_apigatewayv2_integration.alb.id}"
+# One route per customer operation, each behind the JWT authorizer. There is no
+# $default route: anything else (/healthz, /readyz, /metrics) gets API Gateway's 404.
+resource "aws_apigatewayv2_route" "this" {
+  for_each = var.routes
+
+  api_id               = aws_apigatewayv2_api.this.id
+  route_key            = each.key
+  target               = "integrations/${aws_apigatewayv2_integration.alb.id}"
+  authorization_type   = "JWT"
+  authorizer_id        = aws_apigatewayv2_authorizer.jwt.id
+  authorization_scopes = length(each.value.authorization_scopes) > 0 ? each.value.authorization_scopes : null
 }
 
 resource "aws_cloudwatch_log_group" "access" {
@@ -71,10 +114,43 @@ resource "aws_apigatewayv2_stage" "default" {
       ip        = "$context.identity.sourceIp"
       method    = "$context.httpMethod"
       path      = "$context.path"
+      route     = "$context.routeKey"
       status    = "$context.status"
       latency   = "$context.responseLatency"
+      subject   = "$context.authorizer.claims.sub"
+      authError = "$context.authorizer.error"
     })
   }
 
   tags = var.tags
+}
+
+resource "aws_apigatewayv2_domain_name" "this" {
+  domain_name = var.domain_name
+
+  domain_name_configuration {
+    certificate_arn = var.certificate_arn
+    endpoint_type   = "REGIONAL"
+    security_policy = "TLS_1_2"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_api_mapping" "this" {
+  api_id      = aws_apigatewayv2_api.this.id
+  domain_name = aws_apigatewayv2_domain_name.this.id
+  stage       = aws_apigatewayv2_stage.default.id
+}
+
+resource "aws_route53_record" "origin" {
+  zone_id = var.zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_apigatewayv2_domain_name.this.domain_name_configuration[0].target_domain_name
+    zone_id                = aws_apigatewayv2_domain_name.this.domain_name_configuration[0].hosted_zone_id
+    evaluate_target_health = false
+  }
 }

@@ -3,12 +3,37 @@ output "api_id" {
   value       = aws_apigatewayv2_api.this.id
 }
 
-output "api_endpoint" {
-  description = "https://<id>.execute-api.<region>.amazonaws.com, the CloudFront origin."
-  value       = aws_apigatewayv2_api.this.api_endpoint
+output "domain_name" {
+  description = "Custom domain of the API (CloudFront's origin)."
+  value       = aws_apigatewayv2_domain_name.this.domain_name
+}
+
+output "domain_target" {
+  description = "Regional host name API Gateway serves the custom domain on (the alias target of domain_name)."
+  value       = aws_apigatewayv2_domain_name.this.domain_name_configuration[0].target_domain_name
+}
+
+output "authorizer_id" {
+  description = "ID of the JWT authorizer on every route."
+  value       = aws_apigatewayv2_authorizer.jwt.id
+}
+
+output "route_keys" {
+  description = "The routes the API serves, each behind the JWT authorizer."
+  value       = sort(keys(aws_apigatewayv2_route.this))
 }
 
 output "vpc_link_id" {
   description = "ID of the VPC link."
   value       = aws_apigatewayv2_vpc_link.this.id
+}
+
+output "alb_arn" {
+  description = "ARN of the controller-managed internal ALB the API forwards to."
+  value       = data.aws_lb.ingress.arn
+}
+
+output "alb_listener_arn" {
+  description = "ARN of that ALB's HTTPS listener (the integration target)."
+  value       = data.aws_lb_listener.https.arn
 }

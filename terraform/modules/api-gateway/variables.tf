@@ -8,28 +8,8 @@ variable "name" {
   }
 }
 
-variable "vpc_id" {
-  description = "ID of the VPC."
-  type        = string
-
-  validation {
-    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
-    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
-  }
-}
-
-variable "vpc_cidr" {
-  description = "IPv4 CIDR of the VPC: the only destination the security group lets traffic out to."
-  type        = string
-
-  validation {
-    condition     = can(cidrnetmask(var.vpc_cidr))
-    error_message = "vpc_cidr must be a valid IPv4 CIDR block such as 10.20.0.0/16."
-  }
-}
-
 variable "subnet_ids" {
-  description = "Private subnet IDs of the VPC link."
+  description = "Private subnet IDs of the VPC link (those of the internal ALB)."
   type        = list(string)
 
   validation {
@@ -38,28 +18,121 @@ variable "subnet_ids" {
   }
 }
 
-variable "alb_listener_arn" {
-  description = "HTTPS listener of the internal ALB that the API forwards to."
+variable "vpc_link_security_group_id" {
+  description = "Security group of the VPC link: the only source the ALB's security group admits (modules/alb)."
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/app/.+$", var.alb_listener_arn))
-    error_message = "alb_listener_arn must be the ARN of an application load balancer listener."
+    condition     = can(regex("^sg-[0-9a-f]+$", var.vpc_link_security_group_id))
+    error_message = "vpc_link_security_group_id must be a security group ID (sg-...)."
+  }
+}
+
+variable "ingress_alb" {
+  description = "The ALB the AWS Load Balancer Controller created for the Ingress group: found by the controller's tags elbv2.k8s.aws/cluster = cluster_name and ingress.k8s.aws/stack = group, and required to be internal and to carry security_group_id (the Ingress annotations)."
+  type = object({
+    cluster_name      = string
+    group             = string
+    security_group_id = string
+  })
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,99}$", var.ingress_alb.cluster_name)) && can(regex("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$", var.ingress_alb.group))
+    error_message = "ingress_alb.cluster_name must be an EKS cluster name and ingress_alb.group an Ingress group name (alb.ingress.kubernetes.io/group.name: lowercase letters, digits, - and ., at most 63)."
+  }
+
+  validation {
+    condition     = can(regex("^sg-[0-9a-f]+$", var.ingress_alb.security_group_id))
+    error_message = "ingress_alb.security_group_id must be a security group ID (sg-...)."
   }
 }
 
 variable "alb_server_name" {
-  description = "Host name the API presents to the ALB over TLS (api.<domain>)."
+  description = "Host name the ALB's certificate names (api.<domain>), verified by API Gateway over TLS."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9.-]+\\.[a-z]{2,}$", var.alb_server_name))
+    condition     = can(regex("^([a-z0-9-]+\\.)+[a-z]{2,}$", var.alb_server_name))
     error_message = "alb_server_name must be a DNS name such as api.dev.bloody-sweet.example.com."
   }
 }
 
+variable "domain_name" {
+  description = "Custom domain of the API, CloudFront's origin (api-origin.<domain>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9-]+\\.)+[a-z]{2,}$", var.domain_name))
+    error_message = "domain_name must be a DNS name such as api-origin.dev.bloody-sweet.example.com."
+  }
+}
+
+variable "certificate_arn" {
+  description = "Regional ACM certificate covering domain_name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN."
+  }
+}
+
+variable "zone_id" {
+  description = "Route 53 zone that gets the alias record of domain_name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^Z[A-Z0-9]{1,31}$", var.zone_id))
+    error_message = "zone_id must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "jwt_issuer" {
+  description = "Issuer of the customers' access tokens (the iss claim): an https URL, e.g. a Cognito user pool https://cognito-idp.<region>.amazonaws.com/<pool id> or an external IdP. API Gateway fetches its keys from <issuer>/.well-known/openid-configuration."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[a-z0-9.-]+\\.[a-z]{2,}(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$", var.jwt_issuer))
+    error_message = "jwt_issuer must be an https URL without query or fragment, such as https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123."
+  }
+}
+
+variable "jwt_audiences" {
+  description = "Accepted audiences (the aud claim, or client_id for Cognito access tokens): at least one."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.jwt_audiences) >= 1 && length(var.jwt_audiences) <= 50 && alltrue([for a in var.jwt_audiences : length(trimspace(a)) > 0 && a == trimspace(a)])
+    error_message = "jwt_audiences must list 1 to 50 non-empty audiences without surrounding spaces."
+  }
+}
+
+variable "routes" {
+  description = "The customer routes (\"METHOD /path\") and the OAuth scopes each requires besides a valid token; every one is behind the JWT authorizer. Health, readiness and metrics paths are never routed."
+  type = map(object({
+    authorization_scopes = optional(list(string), [])
+  }))
+  default = {
+    "POST /v1/orders"            = {}
+    "GET /v1/orders"             = {}
+    "GET /v1/orders/{id}"        = {}
+    "GET /v1/orders/{id}/stream" = {}
+    "GET /v1/stream"             = { authorization_scopes = ["orders/stream.all"] }
+  }
+
+  validation {
+    condition     = length(var.routes) > 0 && alltrue([for k in keys(var.routes) : can(regex("^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) /v[0-9]+(/[A-Za-z0-9_{}+.-]+)*$", k))])
+    error_message = "routes keys must be \"METHOD /v<N>/path\" (no $default route): only the versioned API is exposed."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.routes) : !can(regex("/(healthz|readyz|livez|metrics)(/|$)", k))])
+    error_message = "routes must not expose /healthz, /readyz, /livez or /metrics."
+  }
+}
+
 variable "throttling_burst_limit" {
-  description = "Burst limit of the default route."
+  description = "Burst limit of the default route settings."
   type        = number
   default     = 500
 
@@ -70,7 +143,7 @@ variable "throttling_burst_limit" {
 }
 
 variable "throttling_rate_limit" {
-  description = "Steady requests per second of the default route."
+  description = "Steady requests per second of the default route settings."
   type        = number
   default     = 1000
 

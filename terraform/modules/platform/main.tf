@@ -144,6 +144,11 @@ module "documentdb" {
   tags                  = local.tags
 }
 
+# The public edge (zone, certificates, WAF, CloudFront with origin
+# api-origin.<domain>) and the security groups of the in-VPC edge. The ALB itself is
+# created by the AWS Load Balancer Controller from the Ingress group
+# bloody-sweet-<env> after the first sync; the API Gateway in front of it is the
+# edge stage, terraform/live/<env>/edge, which looks that ALB up.
 module "edge" {
   source = "../waf-cdn-acm-route53"
   providers = {
@@ -151,36 +156,17 @@ module "edge" {
     aws.us_east_1 = aws.us_east_1
   }
 
-  environment   = var.environment
-  origin_domain = replace(module.api.api_endpoint, "https://", "")
-  tags          = local.tags
+  environment = var.environment
+  tags        = local.tags
 }
 
 module "alb" {
   source = "../alb"
 
-  name                = local.name
-  vpc_id              = module.vpc.vpc_id
-  vpc_cidr            = module.vpc.vpc_cidr
-  subnet_ids          = module.vpc.private_subnet_ids
-  ingress_cidrs       = [var.vpc_cidr]
-  certificate_arn     = module.edge.regional_certificate_arn
-  target_groups       = var.api_services
-  deletion_protection = var.deletion_protection
-  tags                = local.tags
-}
-
-module "api" {
-  source = "../api-gateway"
-
-  name               = local.name
-  vpc_id             = module.vpc.vpc_id
-  vpc_cidr           = module.vpc.vpc_cidr
-  subnet_ids         = module.vpc.private_subnet_ids
-  alb_listener_arn   = module.alb.https_listener_arn
-  alb_server_name    = module.edge.api_host
-  log_retention_days = var.sizes.log_retention_days
-  tags               = local.tags
+  name     = local.name
+  vpc_id   = module.vpc.vpc_id
+  vpc_cidr = module.vpc.vpc_cidr
+  tags     = local.tags
 }
 
 module "bastion" {

@@ -111,7 +111,44 @@ output "api_host" {
   value       = module.edge.api_host
 }
 
-output "target_group_arns" {
-  description = "ALB target group per api service (for TargetGroupBinding)."
-  value       = module.alb.target_group_arns
+# The edge stage (terraform/live/<env>/edge) reads these from this stage's state.
+
+output "ingress_group" {
+  description = "Ingress group of the api services (alb.ingress.kubernetes.io/group.name): the controller tags its ALB ingress.k8s.aws/stack with it."
+  value       = local.name
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets (the VPC link's and the internal ALB's)."
+  value       = module.vpc.private_subnet_ids
+}
+
+output "alb_security_group_id" {
+  description = "Security group of the internal ALB (admits only the VPC link)."
+  value       = module.alb.security_group_id
+}
+
+output "alb_security_group_name" {
+  description = "Name tag of that group: the Ingress annotation alb.ingress.kubernetes.io/security-groups."
+  value       = module.alb.security_group_name
+}
+
+output "vpc_link_security_group_id" {
+  description = "Security group of the API Gateway VPC link."
+  value       = module.alb.vpc_link_security_group_id
+}
+
+output "api_origin_host" {
+  description = "CloudFront's origin, API Gateway's custom domain (api-origin.<domain>)."
+  value       = module.edge.origin_host
+}
+
+output "regional_certificate_arn" {
+  description = "Regional ACM certificate of api.<domain> and api-origin.<domain>."
+  value       = module.edge.regional_certificate_arn
+}
+
+output "zone_id" {
+  description = "Route 53 zone of the domain."
+  value       = module.edge.zone_id
 }

@@ -89,23 +89,6 @@ variable "database_services" {
   }
 }
 
-variable "api_services" {
-  description = "Services of the api kind reachable through the ALB, with their path patterns and rule priority."
-  type = map(object({
-    path_patterns = list(string)
-    priority      = number
-  }))
-  default = {
-    notification = { path_patterns = ["/v1/stream", "/v1/orders/*/stream"], priority = 10 }
-    order        = { path_patterns = ["/v1/orders", "/v1/orders/*"], priority = 20 }
-  }
-
-  validation {
-    condition     = length(distinct([for a in values(var.api_services) : a.priority])) == length(var.api_services)
-    error_message = "api_services priorities must be unique."
-  }
-}
-
 variable "sizes" {
   description = "Sizes of the environment: every number that differs between dev, staging and prod."
   type = object({
@@ -138,7 +121,7 @@ variable "sizes" {
 }
 
 variable "deletion_protection" {
-  description = "Protect data stores and the load balancer from deletion."
+  description = "Protect the data stores from deletion."
   type        = bool
 }
 

@@ -1,6 +1,10 @@
 locals {
   domain   = var.environment == "prod" ? var.base_domain : "${var.environment}.${var.base_domain}"
   api_host = "api.${local.domain}"
+  # CloudFront's origin: API Gateway's custom domain (the default execute-api
+  # endpoint is disabled). CloudFront sends this name as Host (the
+  # AllViewerExceptHostHeader policy), which is how API Gateway picks the API.
+  origin_host = "api-origin.${local.domain}"
 
   managed_rule_groups = {
     AWSManagedRulesCommonRuleSet          = 10
@@ -27,15 +31,16 @@ resource "aws_acm_certificate" "api" {
   }
 }
 
-# Keyed by the names the certificate covers, which are known before apply; the record
-# values come from AWS and are looked up per name.
+# Keyed by the names the certificates cover, which are known before apply; the record
+# values come from AWS and are looked up per name. ACM validates one name with the
+# same record in every region, so the regional certificate's options serve both.
 resource "aws_route53_record" "validation" {
-  for_each = toset([local.api_host])
+  for_each = toset([local.api_host, local.origin_host])
 
   zone_id = aws_route53_zone.this.zone_id
-  name    = one([for o in aws_acm_certificate.api.domain_validation_options : o.resource_record_name if o.domain_name == each.key])
-  type    = one([for o in aws_acm_certificate.api.domain_validation_options : o.resource_record_type if o.domain_name == each.key])
-  records = [one([for o in aws_acm_certificate.api.domain_validation_options : o.resource_record_value if o.domain_name == each.key])]
+  name    = one([for o in aws_acm_certificate.regional.domain_validation_options : o.resource_record_name if o.domain_name == each.key])
+  type    = one([for o in aws_acm_certificate.regional.domain_validation_options : o.resource_record_type if o.domain_name == each.key])
+  records = [one([for o in aws_acm_certificate.regional.domain_validation_options : o.resource_record_value if o.domain_name == each.key])]
   ttl     = 60
 }
 
@@ -43,16 +48,17 @@ resource "aws_acm_certificate_validation" "api" {
   provider = aws.us_east_1
 
   certificate_arn         = aws_acm_certificate.api.arn
-  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+  validation_record_fqdns = [aws_route53_record.validation[local.api_host].fqdn]
 }
 
-# The same name in the API's own region, for the internal ALB's HTTPS listener (API
-# Gateway verifies the ALB presents api.<domain>). ACM uses the same DNS record to
-# validate one name in every region.
+# In the API's own region: api.<domain> for the internal ALB's HTTPS listener (the
+# Load Balancer Controller finds it by the Ingress's TLS host; API Gateway verifies
+# the ALB presents that name) and api-origin.<domain> for API Gateway's custom domain.
 resource "aws_acm_certificate" "regional" {
-  domain_name       = local.api_host
-  validation_method = "DNS"
-  tags              = var.tags
+  domain_name               = local.api_host
+  subject_alternative_names = [local.origin_host]
+  validation_method         = "DNS"
+  tags                      = var.tags
 
   lifecycle {
     create_before_destroy = true
@@ -125,7 +131,7 @@ resource "aws_cloudfront_distribution" "api" {
 
   origin {
     origin_id   = "api-gateway"
-    domain_name = var.origin_domain
+    domain_name = local.origin_host
 
     custom_origin_config {
       http_port              = 80

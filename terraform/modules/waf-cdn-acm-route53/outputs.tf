@@ -28,7 +28,12 @@ output "web_acl_arn" {
   value       = aws_wafv2_web_acl.this.arn
 }
 
+output "origin_host" {
+  description = "CloudFront's origin: the API Gateway custom domain api-origin.<domain> (the edge stage creates it and its DNS record)."
+  value       = local.origin_host
+}
+
 output "regional_certificate_arn" {
-  description = "Validated ACM certificate of api.<domain> in the provider's own region (for the ALB)."
+  description = "Validated ACM certificate of api.<domain> and api-origin.<domain> in the provider's own region (the ALB listener and API Gateway's custom domain)."
   value       = aws_acm_certificate_validation.regional.certificate_arn
 }

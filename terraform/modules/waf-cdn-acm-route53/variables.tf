@@ -19,16 +19,6 @@ variable "base_domain" {
   }
 }
 
-variable "origin_domain" {
-  description = "Host name of the origin (the API Gateway execute-api host, without https://)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9.-]+\\.[a-z]{2,}$", var.origin_domain))
-    error_message = "origin_domain must be a host name without scheme, e.g. abc123.execute-api.eu-west-1.amazonaws.com."
-  }
-}
-
 variable "rate_limit_per_5min" {
   description = "Requests one client IP may send in five minutes before WAF blocks it."
   type        = number

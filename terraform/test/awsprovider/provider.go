@@ -244,7 +244,8 @@ func (s *Server) ValidateDataResourceConfig(_ context.Context, req *tfprotov6.Va
 }
 
 // ReadDataSource returns the configuration with computed attributes null: a data
-// source's answer comes from AWS, which the offline provider does not have.
+// source's answer comes from AWS, which the offline provider does not have; unless
+// a fixture (DataFixturesEnv) gives the answer.
 func (s *Server) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	d, ok := s.schemas.DataSources[req.TypeName]
 	if !ok {
@@ -254,6 +255,13 @@ func (s *Server) ReadDataSource(_ context.Context, req *tfprotov6.ReadDataSource
 	cfg, err := req.Config.Unmarshal(typ)
 	if err != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errDiag("Cannot read data source configuration", err)}, nil
+	}
+	fixtures, err := loadDataFixtures()
+	if err != nil {
+		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errDiag("Cannot read data source fixtures", err)}, nil
+	}
+	if cfg, err = withFixture(d.Block, req.TypeName, cfg, fixtures[req.TypeName]); err != nil {
+		return &tfprotov6.ReadDataSourceResponse{Diagnostics: errDiag("Cannot apply data source fixture", err)}, nil
 	}
 	state, err := fillUnknown(d.Block, req.TypeName, cfg)
 	if err != nil {

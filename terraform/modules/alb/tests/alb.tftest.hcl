@@ -1,16 +1,9 @@
 mock_provider "aws" {}
 
 variables {
-  name            = "bloody-sweet-test"
-  vpc_id          = "vpc-0123456789abcdef0"
-  vpc_cidr        = "10.20.0.0/16"
-  subnet_ids      = ["subnet-0a", "subnet-0b", "subnet-0c"]
-  ingress_cidrs   = ["10.20.0.0/16"]
-  certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-  target_groups = {
-    order        = { path_patterns = ["/v1/orders", "/v1/orders/*"], priority = 20 }
-    notification = { path_patterns = ["/v1/stream", "/v1/orders/*/stream"], priority = 10 }
-  }
+  name     = "bloody-sweet-test"
+  vpc_id   = "vpc-0123456789abcdef0"
+  vpc_cidr = "10.20.0.0/16"
   tags = {
     environment   = "dev"
     owner         = "platform"
@@ -18,49 +11,45 @@ variables {
   }
 }
 
-run "internal_tls_and_readiness_checks" {
-  command = plan
+run "only_the_vpc_link_reaches_the_alb" {
+  command = apply
 
   assert {
-    condition     = aws_lb.this.internal && aws_lb.this.drop_invalid_header_fields
-    error_message = "the ALB must be internal and drop invalid headers"
+    condition     = aws_vpc_security_group_ingress_rule.alb_from_vpc_link.referenced_security_group_id == aws_security_group.vpc_link.id && aws_vpc_security_group_ingress_rule.alb_from_vpc_link.cidr_ipv4 == null
+    error_message = "the ALB must admit the VPC link's security group, and no CIDR"
   }
 
   assert {
-    condition     = aws_lb_listener.https.protocol == "HTTPS" && startswith(aws_lb_listener.https.ssl_policy, "ELBSecurityPolicy-TLS13")
-    error_message = "the listener must be HTTPS with a TLS 1.3 policy"
+    condition     = aws_vpc_security_group_ingress_rule.alb_from_vpc_link.from_port == 443 && aws_vpc_security_group_ingress_rule.alb_from_vpc_link.to_port == 443
+    error_message = "the ALB admits HTTPS only"
   }
 
   assert {
-    condition     = alltrue([for g in values(aws_lb_target_group.this) : g.port == 8080 && g.target_type == "ip" && g.health_check[0].path == "/readyz"])
-    error_message = "targets are pod IPs on 8080 checked on /readyz"
+    condition     = aws_vpc_security_group_egress_rule.vpc_link_to_alb.referenced_security_group_id == aws_security_group.alb.id
+    error_message = "the VPC link may only talk to the ALB"
   }
 
   assert {
-    condition     = aws_lb_listener_rule.service["notification"].priority < aws_lb_listener_rule.service["order"].priority
-    error_message = "the stream route must be matched before the generic order route"
+    condition     = aws_vpc_security_group_egress_rule.alb_to_pods.from_port == 8080 && aws_vpc_security_group_egress_rule.alb_to_pods.cidr_ipv4 == "10.20.0.0/16"
+    error_message = "the ALB reaches the pods on 8080 inside the VPC only"
   }
 }
 
-run "rejects_open_ingress" {
+run "name_tag_is_the_ingress_annotation" {
   command = plan
 
-  variables {
-    ingress_cidrs = ["0.0.0.0/0"]
+  assert {
+    condition     = aws_security_group.alb.tags["Name"] == "bloody-sweet-test-alb" && output.security_group_name == "bloody-sweet-test-alb"
+    error_message = "the controller resolves alb.ingress.kubernetes.io/security-groups by the Name tag: it must be <name>-alb"
   }
-
-  expect_failures = [var.ingress_cidrs]
 }
 
-run "rejects_duplicate_priorities" {
+run "rejects_open_vpc_cidr" {
   command = plan
 
   variables {
-    target_groups = {
-      order        = { path_patterns = ["/v1/orders"], priority = 10 }
-      notification = { path_patterns = ["/v1/stream"], priority = 10 }
-    }
+    vpc_cidr = "0.0.0.0/0"
   }
 
-  expect_failures = [var.target_groups]
+  expect_failures = [var.vpc_cidr]
 }

@@ -5,8 +5,7 @@ mock_provider "aws" {
 }
 
 variables {
-  environment   = "dev"
-  origin_domain = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+  environment = "dev"
   tags = {
     environment   = "dev"
     owner         = "platform"
@@ -33,8 +32,18 @@ run "dev_domain_waf_and_tls" {
   }
 
   assert {
-    condition     = length(aws_route53_record.validation) == 1 && length(aws_route53_record.api) == 2
-    error_message = "one validation record and A/AAAA aliases for the API"
+    condition     = length(aws_route53_record.validation) == 2 && length(aws_route53_record.api) == 2
+    error_message = "validation records for api. and api-origin., and A/AAAA aliases for the API"
+  }
+
+  assert {
+    condition     = output.origin_host == "api-origin.dev.bloody-sweet.example.com" && one(aws_cloudfront_distribution.api.origin).domain_name == output.origin_host
+    error_message = "CloudFront's origin must be API Gateway's custom domain api-origin.<domain>, not the execute-api endpoint"
+  }
+
+  assert {
+    condition     = aws_acm_certificate.regional.domain_name == output.api_host && aws_acm_certificate.regional.subject_alternative_names == toset([output.origin_host])
+    error_message = "the regional certificate covers the ALB's name and the API's custom domain"
   }
 }
 

@@ -1,4 +1,7 @@
-# An HTTP API forwarding everything to an internal ALB through a VPC link.
+# The HTTP API of the edge stage: custom domain, JWT authorizer on every route, and a
+# VPC link to the internal ALB the AWS Load Balancer Controller created for the
+# Ingress group bloody-sweet-example (looked up by the controller's tags: apply after
+# the first Argo CD sync).
 terraform {
   required_version = ">= 1.9"
   required_providers {
@@ -16,12 +19,20 @@ provider "aws" {
 module "api" {
   source = "../.."
 
-  name             = "bloody-sweet-example"
-  vpc_id           = "vpc-0123456789abcdef0"
-  vpc_cidr         = "10.90.0.0/16"
-  subnet_ids       = ["subnet-0a", "subnet-0b", "subnet-0c"]
-  alb_listener_arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/example/0123456789abcdef/0123456789abcdef"
-  alb_server_name  = "api.dev.bloody-sweet.example.com"
+  name                       = "bloody-sweet-example"
+  subnet_ids                 = ["subnet-0a", "subnet-0b", "subnet-0c"]
+  vpc_link_security_group_id = "sg-0123456789abcdef0"
+  ingress_alb = {
+    cluster_name      = "bloody-sweet-example"
+    group             = "bloody-sweet-example"
+    security_group_id = "sg-0fedcba9876543210"
+  }
+  alb_server_name = "api.dev.bloody-sweet.example.com"
+  domain_name     = "api-origin.dev.bloody-sweet.example.com"
+  certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  zone_id         = "Z0123456789ABCDEFGHIJ"
+  jwt_issuer      = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+  jwt_audiences   = ["4example0client0id0abcdefgh"]
   tags = {
     environment   = "dev"
     owner         = "platform"
@@ -29,6 +40,6 @@ module "api" {
   }
 }
 
-output "api_endpoint" {
-  value = module.api.api_endpoint
+output "route_keys" {
+  value = module.api.route_keys
 }

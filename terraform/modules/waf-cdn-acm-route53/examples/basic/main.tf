@@ -25,8 +25,7 @@ module "edge" {
     aws.us_east_1 = aws.us_east_1
   }
 
-  environment   = "dev"
-  origin_domain = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+  environment = "dev"
   tags = {
     environment   = "dev"
     owner         = "platform"

@@ -1,0 +1,61 @@
+# The edge stage of dev: API Gateway (JWT authorizer, custom domain api-origin.<domain>,
+# execute-api endpoint disabled) with a VPC link to the internal ALB that the AWS Load
+# Balancer Controller created for the Ingress group. Apply it after live/dev and the
+# first Argo CD sync of the api services (terraform/README.md, "Edge").
+locals {
+  environment = "dev"
+  account_id  = "123456789012"
+  region      = "eu-west-1"
+
+  tags = {
+    environment   = local.environment
+    owner         = "platform"
+    "cost-center" = "cc-4200"
+  }
+
+  platform = data.terraform_remote_state.platform.outputs
+}
+
+provider "aws" {
+  region              = local.region
+  allowed_account_ids = [local.account_id]
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+# The platform stage's outputs: subnets, security groups, certificate, zone, names.
+data "terraform_remote_state" "platform" {
+  backend = "s3"
+  config = {
+    bucket = "bloody-sweet-terraform-state"
+    key    = "live/${local.environment}/terraform.tfstate"
+    region = local.region
+  }
+}
+
+module "api" {
+  source = "../../../modules/api-gateway"
+
+  name                       = "bloody-sweet-${local.environment}"
+  subnet_ids                 = local.platform.private_subnet_ids
+  vpc_link_security_group_id = local.platform.vpc_link_security_group_id
+  ingress_alb = {
+    cluster_name      = local.platform.cluster_name
+    group             = local.platform.ingress_group
+    security_group_id = local.platform.alb_security_group_id
+  }
+  alb_server_name = local.platform.api_host
+  domain_name     = local.platform.api_origin_host
+  certificate_arn = local.platform.regional_certificate_arn
+  zone_id         = local.platform.zone_id
+
+  # The customers' identity provider for dev: tokens must be issued by it for this
+  # environment's API (the module checks both are well-formed).
+  jwt_issuer    = "https://auth.dev.bloody-sweet.example.com/"
+  jwt_audiences = ["https://api.dev.bloody-sweet.example.com"]
+
+  log_retention_days = 14
+  tags               = local.tags
+}
