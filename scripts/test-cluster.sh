@@ -86,7 +86,7 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 ln -s "$kube_dir"/* "$rollouts_dir"/* "$kwok_dir"/* "$bin/"
 "$bin/kube-apiserver" --version
-"$bin/etcd" --version | head -1
+"$bin/etcd" --version | sed -n 1p # sed reads it all: no SIGPIPE under pipefail
 
 echo "test-cluster: go test ./tests/cluster"
 export CLUSTER_BIN=$bin KUBEBUILDER_ASSETS=$bin
