@@ -1,3 +1,8 @@
+locals {
+  # ElastiCache user ids are unique per account and region: prefix the name.
+  app_user = "${var.name}-${var.app_user}"
+}
+
 resource "aws_kms_key" "this" {
   description         = "${var.name}: ElastiCache data at rest"
   enable_key_rotation = true
@@ -44,11 +49,15 @@ resource "aws_elasticache_user" "default" {
   tags = var.tags
 }
 
+# An IAM-enabled user's id and name must be the same (ElastiCache refuses
+# the user otherwise), and the IAM token signs that id. "&*" grants the
+# pub/sub channels: Redis 7 ACLs deny every channel unless granted, and
+# notification fans order updates out through pub/sub.
 resource "aws_elasticache_user" "app" {
-  user_id       = "${var.name}-${var.app_user}"
-  user_name     = var.app_user
+  user_id       = local.app_user
+  user_name     = local.app_user
   engine        = "redis"
-  access_string = "on ~* +@all -@dangerous"
+  access_string = "on ~* &* +@all -@dangerous"
 
   authentication_mode {
     type = "iam"

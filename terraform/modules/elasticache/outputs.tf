@@ -14,8 +14,23 @@ output "port" {
 }
 
 output "app_user" {
-  description = "User name the services authenticate as."
+  description = "User the services authenticate as (its id and name are the same; REDIS_URL's user)."
   value       = aws_elasticache_user.app.user_name
+}
+
+output "app_user_arn" {
+  description = "ARN of the app user: with the replication group, the resource of elasticache:Connect."
+  value       = aws_elasticache_user.app.arn
+}
+
+output "replication_group_arn" {
+  description = "ARN of the replication group."
+  value       = aws_elasticache_replication_group.this.arn
+}
+
+output "replication_group_id" {
+  description = "Id of the replication group: the cache name IAM auth tokens are signed for (REDIS_IAM_CACHE)."
+  value       = aws_elasticache_replication_group.this.replication_group_id
 }
 
 output "security_group_id" {

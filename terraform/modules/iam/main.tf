@@ -19,9 +19,11 @@ locals {
         Resource = tolist([local.cluster_arn])
       },
       {
+        # A service creates the topics it writes when they are missing
+        # (KAFKA_TOPIC_REPLICATION): MSK does not auto-create topics.
         Sid      = "Write"
         Effect   = "Allow"
-        Action   = tolist(["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"])
+        Action   = tolist(["kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"])
         Resource = tolist([for t in sort(distinct(concat(s.produces, [for c in s.consumes : "${c}.dlq"]))) : "${local.topic_arn}/${t}"])
       },
       {
@@ -35,6 +37,13 @@ locals {
         Effect   = "Allow"
         Action   = tolist(["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"])
         Resource = tolist(length(s.consumes) > 0 ? ["${local.group_arn}/${name}"] : [])
+      },
+      {
+        # ElastiCache IAM auth: Connect on both the cache and the user.
+        Sid      = "RedisConnect"
+        Effect   = "Allow"
+        Action   = tolist(["elasticache:Connect"])
+        Resource = tolist(var.redis != null && contains(try(var.redis.services, []), name) ? [var.redis.replication_group_arn, var.redis.user_arn] : [])
       },
     ]
   }
@@ -72,7 +81,7 @@ resource "aws_iam_role" "service" {
 resource "aws_iam_role_policy" "msk" {
   for_each = var.services
 
-  name   = "msk-topics"
+  name   = "msk-topics" # also holds RedisConnect; the name stays so that no policy is replaced
   role   = aws_iam_role.service[each.key].id
   policy = jsonencode(local.policies[each.key])
 }

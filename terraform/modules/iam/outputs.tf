@@ -9,6 +9,6 @@ output "role_names" {
 }
 
 output "policies" {
-  description = "The MSK policy document of each service, decoded (for review and tests)."
+  description = "The policy document of each service (MSK topics, Redis connect), decoded (for review and tests)."
   value       = local.policies
 }

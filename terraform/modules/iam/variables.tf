@@ -76,6 +76,21 @@ variable "services" {
   }
 }
 
+variable "redis" {
+  description = "The ElastiCache replication group and IAM-enabled user, and the services that connect to it (they get elasticache:Connect on both). null: no service uses Redis."
+  type = object({
+    replication_group_arn = string
+    user_arn              = string
+    services              = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.redis == null || alltrue([for s in try(var.redis.services, []) : contains(keys(var.services), s)])
+    error_message = "redis.services must name services of var.services."
+  }
+}
+
 variable "tags" {
   description = "Tags on every resource; must include environment, owner and cost-center."
   type        = map(string)

@@ -30,6 +30,16 @@ run "tls_encryption_and_failover" {
     condition     = aws_elasticache_user.default.access_string == "off -@all" && one(aws_elasticache_user.app.authentication_mode).type == "iam"
     error_message = "the default user must be off and the app user must use IAM auth"
   }
+
+  assert {
+    condition     = aws_elasticache_user.app.user_id == "bloody-sweet-test-orders" && aws_elasticache_user.app.user_name == aws_elasticache_user.app.user_id
+    error_message = "an IAM-enabled user's id and name must be the same"
+  }
+
+  assert {
+    condition     = strcontains(aws_elasticache_user.app.access_string, "&*")
+    error_message = "the app user needs the pub/sub channels (&*)"
+  }
 }
 
 run "no_replica_means_no_failover" {

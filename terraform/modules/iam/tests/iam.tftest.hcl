@@ -50,6 +50,46 @@ run "roles_named_and_scoped_per_contract" {
   }
 }
 
+run "redis_connect_only_for_redis_users" {
+  command = plan
+
+  variables {
+    redis = {
+      replication_group_arn = "arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:bloody-sweet-dev"
+      user_arn              = "arn:aws:elasticache:eu-west-1:123456789012:user:bloody-sweet-dev-orders"
+      services              = ["notification"]
+    }
+  }
+
+  assert {
+    condition = [for s in output.policies["notification"].Statement : s.Resource if s.Sid == "RedisConnect"][0] == tolist([
+      "arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:bloody-sweet-dev",
+      "arn:aws:elasticache:eu-west-1:123456789012:user:bloody-sweet-dev-orders",
+    ])
+    error_message = "a Redis user needs elasticache:Connect on the cache and on the user"
+  }
+
+  assert {
+    condition     = length([for s in output.policies["store"].Statement : s if s.Sid == "RedisConnect"]) == 0
+    error_message = "a service that does not use Redis must not connect to it"
+  }
+
+  assert {
+    condition     = contains([for s in output.policies["store"].Statement : s.Action if s.Sid == "Write"][0], "kafka-cluster:CreateTopic")
+    error_message = "a service creates the topics it writes"
+  }
+}
+
+run "rejects_redis_user_that_is_not_a_service" {
+  command = plan
+
+  variables {
+    redis = { replication_group_arn = "a", user_arn = "b", services = ["pizza"] }
+  }
+
+  expect_failures = [var.redis]
+}
+
 run "rejects_unknown_environment" {
   command = plan
 
