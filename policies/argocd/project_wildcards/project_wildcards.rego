@@ -3,7 +3,8 @@
 # description: >-
 #   An AppProject is the security boundary of an environment: a wildcard source repository lets any
 #   repository deploy into it, a wildcard destination lets its Applications deploy to any cluster or
-#   namespace, and a wildcard cluster resource whitelist lets them create cluster-scoped objects.
+#   namespace, a wildcard cluster resource whitelist (kind or group) lets them create cluster-scoped
+#   objects, and a wildcard source namespace lets Applications outside the Argo CD namespace use it.
 # custom:
 #   severity: critical
 #   kinds: [AppProject]
@@ -32,4 +33,19 @@ deny contains msg if {
 	some entry in object.get(input.spec, "clusterResourceWhitelist", [])
 	entry.kind == "*"
 	msg := sprintf("clusterResourceWhitelist allows every kind of group %q", [entry.group])
+}
+
+deny contains msg if {
+	input.kind == "AppProject"
+	some entry in object.get(input.spec, "clusterResourceWhitelist", [])
+	entry.kind != "*"
+	contains(entry.group, "*")
+	msg := sprintf("clusterResourceWhitelist allows kind %q of every group matching %q", [entry.kind, entry.group])
+}
+
+deny contains msg if {
+	input.kind == "AppProject"
+	some ns in object.get(input.spec, "sourceNamespaces", [])
+	contains(ns, "*")
+	msg := sprintf("sourceNamespaces allows %q: Applications from any such namespace could use the project", [ns])
 }

@@ -26,3 +26,18 @@ test_cluster_wildcard_denied if {
 	p := json.patch(fixtures.app_project, [{"op": "replace", "path": "/spec/clusterResourceWhitelist", "value": [{"group": "*", "kind": "*"}]}])
 	count(project_wildcards.deny) == 1 with input as p
 }
+
+test_cluster_group_wildcard_denied if {
+	p := json.patch(fixtures.app_project, [{"op": "replace", "path": "/spec/clusterResourceWhitelist", "value": [{"group": "*", "kind": "ClusterRole"}]}])
+	project_wildcards.deny == {`clusterResourceWhitelist allows kind "ClusterRole" of every group matching "*"`} with input as p
+}
+
+test_source_namespace_wildcard_denied if {
+	p := json.patch(fixtures.app_project, [{"op": "add", "path": "/spec/sourceNamespaces", "value": ["argocd", "team-*"]}])
+	project_wildcards.deny == {`sourceNamespaces allows "team-*": Applications from any such namespace could use the project`} with input as p
+}
+
+test_exact_source_namespace_allowed if {
+	p := json.patch(fixtures.app_project, [{"op": "add", "path": "/spec/sourceNamespaces", "value": ["argocd"]}])
+	count(project_wildcards.deny) == 0 with input as p
+}
