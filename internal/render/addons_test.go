@@ -110,7 +110,8 @@ func TestAddonsProjectMatchesApplications(t *testing.T) {
 
 // TestAddonsServeTheEnvironmentsEndpoints: the collector and Prometheus the
 // add-ons install answer at the URLs the services and AnalysisTemplates are
-// configured with (environments.<env>.otelEndpoint, prometheusURL), and the
+// configured with (environments.<env>.otelEndpoint, prometheusURL), the
+// services' NetworkPolicies admit scrapes from Prometheus' namespace, and the
 // ClusterSecretStore is the one every ExternalSecret names.
 func TestAddonsServeTheEnvironmentsEndpoints(t *testing.T) {
 	res, err := Render(Options{Root: fixtureRoot(t)})
@@ -132,6 +133,15 @@ func TestAddonsServeTheEnvironmentsEndpoints(t *testing.T) {
 		}
 
 		otelSeen, promSeen := 0, 0
+		promNS := str(t, prom, "spec.destination.namespace")
+		for _, p := range res.Paths() {
+			if strings.HasPrefix(p, path.Join(EnvironmentsDir, env)+"/") && path.Base(p) == "values.gen.yaml" {
+				// consumers take traffic only from Prometheus' namespace.
+				if got := str(t, parseDoc(t, res, p), "networkPolicy.monitoringNamespace"); got != promNS {
+					t.Errorf("%s: NetworkPolicy admits scrapes from %q, Prometheus runs in %q", p, got, promNS)
+				}
+			}
+		}
 		for _, p := range res.Paths() {
 			if !strings.HasPrefix(p, path.Join(EnvironmentsDir, env)+"/") {
 				continue
