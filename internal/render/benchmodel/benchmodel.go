@@ -12,8 +12,8 @@ import (
 
 // Write creates dst as a repository root: cue/cue.mod, cue/schemas,
 // cue/templates and apps/charts are symlinked from the repository at src,
-// cue/config gets the real environments and topics and n generated services
-// (alternating api and consumer, like the real five).
+// cue/config gets the real environments, topics and add-ons and n generated
+// services (alternating api and consumer, like the real five).
 func Write(dst, src string, n int) error {
 	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "cue/render", "apps/charts"} {
 		abs, err := filepath.Abs(filepath.Join(src, dir))
@@ -31,7 +31,7 @@ func Write(dst, src string, n int) error {
 	if err := os.MkdirAll(cfg, 0o755); err != nil {
 		return err
 	}
-	for _, f := range []string{"config.cue", "environments.cue"} {
+	for _, f := range []string{"config.cue", "environments.cue", "addons.cue"} {
 		b, err := os.ReadFile(filepath.Join(src, "cue", "config", f))
 		if err != nil {
 			return err
