@@ -81,20 +81,35 @@ build "$rollouts_dir" "Argo Rollouts controller" build_rollouts
 build "$kwok_dir" "kwok $KWOK_VERSION" build_kwok
 
 # One directory with every binary, as the tests (and envtest, through
-# KUBEBUILDER_ASSETS) expect.
+# KUBEBUILDER_ASSETS) expect; and the TMPDIR the tests run in.
 bin=$(mktemp -d)
-trap 'rm -rf "$bin"' EXIT
+work=$(mktemp -d)
+pgid=
+cleanup() {
+	# go test runs in its own process group: kill what it left behind.
+	if [[ -n $pgid ]]; then kill -- -"$pgid" 2>/dev/null || true; fi
+	# envtest starts etcd and kube-apiserver in process groups of their own;
+	# the tests' cleanups stop them, but if go test was killed first they
+	# still run, with their data and certificate directories under $work
+	# on their command lines: end exactly those.
+	local p cmd
+	for p in /proc/[0-9]*; do
+		cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
+		if [[ $cmd == *"$work/"* ]]; then
+			kill -9 "${p#/proc/}" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$bin" "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 ln -s "$kube_dir"/* "$rollouts_dir"/* "$kwok_dir"/* "$bin/"
 "$bin/kube-apiserver" --version
 "$bin/etcd" --version | sed -n 1p # sed reads it all: no SIGPIPE under pipefail
 
 echo "test-cluster: go test ./tests/cluster"
 export CLUSTER_BIN=$bin KUBEBUILDER_ASSETS=$bin
-# go test runs in its own process group; whatever it leaves behind (if it
-# is killed or times out before its cleanups) is killed with the group.
 cd tests/cluster
-setsid $GO test -count=1 -timeout 20m "$@" ./... &
+TMPDIR=$work setsid $GO test -count=1 -timeout 20m "$@" ./... &
 pgid=$!
-trap 'exit 130' INT TERM
-trap 'kill -- -$pgid 2>/dev/null || true; rm -rf "$bin"' EXIT
 wait $pgid
