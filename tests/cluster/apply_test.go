@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // TestRenderedEnvironmentsApply server-side applies every rendered object
@@ -80,6 +81,13 @@ func TestRenderedEnvironmentsApply(t *testing.T) {
 			want: []string{".targetPortt: field not declared in schema", ".spec.ports["},
 		},
 	}
+	t.Run("rendered kind without a CRD", func(t *testing.T) {
+		unknown := schema.GroupVersionKind{Group: "widgets.bloody-sweet.example", Version: "v1", Kind: "Widget"}
+		err := c.tryInstallCRDs(catalog, []schema.GroupVersionKind{unknown})
+		if err == nil || !strings.Contains(err.Error(), "Widget (widgets.bloody-sweet.example/v1)") {
+			t.Fatalf("installing CRDs for a kind no module defines: got %v, want an error naming the kind", err)
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			u := tc.base.obj.DeepCopy()

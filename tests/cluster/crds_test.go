@@ -171,6 +171,13 @@ func crdsIn(dir string) (map[string][]*apiextensionsv1.CustomResourceDefinition,
 // the catalog fails the test, naming it.
 func (c *cluster) installCRDs(t *testing.T, catalog map[schema.GroupKind]crdFile, kinds []schema.GroupVersionKind) {
 	t.Helper()
+	if err := c.tryInstallCRDs(catalog, kinds); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tryInstallCRDs is installCRDs returning its error.
+func (c *cluster) tryInstallCRDs(catalog map[schema.GroupKind]crdFile, kinds []schema.GroupVersionKind) error {
 	var crds []*apiextensionsv1.CustomResourceDefinition
 	seen := map[schema.GroupKind]bool{}
 	var missing []string
@@ -194,15 +201,16 @@ func (c *cluster) installCRDs(t *testing.T, catalog map[schema.GroupKind]crdFile
 		crds = append(crds, f.crd.DeepCopy())
 	}
 	if len(missing) > 0 {
-		t.Fatalf("no CustomResourceDefinition for rendered kind(s) %s in the modules %s names; add the project's module and CRD file there", strings.Join(missing, ", "), cuegenSource)
+		return fmt.Errorf("no CustomResourceDefinition for rendered kind(s) %s in the modules %s names; add the project's module and CRD file there", strings.Join(missing, ", "), cuegenSource)
 	}
 	if len(crds) == 0 {
-		return
+		return nil
 	}
 	if _, err := envtest.InstallCRDs(c.cfg, envtest.CRDInstallOptions{CRDs: crds}); err != nil {
-		t.Fatalf("install CRDs: %v", err)
+		return fmt.Errorf("install CRDs: %w", err)
 	}
 	c.resetMapper()
+	return nil
 }
 
 func servesVersion(crd *apiextensionsv1.CustomResourceDefinition, version string) bool {
