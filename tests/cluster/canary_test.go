@@ -515,7 +515,8 @@ func withTag(image, tag string) string {
 	return image + ":" + tag
 }
 
-// replicaSet returns the Rollout's ReplicaSet for a pod-template hash.
+// replicaSetCounts returns the spec and ready replicas of the Rollout's
+// ReplicaSet for a pod-template hash.
 func (c *cluster) replicaSetCounts(ctx context.Context, rollout, ns, hash string) (spec, ready int64, err error) {
 	if hash == "" {
 		return 0, 0, fmt.Errorf("no hash yet")
