@@ -2,7 +2,9 @@ package render
 
 import (
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -190,4 +192,37 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(keys)
 	return slices.Clip(keys)
+}
+
+// TestAddonsRunTheCRDVersionsTheRenderChecks: the render validates
+// ExternalSecrets, the ClusterSecretStore, the NodePool and the EC2NodeClass
+// against the CRDs of the module versions in tools/cuegen; the add-ons that
+// serve those kinds must install exactly those versions (both charts are
+// versioned like their controllers), or the cluster could refuse what the
+// render accepted.
+func TestAddonsRunTheCRDVersionsTheRenderChecks(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "tools", "cuegen", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Render(Options{Root: fixtureRoot(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for addon, module := range map[string]string{
+		"external-secrets": "github.com/external-secrets/external-secrets",
+		"karpenter":        "github.com/aws/karpenter-provider-aws",
+	} {
+		m := regexp.MustCompile(regexp.QuoteMeta(module) + `@v([0-9][^"]*)"`).FindSubmatch(src)
+		if m == nil {
+			t.Errorf("tools/cuegen/main.go has no %s@<version>", module)
+			continue
+		}
+		for _, env := range res.Envs {
+			app := parseDoc(t, res, path.Join(AppsDir, env, AddonsDir, addon+".application.gen.yaml"))
+			if got := str(t, app, "spec.source.targetRevision"); got != string(m[1]) {
+				t.Errorf("%s: add-on %s installs chart %s, the render checks against the CRDs of %s@v%s", env, addon, got, module, m[1])
+			}
+		}
+	}
 }

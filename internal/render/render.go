@@ -3,8 +3,8 @@
 // AnalysisTemplate and the manifests the shared chart renders with the Helm
 // SDK, plus the Argo CD Applications, AppProject and app-of-apps, and the
 // cluster add-ons: their app-of-apps, AppProject and one Application per
-// add-on (apps/<env>/addons/) and the ClusterSecretStore
-// (environments/<env>/_platform/).
+// add-on (apps/<env>/addons/), the ClusterSecretStore and Karpenter's
+// NodePool (environments/<env>/_platform/).
 //
 // Render works in memory; Write puts the result on disk atomically and Check
 // compares it with what is there. Bad input (a CUE error) is reported with
@@ -189,6 +189,7 @@ func Apply(opts Options) (*Result, []Change, error) {
 type model struct {
 	environments, services     cue.Value // from cue/config
 	addons                     cue.Value // from cue/config: addons.<env>.<addon>
+	nodePools                  cue.Value // from cue/config: nodePools.<env>
 	envOutputs, serviceOutputs cue.Value // templates.#EnvOutputs, #ServiceOutputs
 	addonOutputs               cue.Value // templates.#AddonOutputs
 	kinds                      cue.Value // kinds.byKind
@@ -222,7 +223,7 @@ func evaluate(root string) (*model, error) {
 	config, tmpl, kinds := vals[0], vals[1], vals[2]
 	// Only what the render reads; other fields of the package (the policy
 	// gate's exceptions) are validated by their own users.
-	for _, field := range []string{"environments", "services", "topics", "addons"} {
+	for _, field := range []string{"environments", "services", "topics", "addons", "nodePools"} {
 		if err := config.LookupPath(cue.ParsePath(field)).Validate(cue.Concrete(true)); err != nil {
 			return nil, badInput(root, err)
 		}
@@ -231,6 +232,7 @@ func evaluate(root string) (*model, error) {
 		environments:   config.LookupPath(cue.ParsePath("environments")),
 		services:       config.LookupPath(cue.ParsePath("services")),
 		addons:         config.LookupPath(cue.ParsePath("addons")),
+		nodePools:      config.LookupPath(cue.ParsePath("nodePools")),
 		addonOutputs:   tmpl.LookupPath(cue.ParsePath("#AddonOutputs")),
 		envOutputs:     tmpl.LookupPath(cue.ParsePath("#EnvOutputs")),
 		serviceOutputs: tmpl.LookupPath(cue.ParsePath("#ServiceOutputs")),
@@ -251,6 +253,7 @@ func evaluate(root string) (*model, error) {
 //	apps/<env>/addons/<addon>.application.gen.yaml  one Application per add-on
 //	apps/<env>/addons/platform.application.gen.yaml applies environments/<env>/_platform
 //	environments/<env>/_platform/cluster-secret-store.gen.yaml
+//	environments/<env>/_platform/karpenter.gen.yaml     EC2NodeClass and NodePool
 //
 // Every environment must list its add-ons (cue/config/addons.cue): the
 // services cannot run without them.
@@ -267,8 +270,13 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 		// apps/<env>/addons/platform.application.gen.yaml is taken.
 		return cliexit.BadInputf("%s/config: addons.%s.platform: the add-on name platform is reserved for the Application of environments/%s/%s", CUEDir, env, env, PlatformDir)
 	}
+	pool := m.nodePools.LookupPath(cue.MakePath(cue.Str(env)))
+	if !pool.Exists() {
+		return cliexit.BadInputf("%s/config: environment %q has no Karpenter node pool (nodePools.%s in addons.cue)", CUEDir, env, env)
+	}
 	av := m.addonOutputs.FillPath(cue.MakePath(cue.Def("#env")), envVal).
-		FillPath(cue.MakePath(cue.Def("#addons")), addons).LookupPath(cue.ParsePath("out"))
+		FillPath(cue.MakePath(cue.Def("#addons")), addons).
+		FillPath(cue.MakePath(cue.Def("#nodePool")), pool).LookupPath(cue.ParsePath("out"))
 	if err := validate(root, av); err != nil {
 		return err
 	}
@@ -294,10 +302,18 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 			return err
 		}
 	}
-	// The store is applied as it is rendered: check it against its CRD
-	// schema (cue/kinds) like the chart's manifests.
-	store := path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml")
-	return checkManifests(root, m.kinds, store, res.Files[store])
+	nodes := path.Join(EnvironmentsDir, env, PlatformDir, "karpenter.gen.yaml")
+	if err := addYAML(res, nodes, headerCUE, av.LookupPath(cue.ParsePath("nodeClass")), av.LookupPath(cue.ParsePath("nodePool"))); err != nil {
+		return err
+	}
+	// _platform is applied as it is rendered: check it against the CRD
+	// schemas (cue/kinds) like the chart's manifests.
+	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes} {
+		if err := checkManifests(root, m.kinds, p, res.Files[p]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkManifests unifies every object the chart rendered with the schema

@@ -164,10 +164,10 @@ func TestCompareBeforeTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// dev: 5 services x 4 files, project, root, and 10 add-on files
+	// dev: 5 services x 4 files, project, root, and 11 add-on files
 	// (internal/render TestGolden).
-	if len(rep.Files) != 32 {
-		t.Errorf("%d files, want the 32 of dev", len(rep.Files))
+	if len(rep.Files) != 33 {
+		t.Errorf("%d files, want the 33 of dev", len(rep.Files))
 	}
 	for _, f := range rep.Files {
 		if f.Status != "added" || f.Removed != 0 || !strings.HasPrefix(f.Unified, "--- /dev/null\n") {

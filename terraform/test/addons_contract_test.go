@@ -1,10 +1,13 @@
 package test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -95,6 +98,81 @@ func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 			queues := plannedNames(p, "aws_sqs_queue")
 			if got, _ := dig(karpenter, "spec.source.helm.valuesObject.settings.interruptionQueue").(string); !queues[got] {
 				t.Errorf("Karpenter reads interruption queue %q; live/%s plans the queues %v", got, env, sortedSet(queues))
+			}
+		})
+	}
+}
+
+// TestKarpenterNodeClassMatchesTerraform: the EC2NodeClass Karpenter launches from
+// (environments/<env>/_platform/karpenter.gen.yaml) names the node role the eks
+// module creates (the role the autoscaling module lets Karpenter pass), selects the
+// subnets the vpc module tags for Karpenter and tags the instances like every
+// resource of the live root.
+func TestKarpenterNodeClassMatchesTerraform(t *testing.T) {
+	for _, env := range envs {
+		t.Run(env, func(t *testing.T) {
+			p := planRoot(t, env)
+			path := filepath.Join(repoRoot, "environments", env, "_platform", "karpenter.gen.yaml")
+			var class map[string]any
+			for _, doc := range readYAMLDocs(t, path) {
+				if doc["kind"] == "EC2NodeClass" {
+					class = doc
+				}
+			}
+			if class == nil {
+				t.Fatalf("%s has no EC2NodeClass", path)
+			}
+
+			// The node role: the eks module's, passed to the autoscaling module.
+			passed := p.Plan.Config.RootModule.ModuleCalls["platform"].Module.ModuleCalls["autoscaling"].Expressions["node_role_arn"]
+			if passed == nil || !slices.Contains(passed.References, "module.eks.node_role_arn") {
+				t.Fatal("module platform no longer passes module.eks.node_role_arn to module autoscaling")
+			}
+			node, ok := plannedResource(p, "module.platform.module.eks.aws_iam_role.node")
+			if !ok {
+				t.Fatal("the plan creates no module.platform.module.eks.aws_iam_role.node")
+			}
+			if got := dig(class, "spec.role"); got != node["name"] {
+				t.Errorf("%s: role %v, the node role Karpenter may pass is %v", path, got, node["name"])
+			}
+
+			// Subnets: exactly the ones tagged karpenter.sh/discovery=<value>.
+			terms, _ := dig(class, "spec.subnetSelectorTerms").([]any)
+			if len(terms) != 1 {
+				t.Fatalf("%s: %d subnet selector terms, want 1", path, len(terms))
+			}
+			// (dig splits on dots, which the tag key has)
+			selector, _ := dig(terms[0], "tags").(map[string]any)
+			want, _ := selector["karpenter.sh/discovery"].(string)
+			tagged := 0
+			for _, rc := range p.Plan.ResourceChanges {
+				if rc.Type != "aws_subnet" {
+					continue
+				}
+				after, _ := rc.Change.After.(map[string]any)
+				tags, _ := after["tags"].(map[string]any)
+				if v, ok := tags["karpenter.sh/discovery"]; ok {
+					if v != want || tags["tier"] != "private" {
+						t.Errorf("%s is tagged karpenter.sh/discovery=%v (tier %v); the node class selects %q, private subnets only", rc.Address, v, tags["tier"], want)
+					}
+					tagged++
+				}
+			}
+			if tagged == 0 {
+				t.Errorf("no subnet of live/%s is tagged karpenter.sh/discovery=%q", env, want)
+			}
+
+			// Tags: those every resource of the root carries (default_tags).
+			vpc, ok := plannedResource(p, "module.platform.module.vpc.aws_vpc.this")
+			if !ok {
+				t.Fatal("the plan creates no module.platform.module.vpc.aws_vpc.this")
+			}
+			all, _ := vpc["tags_all"].(map[string]any)
+			got, _ := dig(class, "spec.tags").(map[string]any)
+			for _, k := range []string{"environment", "owner", "cost-center"} {
+				if got[k] != all[k] {
+					t.Errorf("%s: tag %s = %v, live/%s tags resources %s = %v", path, k, got[k], env, k, all[k])
+				}
 			}
 		})
 	}
@@ -377,6 +455,27 @@ func readYAMLDoc(t *testing.T, path string) map[string]any {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return doc
+}
+
+func readYAMLDocs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read rendered file (run `make render`): %v", err)
+	}
+	var docs []map[string]any
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err == io.EOF {
+			return docs
+		} else if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+	}
 }
 
 func sortedSet(m map[string]bool) []string {

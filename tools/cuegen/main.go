@@ -3,8 +3,9 @@
 //   - k8s.io/api packages with `cue get go`, read from this module's pinned
 //     k8s.io/api version;
 //   - Argo Rollouts, Argo CD, the Prometheus Operator's ServiceMonitor and
-//     the External Secrets Operator's ExternalSecret and ClusterSecretStore
-//     from the CRD YAML shipped in their module zips, with `cue get crd`.
+//     the External Secrets Operator's ExternalSecret and ClusterSecretStore,
+//     Karpenter's NodePool and EC2NodeClass from the CRD YAML shipped in
+//     their module zips, with `cue get crd`.
 //
 // It works in a scratch CUE module inside this Go module (so `cue get go`
 // resolves Go packages against this go.mod, never the main one) and swaps
@@ -37,6 +38,9 @@ const (
 	// v1beta1; only v1 is rendered. The latest v1.x is not fetched whole by
 	// the module proxy, v0.16.2 is.
 	externalSecrets = "github.com/external-secrets/external-secrets@v0.16.2"
+	// karpenter is the version of the Karpenter chart the add-ons install
+	// (cue/config/addons.cue): its NodePool and EC2NodeClass are rendered.
+	karpenter = "github.com/aws/karpenter-provider-aws@v1.6.3"
 )
 
 var k8sPackages = []string{
@@ -71,6 +75,12 @@ var crdSets = []crdSet{
 	{externalSecrets, "external-secrets.io", "external-secrets.io", []string{
 		"config/crds/bases/external-secrets.io_externalsecrets.yaml",
 		"config/crds/bases/external-secrets.io_clustersecretstores.yaml",
+	}},
+	{karpenter, "karpenter.sh", "karpenter.sh", []string{
+		"pkg/apis/crds/karpenter.sh_nodepools.yaml",
+	}},
+	{karpenter, "karpenter.k8s.aws", "karpenter.k8s.aws", []string{
+		"pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml",
 	}},
 }
 
