@@ -44,6 +44,15 @@ func TestBadInputIsRejectedWithTheModulesOwnMessage(t *testing.T) {
 				"oidc_issuer_host": "x", "msk_cluster_name": "bloody-sweet-qa", "services": map[string]any{}, "tags": tags},
 		},
 		{
+			name: "JWT issuer over plain HTTP", module: "api-gateway", variable: "jwt_issuer",
+			message: "jwt_issuer must be an https URL without query or fragment",
+			vars: map[string]any{"name": "bloody-sweet-dev", "subnet_ids": []string{"subnet-0a", "subnet-0b"}, "vpc_link_security_group_id": "sg-0a",
+				"ingress_alb":     map[string]any{"cluster_name": "bloody-sweet-dev", "group": "bloody-sweet-dev", "security_group_id": "sg-0b"},
+				"alb_server_name": "api.dev.bloody-sweet.example.com", "domain_name": "api-origin.dev.bloody-sweet.example.com",
+				"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/x", "zone_id": "Z0123456789", "jwt_issuer": "http://auth.dev.bloody-sweet.example.com/",
+				"jwt_audiences": []string{"https://api.dev.bloody-sweet.example.com"}, "tags": tags},
+		},
+		{
 			name: "missing required tag", module: "vpc", variable: "tags",
 			message: "tags must include the keys environment, owner and cost-center",
 			vars:    map[string]any{"name": "bloody-sweet-dev", "cidr": "10.20.0.0/16", "azs": []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, "tags": map[string]any{"environment": "dev"}},
