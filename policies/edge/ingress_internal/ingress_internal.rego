@@ -26,7 +26,7 @@ deny contains msg if {
 	input.kind == "Ingress"
 	scheme := object.get(annotations, scheme_annotation, "internal")
 	lower(scheme) != "internal"
-	msg := sprintf("Ingress %s asks for a %s load balancer (%s): only internal ALBs behind API Gateway's VPC link", [object.get(input, ["metadata", "name"], ""), scheme, scheme_annotation])
+	msg := sprintf("Ingress %s has %s: %s; only internal ALBs, reached through API Gateway's VPC link, may serve Ingresses", [object.get(input, ["metadata", "name"], ""), scheme_annotation, scheme])
 }
 
 deny contains msg if {

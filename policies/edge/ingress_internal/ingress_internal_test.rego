@@ -23,7 +23,7 @@ test_ingress_without_scheme_allowed if {
 
 test_internet_facing_ingress_denied if {
 	obj := json.patch(ingress, [{"op": "replace", "path": "/metadata/annotations/alb.ingress.kubernetes.io~1scheme", "value": "internet-facing"}])
-	ingress_internal.deny == {"Ingress order asks for a internet-facing load balancer (alb.ingress.kubernetes.io/scheme): only internal ALBs behind API Gateway's VPC link"} with input as obj
+	ingress_internal.deny == {"Ingress order has alb.ingress.kubernetes.io/scheme: internet-facing; only internal ALBs, reached through API Gateway's VPC link, may serve Ingresses"} with input as obj
 }
 
 test_scheme_case_does_not_matter if {
