@@ -54,6 +54,9 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 			Prefix         string `json:"prefix"`
 			RDSInstanceARN string `json:"rdsInstanceArn"`
 		} `json:"secrets"`
+		Clients struct {
+			RedisIAMCache string `json:"redisIAMCache"`
+		} `json:"clients"`
 	}
 	if err := json.Unmarshal(cueExport(t, "environments"), &cueEnvs); err != nil {
 		t.Fatalf("parse CUE environments: %v", err)
@@ -62,8 +65,9 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 		Image struct {
 			Repository string `json:"repository"`
 		} `json:"image"`
-		Produces []struct{ Name string } `json:"produces"`
-		Consumes []struct{ Name string } `json:"consumes"`
+		Produces  []struct{ Name string } `json:"produces"`
+		Consumes  []struct{ Name string } `json:"consumes"`
+		SecretEnv map[string]any          `json:"secretEnv"`
 	}
 	if err := json.Unmarshal(cueExport(t, "services"), &cueServices); err != nil {
 		t.Fatalf("parse CUE services: %v", err)
@@ -92,6 +96,7 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 				{"apiHost", c.APIHost, "api_host"},
 				{"secrets.prefix", c.Secrets.Prefix, "connection_secret_prefix"},
 				{"secrets.rdsInstanceArn", c.Secrets.RDSInstanceARN, "rds_instance_arn"},
+				{"clients.redisIAMCache", c.Clients.RedisIAMCache, "redis_cache_name"},
 			}
 			for _, f := range facts {
 				if got := output(t, p, f.output); got != f.cue {
@@ -137,6 +142,13 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 			// KAFKA_BROKERS from the <service>-connections Secret, which the infra
 			// pipeline fills from this root's msk_bootstrap_brokers output.
 			checkBrokersOutput(t, p, env)
+			var redisUsers []string
+			for svc, sv := range cueServices {
+				if _, ok := sv.SecretEnv["REDIS_URL"]; ok {
+					redisUsers = append(redisUsers, svc)
+				}
+			}
+			checkRedisServices(t, p, env, redisUsers)
 			for svc := range cueServices {
 				checkKafkaBrokersFromSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc)
 			}
@@ -247,6 +259,34 @@ func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) 
 	}
 	if composesDB && len(es.DataFrom) != 1 {
 		t.Errorf("%s: database-url needs the RDS master secret (one dataFrom find), got %d", path, len(es.DataFrom))
+	}
+}
+
+// checkRedisServices: the services whose IRSA roles may connect to ElastiCache
+// (modules/platform's redis_services, which the live roots leave at its
+// default) are exactly the CUE services that read a REDIS_URL.
+func checkRedisServices(t *testing.T, p *rootPlan, env string, want []string) {
+	t.Helper()
+	call, ok := p.Plan.Config.RootModule.ModuleCalls["platform"]
+	if !ok || call.Module == nil {
+		t.Fatalf("live/%s does not call module platform", env)
+	}
+	if _, set := call.Expressions["redis_services"]; set {
+		t.Fatalf("live/%s sets redis_services: check it against CUE here too", env)
+	}
+	v, ok := call.Module.Variables["redis_services"]
+	if !ok {
+		t.Fatalf("modules/platform has no variable redis_services")
+	}
+	var got []string
+	list, _ := v.Default.([]any)
+	for _, s := range list {
+		got = append(got, fmt.Sprint(s))
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("modules/platform redis_services = %v, but the CUE services reading REDIS_URL are %v", got, want)
 	}
 }
 

@@ -90,6 +90,11 @@ output "external_secrets_role_arn" {
   value       = module.platform.external_secrets_role_arn
 }
 
+output "redis_cache_name" {
+  description = "Replication group id the services' Redis IAM tokens are signed for (REDIS_IAM_CACHE in the CUE environment)."
+  value       = module.platform.redis_cache_name
+}
+
 output "redis_endpoint" {
   description = "Redis primary endpoint."
   value       = module.platform.redis_endpoint

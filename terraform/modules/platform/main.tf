@@ -73,7 +73,14 @@ module "iam" {
   oidc_issuer_host  = module.eks.oidc_issuer_host
   msk_cluster_name  = module.msk.cluster_name
   services          = var.services
-  tags              = local.tags
+  # Built from names (like the MSK ARNs in the iam module) so that the
+  # policies are known at plan time and reviewable in the plan.
+  redis = {
+    replication_group_arn = "arn:aws:elasticache:${var.region}:${var.account_id}:replicationgroup:${module.redis.replication_group_id}"
+    user_arn              = "arn:aws:elasticache:${var.region}:${var.account_id}:user:${module.redis.app_user}"
+    services              = sort(tolist(var.redis_services))
+  }
+  tags = local.tags
 }
 
 module "rds" {

@@ -66,6 +66,11 @@ output "rds_endpoint" {
   value       = module.rds.endpoint
 }
 
+output "redis_cache_name" {
+  description = "Replication group id: the cache the services' IAM auth tokens are signed for (REDIS_IAM_CACHE)."
+  value       = module.redis.replication_group_id
+}
+
 output "redis_endpoint" {
   description = "Primary endpoint of Redis."
   value       = module.redis.primary_endpoint_address

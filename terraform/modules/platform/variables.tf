@@ -89,6 +89,17 @@ variable "database_services" {
   }
 }
 
+variable "redis_services" {
+  description = "The services that use Redis (the CUE services with a REDIS_URL): their IRSA roles may connect to the cache as the IAM-enabled app user."
+  type        = set(string)
+  default     = ["notification"]
+
+  validation {
+    condition     = alltrue([for s in var.redis_services : contains(keys(var.services), s)])
+    error_message = "redis_services must name services of var.services."
+  }
+}
+
 variable "sizes" {
   description = "Sizes of the environment: every number that differs between dev, staging and prod."
   type = object({
