@@ -48,7 +48,9 @@ func (r rendered) key() key {
 }
 
 // renderedFiles lists what Argo CD deploys: every environment's
-// environments/<env>/<service>/manifests.gen.yaml and apps/<env>/*.gen.yaml.
+// environments/<env>/<service>/manifests.gen.yaml, the cluster add-ons'
+// environments/<env>/_platform/*.gen.yaml and apps/<env>/addons/*.gen.yaml,
+// and apps/<env>/*.gen.yaml.
 func renderedFiles(t *testing.T, root string) []string {
 	t.Helper()
 	envs, err := filepath.Glob(filepath.Join(root, "environments", "*"))
@@ -63,8 +65,15 @@ func renderedFiles(t *testing.T, root string) []string {
 		if len(m) == 0 || len(a) == 0 {
 			t.Fatalf("environment %s: %d manifests.gen.yaml and %d apps/%s/*.gen.yaml files; expected both (run platform render)", env, len(m), len(a), env)
 		}
+		p, _ := filepath.Glob(filepath.Join(envDir, "_platform", "*.gen.yaml"))
+		ad, _ := filepath.Glob(filepath.Join(root, "apps", env, "addons", "*.gen.yaml"))
+		if len(p) == 0 || len(ad) == 0 {
+			t.Fatalf("environment %s: no cluster add-ons rendered (_platform: %d files, apps/%s/addons: %d)", env, len(p), env, len(ad))
+		}
 		files = append(files, m...)
 		files = append(files, a...)
+		files = append(files, p...)
+		files = append(files, ad...)
 	}
 	if len(files) == 0 {
 		t.Fatalf("no rendered files under %s/environments", root)
