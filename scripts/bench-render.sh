@@ -2,7 +2,7 @@
 # Times `platform render` side by side with the equivalent pipeline of
 # separate CLIs on the same input: per environment and service, `cue export`
 # (values; rollout + analysis template + application) and `helm template`,
-# plus one `cue export` per environment for the project and root app.
+# plus `cue export`s per environment for the project, root app and add-ons.
 #
 # Usage: scripts/bench-render.sh [models...]     default: real 5 50 200
 #   real  the repository's own model (5 services x 3 environments)
@@ -67,7 +67,9 @@ for model in "${models[@]}"; do
 	read -r p_wall p_cpu < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")
 
 	envs=(dev staging prod)
-	mapfile -t services < <(ls "$root/environments/dev")
+	# environments/<env>/_platform holds the add-ons' objects, not a service
+	services=()
+	for d in "$root"/environments/dev/[!_]*/; do services+=("$(basename "$d")"); done
 	total=$((${#envs[@]} * ${#services[@]}))
 	limit=$total
 	if [ "$SAMPLE" -gt 0 ] && [ "$total" -gt "$SAMPLE" ]; then limit=$SAMPLE; fi
@@ -77,6 +79,8 @@ for model in "${models[@]}"; do
 			mkdir -p "$out/apps/$env"
 			(cd "$root/cue" && "$BIN/cue" export ./render -e "render.$env.project" -e "render.$env.root" --out yaml) \
 				>"$out/apps/$env/project-and-root.yaml"
+			(cd "$root/cue" && "$BIN/cue" export ./render -e "render.$env.addons" --out yaml) \
+				>"$out/apps/$env/addons.yaml"
 		done
 	}
 	per_service() {
