@@ -27,6 +27,9 @@ func newRenderCmd() *cobra.Command {
   apps/<env>/<service>.application.gen.yaml       Argo CD Application
   apps/<env>/project.gen.yaml                     AppProject
   apps/<env>/root.application.gen.yaml            app-of-apps
+  apps/<env>/addons.application.gen.yaml          app-of-apps of the cluster add-ons (wave -1)
+  apps/<env>/addons/*.gen.yaml                    one Application per add-on, their AppProject, the platform app
+  environments/<env>/_platform/*.gen.yaml         ClusterSecretStore, Karpenter NodePool and EC2NodeClass
 
 Nothing is written unless everything renders. A CUE error exits 2 with
 file:line:col and the field path. --check writes nothing and exits 1 when a
