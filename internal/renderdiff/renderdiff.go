@@ -126,12 +126,23 @@ func diffTrees(a, b map[string][]byte) *Report {
 	return rep
 }
 
-// classify maps a rendered path to its environment and service.
+// AddOns is the group of the cluster add-ons' files in a report, in the
+// place of a service name.
+const AddOns = "(cluster add-ons)"
+
+// classify maps a rendered path to its environment and service (or AddOns:
+// environments/<env>/_platform/*, apps/<env>/addons/*, the add-ons' root).
 func classify(p string) (env, service string) {
 	parts := strings.Split(p, "/")
 	switch {
+	case len(parts) == 4 && parts[0] == render.EnvironmentsDir && strings.HasPrefix(parts[2], "_"):
+		return parts[1], AddOns
 	case len(parts) == 4 && parts[0] == render.EnvironmentsDir:
 		return parts[1], parts[2]
+	case len(parts) == 4 && parts[0] == render.AppsDir && parts[2] == "addons":
+		return parts[1], AddOns
+	case len(parts) == 3 && parts[0] == render.AppsDir && parts[2] == "addons.application.gen.yaml":
+		return parts[1], AddOns
 	case len(parts) == 3 && parts[0] == render.AppsDir:
 		if svc, ok := strings.CutSuffix(parts[2], ".application.gen.yaml"); ok && svc != "root" {
 			return parts[1], svc

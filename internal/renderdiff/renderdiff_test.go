@@ -175,3 +175,20 @@ func TestCompareBeforeTheModel(t *testing.T) {
 		}
 	}
 }
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string][2]string{
+		"environments/prod/order/manifests.gen.yaml":             {"prod", "order"},
+		"environments/dev/_platform/karpenter.gen.yaml":          {"dev", AddOns},
+		"apps/staging/addons/argo-rollouts.application.gen.yaml": {"staging", AddOns},
+		"apps/staging/addons.application.gen.yaml":               {"staging", AddOns},
+		"apps/dev/payment.application.gen.yaml":                  {"dev", "payment"},
+		"apps/dev/root.application.gen.yaml":                     {"dev", ""},
+		"apps/dev/project.gen.yaml":                              {"dev", ""},
+	} {
+		if env, svc := classify(p); env != want[0] || svc != want[1] {
+			t.Errorf("classify(%s) = %q, %q; want %q, %q", p, env, svc, want[0], want[1])
+		}
+	}
+}
