@@ -1,4 +1,6 @@
 # The GitOps side reads these (cue/config/environments.cue must agree; see terraform/test).
+# Every environment outputs the same names: staging/outputs.tf and prod/outputs.tf are
+# links to this file, so the three roots cannot drift apart.
 
 output "environment" {
   description = "Environment name."

@@ -1,3 +1,6 @@
+# The edge outputs of every environment: staging/edge/outputs.tf and prod/edge/outputs.tf
+# are links to this file.
+
 output "api_id" {
   description = "ID of the HTTP API."
   value       = module.api.api_id
