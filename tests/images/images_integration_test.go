@@ -47,8 +47,9 @@ func TestDockerfiles(t *testing.T) {
 			}
 			final := stages[len(stages)-1]
 			checkFinalStage(t, path, final)
-			out := replayStage(t, root, stageNamed(t, stages, copyFrom(t, final)))
-			bin := filepath.Join(out, strings.TrimPrefix(copySource(t, final), "/"))
+			from, src, _ := copyParts(t, final)
+			out := replayStage(t, root, stageNamed(t, stages, from))
+			bin := filepath.Join(out, strings.TrimPrefix(src, "/"))
 			checkStatic(t, bin)
 			runBinary(t, bin, final)
 		})
@@ -173,13 +174,12 @@ func checkFinalStage(t *testing.T, path string, final *stage) {
 	if err := json.Unmarshal([]byte(final.one(t, "ENTRYPOINT").args), &entry); err != nil || len(entry) == 0 {
 		t.Fatalf("%s: ENTRYPOINT must be exec form (a JSON list): %v", path, err)
 	}
-	if dst := copyDest(t, final); entry[0] != dst {
+	if _, _, dst := copyParts(t, final); entry[0] != dst {
 		t.Errorf("%s: ENTRYPOINT runs %s but the binary is copied to %s", path, entry[0], dst)
 	}
 }
 
-// copyFrom, copySource and copyDest read the final stage's one
-// COPY --from=<stage> <src> <dst>.
+// copyParts reads the final stage's one COPY --from=<stage> <src> <dst>.
 func copyParts(t *testing.T, final *stage) (from, src, dst string) {
 	t.Helper()
 	fields := strings.Fields(final.one(t, "COPY").args)
@@ -188,10 +188,6 @@ func copyParts(t *testing.T, final *stage) (from, src, dst string) {
 	}
 	return strings.TrimPrefix(fields[0], "--from="), fields[1], fields[2]
 }
-
-func copyFrom(t *testing.T, final *stage) string   { f, _, _ := copyParts(t, final); return f }
-func copySource(t *testing.T, final *stage) string { _, s, _ := copyParts(t, final); return s }
-func copyDest(t *testing.T, final *stage) string   { _, _, d := copyParts(t, final); return d }
 
 func stageNamed(t *testing.T, stages []*stage, name string) *stage {
 	t.Helper()
