@@ -266,7 +266,7 @@ wait:
 	gctx, gcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer gcancel()
 	for id, t0 := range sent {
-		s, err := GetStatus(gctx, client, st.OrderURL, id)
+		s, err := finalStatus(gctx, client, st.OrderURL, id, seen[id])
 		if err != nil {
 			res.Failures = append(res.Failures, err.Error())
 			continue
@@ -280,6 +280,27 @@ wait:
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// finalStatus reads an order's status from the order service. The stream
+// comes from the notification service, which consumes the saga's events
+// independently of the order service: an order the stream has already shown
+// terminal may still be one event behind in the order service's own table,
+// so for those the status is re-read until the order service catches up.
+func finalStatus(ctx context.Context, client *http.Client, orderURL, id string, seenTerminal time.Time) (string, error) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s, err := GetStatus(ctx, client, orderURL, id)
+		if err != nil || terminal(s) || seenTerminal.IsZero() {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return s, nil
+		case <-tick.C:
+		}
+	}
 }
 
 // WriteTable prints the terminal-state table and the latency percentiles.
