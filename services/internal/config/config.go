@@ -6,6 +6,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -20,7 +21,11 @@ type Common struct {
 	KafkaBrokers []string // empty: embedded kfake
 	Kafka        Kafka
 	DatabaseURL  string // postgres://... or sqlite://path; empty: in-memory SQLite
-	RedisURL     string // empty: miniredis
+	// DatabaseIAMAuth: the password of every new Postgres connection is a
+	// fresh RDS IAM auth token for DATABASE_URL's user, signed by the pod's
+	// AWS role; DATABASE_URL carries no password and must ask for TLS.
+	DatabaseIAMAuth bool
+	RedisURL        string // empty: miniredis
 	// RedisIAMCache is the ElastiCache replication group id; when set, the
 	// Redis password is an IAM auth token signed for it (REDIS_URL's user).
 	RedisIAMCache string
@@ -146,6 +151,7 @@ func (b *Binder) BindCommon(c *Common, service string) func() error {
 	b.String(&c.Kafka.Password, "kafka-password", "KAFKA_PASSWORD", "", "SCRAM password")
 	b.Int(&c.Kafka.TopicReplication, "kafka-topic-replication", "KAFKA_TOPIC_REPLICATION", 0, "create this service's missing topics with this replication factor at start; 0 expects them to exist")
 	b.String(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "postgres://... or sqlite://path; empty uses in-memory SQLite")
+	b.Bool(&c.DatabaseIAMAuth, "database-iam-auth", "DATABASE_IAM_AUTH", false, "authenticate to Postgres with an RDS IAM token as DATABASE_URL's user (needs a postgres:// URL with a user and sslmode=require or stricter)")
 	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port or rediss://user@host:port; empty starts an embedded Redis")
 	b.String(&c.RedisIAMCache, "redis-iam-cache", "REDIS_IAM_CACHE", "", "ElastiCache replication group id: authenticate to Redis with an IAM token (needs rediss:// and a user)")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
@@ -179,6 +185,11 @@ func (c Common) Validate() error {
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
 		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", c.DatabaseURL)
 	}
+	if c.DatabaseIAMAuth {
+		if err := validateIAMDatabaseURL(c.DatabaseURL); err != nil {
+			return err
+		}
+	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DELAY must not be negative")
 	}
@@ -189,6 +200,46 @@ func (c Common) Validate() error {
 		return fmt.Errorf("config: REDIS_IAM_CACHE needs a rediss:// REDIS_URL with a user (IAM auth is TLS only)")
 	}
 	return nil
+}
+
+// validateIAMDatabaseURL checks what RDS IAM auth needs of DATABASE_URL:
+// Postgres, a user to sign the token for, no password of its own (the
+// token is the password) and TLS (RDS takes tokens over TLS only).
+func validateIAMDatabaseURL(raw string) error {
+	const field = "config: DATABASE_IAM_AUTH=true"
+	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
+		return fmt.Errorf("%s needs a postgres:// DATABASE_URL (got %q)", field, redactURL(raw))
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: DATABASE_URL does not parse: %v", field, err)
+	}
+	if u.User == nil || u.User.Username() == "" {
+		return fmt.Errorf("%s needs the database user in DATABASE_URL (postgres://<user>@host:port/db)", field)
+	}
+	if _, has := u.User.Password(); has {
+		return fmt.Errorf("%s: DATABASE_URL %q has a password; with IAM auth the password is the signed token, remove it", field, u.Redacted())
+	}
+	if u.Port() == "" {
+		return fmt.Errorf("%s needs the port in DATABASE_URL (the token is signed for host:port)", field)
+	}
+	switch m := u.Query().Get("sslmode"); m {
+	case "require", "verify-ca", "verify-full":
+	case "":
+		return fmt.Errorf("%s needs TLS: add sslmode=require (or verify-ca, verify-full) to DATABASE_URL", field)
+	default:
+		return fmt.Errorf("%s needs TLS: DATABASE_URL has sslmode=%s, want require, verify-ca or verify-full", field, m)
+	}
+	return nil
+}
+
+// redactURL hides a URL's password for error messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	return u.Redacted()
 }
 
 // Parse binds the common settings plus whatever bind adds, parses args and

@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,38 @@ func parseEnv(env map[string]string) (Common, error) {
 		return c, err
 	}
 	return c, finish()
+}
+
+func TestDatabaseIAMAuth(t *testing.T) {
+	t.Parallel()
+	good := "postgres://order_svc@db.example:5432/orders?sslmode=require"
+	c, err := parseEnv(map[string]string{"DATABASE_URL": good, "DATABASE_IAM_AUTH": "true"})
+	if err != nil || !c.DatabaseIAMAuth || c.DatabaseURL != good {
+		t.Fatalf("parse = %+v, %v; want IAM auth on for %s", c, err, good)
+	}
+	if c, err := parseEnv(map[string]string{"DATABASE_URL": "postgres://u:p@h:5432/db"}); err != nil || c.DatabaseIAMAuth {
+		t.Errorf("IAM auth is off by default: %+v, %v", c, err)
+	}
+	for name, tc := range map[string]struct {
+		url, want string
+	}{
+		"sqlite":        {"sqlite:///tmp/x.db", "needs a postgres:// DATABASE_URL"},
+		"embedded":      {"", "needs a postgres:// DATABASE_URL"},
+		"no user":       {"postgres://db.example:5432/orders?sslmode=require", "needs the database user"},
+		"password":      {"postgres://u:hunter2@db.example:5432/orders?sslmode=require", "has a password"},
+		"no port":       {"postgres://u@db.example/orders?sslmode=require", "needs the port"},
+		"no sslmode":    {"postgres://u@db.example:5432/orders", "add sslmode=require"},
+		"prefer is not": {"postgres://u@db.example:5432/orders?sslmode=prefer", "sslmode=prefer, want require"},
+	} {
+		_, err := parseEnv(map[string]string{"DATABASE_URL": tc.url, "DATABASE_IAM_AUTH": "true"})
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_IAM_AUTH=true") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming DATABASE_IAM_AUTH=true with %q", name, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error shows the password: %v", name, err)
+		}
+	}
+	if _, err := parseEnv(map[string]string{"DATABASE_IAM_AUTH": "yes"}); err == nil || !strings.Contains(err.Error(), "DATABASE_IAM_AUTH") {
+		t.Errorf("DATABASE_IAM_AUTH=yes: %v, want an error naming it", err)
+	}
 }

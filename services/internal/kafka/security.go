@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2"
 	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/bloody-sweet/platform/services/internal/awscfg"
 )
 
 // Security is how a client reaches the brokers: TLS and a SASL mechanism.
@@ -33,12 +35,16 @@ type SecurityConfig struct {
 	TLS                bool
 	SASL               string // one of the SASL* constants
 	Username, Password string // SCRAM only
+	// AWS returns the process's AWS configuration (MSK IAM only): the
+	// service runtime passes its one lazily loaded awscfg.Lazy, shared
+	// with Redis and RDS IAM auth. nil loads the default chain here.
+	AWS func(context.Context) (aws.Config, error)
 }
 
-// NewSecurity builds the TLS config and SASL mechanism. MSK IAM loads AWS
-// credentials the standard way (IRSA's web identity token in a pod, the
+// NewSecurity builds the TLS config and SASL mechanism. MSK IAM takes the
+// AWS configuration from c.AWS (IRSA's web identity token in a pod, the
 // environment or profile elsewhere) and signs every new connection with
-// fresh ones, so rotation needs nothing from us.
+// fresh credentials from it, so rotation needs nothing from us.
 func NewSecurity(ctx context.Context, c SecurityConfig) (Security, error) {
 	var s Security
 	if c.TLS {
@@ -50,12 +56,13 @@ func NewSecurity(ctx context.Context, c SecurityConfig) (Security, error) {
 		if !c.TLS {
 			return s, fmt.Errorf("kafka: KAFKA_SASL=%s needs KAFKA_TLS=true (MSK serves IAM auth on its TLS port only)", c.SASL)
 		}
-		cfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return s, fmt.Errorf("kafka: AWS credentials for MSK IAM: %w", err)
+		load := c.AWS
+		if load == nil {
+			load = awscfg.NewLazy(nil).Get
 		}
-		if cfg.Region == "" {
-			return s, fmt.Errorf("kafka: KAFKA_SASL=%s needs AWS_REGION", c.SASL)
+		cfg, err := load(ctx)
+		if err != nil {
+			return s, fmt.Errorf("kafka: AWS configuration for KAFKA_SASL=%s: %w", c.SASL, err)
 		}
 		s.SASL = aws_msk_iam_v2.NewMechanism(cfg)
 	case SASLScramSHA512:

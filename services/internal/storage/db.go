@@ -10,14 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 )
 
 // Dialect is the SQL engine behind a DB.
@@ -44,19 +46,48 @@ type DB struct {
 	Prefix  string
 }
 
+// PasswordFunc returns the password of one new Postgres connection to
+// host:port as user: an RDS IAM auth token (rdsauth), valid 15 minutes, so
+// it is asked for again for every connection the pool opens.
+type PasswordFunc func(ctx context.Context, host string, port uint16, user string) (string, error)
+
+// Options are the optional settings of Open (Postgres only).
+type Options struct {
+	// Password, when set, supplies the password of every new connection;
+	// the URL must then ask for TLS (sslmode=require or stricter), since
+	// the token is a bearer credential and RDS accepts it over TLS only.
+	Password PasswordFunc
+	// Role, when set, makes every connection SET ROLE to it and put its
+	// schema (same name) first on the search path: the migrate mode
+	// connects as the master user and creates the service's tables as the
+	// service's role, so that role owns them.
+	Role string
+}
+
 // Open connects to url: "postgres://..." or "sqlite://path"; "" is a private
 // in-memory SQLite database. prefix (e.g. "payment") namespaces the outbox,
-// inbox and migration bookkeeping of one service.
-func Open(ctx context.Context, url, prefix string) (*DB, error) {
+// inbox and migration bookkeeping of one service. At most one Options.
+func Open(ctx context.Context, url, prefix string, opts ...Options) (*DB, error) {
 	var (
 		db  *sql.DB
 		d   Dialect
 		err error
+		o   Options
 	)
+	if len(opts) > 1 {
+		return nil, errors.New("storage: Open takes at most one Options")
+	}
+	if len(opts) == 1 {
+		o = opts[0]
+	}
+	isPostgres := strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+	if !isPostgres && (o.Password != nil || o.Role != "") {
+		return nil, fmt.Errorf("storage: IAM auth and roles need a postgres:// database URL, not %q", redact(url))
+	}
 	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+	case isPostgres:
 		d = Postgres
-		db, err = sql.Open("pgx", url)
+		db, err = openPostgres(url, o)
 		if err == nil {
 			db.SetMaxOpenConns(16)
 			db.SetMaxIdleConns(16)
@@ -89,6 +120,73 @@ func Open(ctx context.Context, url, prefix string) (*DB, error) {
 		return nil, fmt.Errorf("storage: connect to %s: %w", d, err)
 	}
 	return &DB{DB: db, Dialect: d, Prefix: prefix}, nil
+}
+
+// openPostgres opens a pgx pool; with o.Password every new connection gets
+// a fresh password through pgx's BeforeConnect hook (database/sql opens
+// connections lazily, so this is the one place that sees each of them).
+func openPostgres(url string, o Options) (*sql.DB, error) {
+	if o.Password == nil && o.Role == "" {
+		return sql.Open("pgx", url)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL %q: %w", redact(url), err)
+	}
+	var stdOpts []stdlib.OptionOpenDB
+	if o.Password != nil {
+		if err := requireTLS(url); err != nil {
+			return nil, err
+		}
+		pw := o.Password
+		stdOpts = append(stdOpts, stdlib.OptionBeforeConnect(func(ctx context.Context, c *pgx.ConnConfig) error {
+			tok, err := pw(ctx, c.Host, c.Port, c.User)
+			if err != nil {
+				return fmt.Errorf("storage: password for %s@%s:%d: %w", c.User, c.Host, c.Port, err)
+			}
+			c.Password = tok
+			return nil
+		}))
+	}
+	if o.Role != "" {
+		role := pgx.Identifier{o.Role}.Sanitize()
+		stdOpts = append(stdOpts, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			if _, err := c.Exec(ctx, "SET ROLE "+role+"; SET search_path TO "+role); err != nil {
+				return fmt.Errorf("storage: set role %s: %w", o.Role, err)
+			}
+			return nil
+		}))
+	}
+	return stdlib.OpenDB(*cfg, stdOpts...), nil
+}
+
+// requireTLS refuses a URL whose sslmode would let the password travel in
+// clear text (or that leaves it to the PGSSLMODE environment).
+func requireTLS(url string) error {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return fmt.Errorf("parse database URL %q: %w", redact(url), err)
+	}
+	switch m := u.Query().Get("sslmode"); m {
+	case "require", "verify-ca", "verify-full":
+		return nil
+	case "":
+		return fmt.Errorf("database URL %q: IAM auth needs TLS: add sslmode=require (or verify-ca, verify-full)", redact(url))
+	default:
+		return fmt.Errorf("database URL %q: IAM auth needs TLS, sslmode=%s allows plain text: use require, verify-ca or verify-full", redact(url), m)
+	}
+}
+
+// redact hides a URL's password, for error messages.
+func redact(url string) string {
+	u, err := neturl.Parse(url)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "<unparsable URL>"
+		}
+		return url
+	}
+	return u.Redacted()
 }
 
 // Q rewrites a query written with "?" placeholders for the dialect, and

@@ -19,15 +19,16 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/awscfg"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/internal/rdsauth"
 	"github.com/bloody-sweet/platform/services/internal/redisauth"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
@@ -79,6 +80,13 @@ type Options struct {
 	BeforeCommit func([]kafkago.Message) error
 	// ConsumerMaxWait overrides the fetch wait.
 	ConsumerMaxWait time.Duration
+	// LoadAWSConfig loads the process's AWS configuration, once, when the
+	// first IAM mechanism (MSK, ElastiCache, RDS) needs it; nil: the
+	// default chain (IRSA in a pod).
+	LoadAWSConfig awscfg.LoadFunc
+	// DBPassword, with DATABASE_IAM_AUTH, replaces the RDS IAM token signer
+	// (tests give the password a real Postgres role has).
+	DBPassword storage.PasswordFunc
 }
 
 // Service is a started service.
@@ -154,8 +162,12 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		rt.Brokers = emb.Addrs()
 		log.Info("started embedded Kafka broker", "addrs", rt.Brokers)
 	}
+	// One AWS configuration for the whole process, loaded on first use by
+	// whichever IAM mechanism is on (none: never loaded).
+	aws := awscfg.NewLazy(o.LoadAWSConfig)
 	sec, err := kafka.NewSecurity(ctx, kafka.SecurityConfig{
 		TLS: cfg.Kafka.TLS, SASL: cfg.Kafka.SASL, Username: cfg.Kafka.Username, Password: cfg.Kafka.Password,
+		AWS: aws.Get,
 	})
 	if err != nil {
 		return nil, err
@@ -176,7 +188,13 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	s.closers = append(s.closers, prod.Close)
 
 	if spec.Migrations != nil {
-		db, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name)
+		var dbOpts storage.Options
+		if cfg.DatabaseIAMAuth {
+			if dbOpts.Password, err = dbPassword(ctx, aws, o.DBPassword); err != nil {
+				return nil, err
+			}
+		}
+		db, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name, dbOpts)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +220,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 			return nil, fmt.Errorf("svc: REDIS_URL: %w", err)
 		}
 		if cfg.RedisIAMCache != "" {
-			if err := useIAMAuth(ctx, opt, cfg.RedisIAMCache); err != nil {
+			if err := useIAMAuth(ctx, opt, cfg.RedisIAMCache, aws); err != nil {
 				return nil, err
 			}
 		}
@@ -268,21 +286,31 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 
 // useIAMAuth makes every new Redis connection authenticate as REDIS_URL's
 // user with a fresh ElastiCache IAM token signed by the pod's AWS role.
-func useIAMAuth(ctx context.Context, opt *redis.Options, cache string) error {
+func useIAMAuth(ctx context.Context, opt *redis.Options, cache string, aws *awscfg.Lazy) error {
 	if opt.Username == "" || opt.TLSConfig == nil {
 		return fmt.Errorf("svc: REDIS_IAM_CACHE needs REDIS_URL rediss://<user>@host:port")
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := aws.Get(ctx)
 	if err != nil {
-		return fmt.Errorf("svc: AWS credentials for Redis IAM auth: %w", err)
-	}
-	if awsCfg.Region == "" {
-		return fmt.Errorf("svc: Redis IAM auth needs AWS_REGION")
+		return fmt.Errorf("svc: AWS configuration for Redis IAM auth: %w", err)
 	}
 	opt.CredentialsProviderContext = redisauth.Signer{
 		Cache: cache, User: opt.Username, Region: awsCfg.Region, Creds: awsCfg.Credentials,
 	}.Credentials
 	return nil
+}
+
+// dbPassword is the password source of DATABASE_IAM_AUTH: the test's stub,
+// or RDS IAM tokens signed with the process's AWS configuration.
+func dbPassword(ctx context.Context, aws *awscfg.Lazy, stub storage.PasswordFunc) (storage.PasswordFunc, error) {
+	if stub != nil {
+		return stub, nil
+	}
+	awsCfg, err := aws.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("svc: AWS configuration for DATABASE_IAM_AUTH: %w", err)
+	}
+	return rdsauth.Signer{Region: awsCfg.Region, Creds: awsCfg.Credentials}.Password, nil
 }
 
 func dbKind(db *storage.DB) string {
