@@ -44,8 +44,9 @@ func cueAddons(t *testing.T) map[string]map[string]cueAddon {
 // (cue/config/addons.cue, rendered into apps/<env>/addons/) and Terraform: every
 // add-on that runs with an IRSA role annotates its service account with exactly the
 // role ARN the environment's live root outputs for it (external_secrets_role_arn,
-// lb_controller_role_arn, autoscaler_role_arn), and the other facts its values take
-// from the AWS side (cluster, region, Karpenter's interruption queue) are the ones
+// lb_controller_role_arn, autoscaler_role_arn, otel_collector_role_arn), and the
+// other facts its values take from the AWS side (cluster, region, Karpenter's
+// interruption queue, the collector's X-Ray region and permissions) are the ones
 // Terraform creates.
 func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 	addons := cueAddons(t)
@@ -77,10 +78,27 @@ func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 					t.Errorf("add-on %s: service account %v, want %s", name, sa, a.IRSA.ServiceAccount)
 				}
 			}
-			// The three controllers that call AWS: the operator reading Secrets
-			// Manager, the Load Balancer Controller and the node autoscaler.
-			if withRole != 3 {
-				t.Errorf("%d add-ons with an IRSA role, want 3", withRole)
+			// The four add-ons that call AWS: the operator reading Secrets
+			// Manager, the Load Balancer Controller, the node autoscaler and
+			// the collector writing to X-Ray.
+			if withRole != 4 {
+				t.Errorf("%d add-ons with an IRSA role, want 4", withRole)
+			}
+			if a := addons[env]["opentelemetry-collector"]; a.IRSA == nil || a.IRSA.TerraformOutput != "otel_collector_role_arn" {
+				t.Errorf("the opentelemetry-collector add-on does not run with otel_collector_role_arn")
+			}
+
+			// The collector writes to X-Ray in the root's region, with a role
+			// that may do nothing else.
+			otel := renderedAddonApplication(t, env, "opentelemetry-collector")
+			if got := dig(otel, "spec.source.helm.valuesObject.config.exporters.awsxray.region"); got != region {
+				t.Errorf("collector awsxray exporter region %v, live/%s region %q", got, env, region)
+			}
+			if got, want := plannedPolicyActions(t, p, "module.platform.module.eks.aws_iam_role_policy.otel_collector"), []string{
+				"xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
+				"xray:PutTelemetryRecords", "xray:PutTraceSegments",
+			}; !slices.Equal(got, want) {
+				t.Errorf("the collector role's policy allows %v, want exactly %v", got, want)
 			}
 
 			lbc := renderedAddonApplication(t, env, "aws-load-balancer-controller")
@@ -424,6 +442,47 @@ func defaultOperatorServiceAccount(t *testing.T, p *rootPlan) string {
 		t.Fatalf("cannot tell the operator_service_account of connection-secrets from the configuration (%v)", v)
 	}
 	return ns + "/" + name
+}
+
+// plannedPolicyActions is the sorted set of actions every Allow statement of a
+// planned inline policy (aws_iam_role_policy) grants; the policy document is
+// known at plan time.
+func plannedPolicyActions(t *testing.T, p *rootPlan, addr string) []string {
+	t.Helper()
+	res, ok := plannedResource(p, addr)
+	if !ok {
+		t.Fatalf("the plan creates no %s", addr)
+	}
+	doc, _ := res["policy"].(string)
+	if doc == "" {
+		t.Fatalf("%s: policy unknown at plan", addr)
+	}
+	var policy struct {
+		Statement []struct {
+			Effect string
+			Action any // a string or a list
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &policy); err != nil {
+		t.Fatalf("%s: policy: %v", addr, err)
+	}
+	set := map[string]bool{}
+	for _, s := range policy.Statement {
+		if s.Effect != "Allow" {
+			continue
+		}
+		switch a := s.Action.(type) {
+		case string:
+			set[a] = true
+		case []any:
+			for _, x := range a {
+				if s, ok := x.(string); ok {
+					set[s] = true
+				}
+			}
+		}
+	}
+	return sortedSet(set)
 }
 
 func plannedString(t *testing.T, p *rootPlan, name string) string {

@@ -46,8 +46,8 @@ func TestLiveRootsPlanPerEnvironmentSizes(t *testing.T) {
 				"aws_instance":               want.bastions,
 				"aws_subnet":                 9,
 				// five services, the LB controller, the autoscaler, the flow logs,
-				// the External Secrets Operator
-				"aws_iam_role_policy": 9,
+				// the External Secrets Operator, the OpenTelemetry collector
+				"aws_iam_role_policy": 10,
 				"aws_eks_addon":       5,
 			}
 			if diff := cmp.Diff(wantCounts, counts); diff != "" {

@@ -52,6 +52,11 @@ output "lb_controller_role_arn" {
   value       = module.platform.lb_controller_role_arn
 }
 
+output "otel_collector_role_arn" {
+  description = "IRSA role of the OpenTelemetry collector (X-Ray)."
+  value       = module.platform.otel_collector_role_arn
+}
+
 output "autoscaler_role_arn" {
   description = "IRSA role of the node autoscaler."
   value       = module.platform.autoscaler_role_arn

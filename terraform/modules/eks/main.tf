@@ -205,3 +205,43 @@ resource "aws_iam_role_policy" "lb_controller" {
     ]
   })
 }
+
+# IRSA role of the OpenTelemetry collector (observability/otel-collector, the add-on of
+# cue/config/addons.cue), which sends the services' traces to AWS X-Ray. X-Ray's
+# PutTraceSegments, PutTelemetryRecords and sampling actions support no resource-level
+# permissions or condition keys, so "*" is their only possible Resource; the role has
+# these five actions and nothing else.
+resource "aws_iam_role" "otel_collector" {
+  name = "${var.cluster_name}-otel-collector"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.this.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${local.oidc_issuer_host}:sub" = "system:serviceaccount:observability:otel-collector"
+          "${local.oidc_issuer_host}:aud" = "sts.amazonaws.com"
+        }
+      }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "otel_collector" {
+  name = "xray-write"
+  role = aws_iam_role.otel_collector.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect = "Allow"
+      Action = [
+        "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
+      ]
+      Resource = "*"
+    }]
+  })
+}

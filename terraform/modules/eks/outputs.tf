@@ -42,3 +42,8 @@ output "lb_controller_role_arn" {
   description = "ARN of the AWS Load Balancer Controller IRSA role."
   value       = aws_iam_role.lb_controller.arn
 }
+
+output "otel_collector_role_arn" {
+  description = "ARN of the OpenTelemetry collector IRSA role (writes traces to X-Ray)."
+  value       = aws_iam_role.otel_collector.arn
+}

@@ -51,6 +51,11 @@ output "lb_controller_role_arn" {
   value       = module.eks.lb_controller_role_arn
 }
 
+output "otel_collector_role_arn" {
+  description = "IRSA role of the OpenTelemetry collector (X-Ray)."
+  value       = module.eks.otel_collector_role_arn
+}
+
 output "autoscaler_role_arn" {
   description = "IRSA role of the node autoscaler."
   value       = module.autoscaling.controller_role_arn

@@ -47,6 +47,24 @@ run "private_endpoint_and_encrypted_secrets" {
     condition     = jsondecode(aws_iam_role.lb_controller.assume_role_policy).Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub"] == "system:serviceaccount:kube-system:aws-load-balancer-controller"
     error_message = "the load balancer controller role must trust only its own service account"
   }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.otel_collector.assume_role_policy).Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE:sub"] == "system:serviceaccount:observability:otel-collector"
+    error_message = "the OpenTelemetry collector role must trust only observability/otel-collector"
+  }
+
+  assert {
+    condition     = aws_iam_role.otel_collector.name == "bloody-sweet-dev-otel-collector"
+    error_message = "the collector role must be named <cluster>-otel-collector (cue/config/addons.cue builds its ARN from that name)"
+  }
+
+  assert {
+    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.otel_collector.policy).Statement : s.Action])) == toset([
+      "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+      "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
+    ])
+    error_message = "the collector role may write traces and read sampling rules in X-Ray, nothing else"
+  }
 }
 
 run "public_endpoint_only_for_listed_cidrs" {
