@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 )
@@ -228,39 +229,52 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// migration is one named SQL file.
+type migration struct{ name, sql string }
+
+// migrationList is the shared outbox/inbox migration followed by the
+// *.sql files of migrations sorted by name.
+func migrationList(migrations fs.FS) ([]migration, error) {
+	all := []migration{{"000_outbox_inbox.sql", sharedMigration}}
+	if migrations == nil {
+		return all, nil
+	}
+	var names []string
+	err := fs.WalkDir(migrations, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sql") {
+			names = append(names, p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: list migrations: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, errors.New("storage: no *.sql migrations found")
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := fs.ReadFile(migrations, n)
+		if err != nil {
+			return nil, fmt.Errorf("storage: read migration %s: %w", n, err)
+		}
+		all = append(all, migration{path.Base(n), string(b)})
+	}
+	return all, nil
+}
+
 // Migrate applies the *.sql files of migrations (sorted by name) that have
 // not been applied yet, each in its own transaction, after the shared
 // outbox/inbox migration. In the SQL, {p} is the table prefix and
 // {autoid} an auto-increment primary key column type.
 func (db *DB) Migrate(ctx context.Context, migrations fs.FS) error {
+	all, err := migrationList(migrations)
+	if err != nil {
+		return err
+	}
 	if _, err := db.ExecContext(ctx, db.Q(`CREATE TABLE IF NOT EXISTS {p}schema_migrations (
 		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)); err != nil {
 		return fmt.Errorf("storage: migrations table: %w", err)
-	}
-	type mig struct{ name, sql string }
-	all := []mig{{"000_outbox_inbox.sql", sharedMigration}}
-	if migrations != nil {
-		var names []string
-		err := fs.WalkDir(migrations, ".", func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sql") {
-				names = append(names, p)
-			}
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("storage: list migrations: %w", err)
-		}
-		if len(names) == 0 {
-			return errors.New("storage: no *.sql migrations found")
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			b, err := fs.ReadFile(migrations, n)
-			if err != nil {
-				return fmt.Errorf("storage: read migration %s: %w", n, err)
-			}
-			all = append(all, mig{path.Base(n), string(b)})
-		}
 	}
 	autoid := "INTEGER PRIMARY KEY AUTOINCREMENT"
 	if db.Dialect == Postgres {
@@ -292,6 +306,48 @@ func (db *DB) Migrate(ctx context.Context, migrations fs.FS) error {
 		}
 	}
 	return nil
+}
+
+// Pending returns the names of the migrations not applied yet, without
+// changing anything (no DDL): what a service running as its own database
+// user checks at start, since the migrate hook applies them.
+func (db *DB) Pending(ctx context.Context, migrations fs.FS) ([]string, error) {
+	all, err := migrationList(migrations)
+	if err != nil {
+		return nil, err
+	}
+	applied := map[string]bool{}
+	rows, err := db.QueryContext(ctx, db.Q(`SELECT name FROM {p}schema_migrations`))
+	if err == nil {
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return nil, fmt.Errorf("storage: read applied migrations: %w", err)
+			}
+			applied[n] = true
+		}
+		err = rows.Err()
+	}
+	if err != nil && !isUndefinedTable(err) {
+		return nil, fmt.Errorf("storage: read applied migrations: %w", err)
+	}
+	var pending []string
+	for _, m := range all {
+		if !applied[m.name] {
+			pending = append(pending, m.name)
+		}
+	}
+	return pending, nil
+}
+
+// isUndefinedTable reports a missing table (nothing migrated yet).
+func isUndefinedTable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "42P01" // undefined_table
+	}
+	return strings.Contains(err.Error(), "no such table") // SQLite
 }
 
 // The outbox holds events to publish (available_at lets a simulator schedule

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -199,7 +200,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 			return nil, err
 		}
 		s.closers = append(s.closers, db.Close)
-		if err := db.Migrate(ctx, spec.Migrations); err != nil {
+		if err := migrateOrCheck(ctx, db, cfg, spec); err != nil {
 			return nil, err
 		}
 		rt.DB = db
@@ -300,6 +301,27 @@ func useIAMAuth(ctx context.Context, opt *redis.Options, cache string, aws *awsc
 	return nil
 }
 
+// migrateOrCheck applies the migrations, except with DATABASE_IAM_AUTH: the
+// service then runs as its own database user, the migrate hook (a PreSync
+// Job running "<service> migrate" as the master user) has applied them
+// before the pods change, and the service only checks that none is
+// pending. It runs no DDL, so a new version cannot start against a schema
+// the hook has not migrated (it fails its start instead).
+func migrateOrCheck(ctx context.Context, db *storage.DB, cfg config.Common, spec Spec) error {
+	if !cfg.DatabaseIAMAuth {
+		return db.Migrate(ctx, spec.Migrations)
+	}
+	pending, err := db.Pending(ctx, spec.Migrations)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("svc: migrations %v are not applied in schema %s: run %q with the master user's DATABASE_URL first (the chart's PreSync migrate Job does)",
+			pending, storage.ServiceRole(spec.Name), spec.Name+" migrate")
+	}
+	return nil
+}
+
 // dbPassword is the password source of DATABASE_IAM_AUTH: the test's stub,
 // or RDS IAM tokens signed with the process's AWS configuration.
 func dbPassword(ctx context.Context, aws *awscfg.Lazy, stub storage.PasswordFunc) (storage.PasswordFunc, error) {
@@ -369,7 +391,12 @@ func (s *Service) closeAll() error {
 // Main is what a service's main.go calls: parse configuration (bind adds
 // the service's own flags), start, run until SIGINT/SIGTERM, shut down.
 // It returns the process exit code.
+//
+// "<service> migrate [flags]" runs the migrate mode instead (Migrate).
 func Main(ctx context.Context, spec Spec, args []string, bind func(*config.Binder)) int {
+	if len(args) > 0 && args[0] == "migrate" {
+		return migrateMain(ctx, spec, args[1:], bind)
+	}
 	cfg, err := config.Parse(spec.Name, args, bind)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, spec.Name+":", err)
@@ -393,4 +420,79 @@ func Main(ctx context.Context, spec Spec, args []string, bind func(*config.Binde
 		return 1
 	}
 	return 0
+}
+
+// migrateMain is Main's migrate mode: exit 2 for bad configuration, 1 when
+// a step fails, 0 when the database is ready for the service.
+func migrateMain(ctx context.Context, spec Spec, args []string, bind func(*config.Binder)) int {
+	cfg, err := config.Parse(spec.Name, args, bind)
+	if err == nil {
+		err = checkMigrateConfig(cfg, spec)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, spec.Name+" migrate:", err)
+		return 2
+	}
+	log, err := telemetry.NewLogger(os.Stderr, cfg.LogLevel, cfg.ServiceName)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, spec.Name+" migrate:", err)
+		return 2
+	}
+	if err := Migrate(ctx, cfg, spec, log); err != nil {
+		fmt.Fprintln(os.Stderr, spec.Name+" migrate:", err)
+		return 1
+	}
+	return 0
+}
+
+func checkMigrateConfig(cfg config.Common, spec Spec) error {
+	if spec.Migrations == nil {
+		return fmt.Errorf("the %s service has no database to migrate", spec.Name)
+	}
+	if cfg.DatabaseIAMAuth {
+		return errors.New("DATABASE_IAM_AUTH=true: migrate connects as the master user with DATABASE_URL's password; unset DATABASE_IAM_AUTH")
+	}
+	if u := cfg.DatabaseURL; !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return fmt.Errorf("DATABASE_URL must be the master user's postgres:// URL (database roles and schemas are Postgres only)")
+	}
+	return nil
+}
+
+// Migrate prepares the database for the service, idempotently: as the
+// user of cfg.DatabaseURL (the RDS master user) it provisions the role
+// <service>_svc and its schema (storage.ProvisionRole), then applies the
+// service's migrations as that role (SET ROLE), so the role owns its
+// tables and nobody else's. It is the migrate hook; the service then runs
+// as <service>_svc with DATABASE_IAM_AUTH and only checks the migrations.
+func Migrate(ctx context.Context, cfg config.Common, spec Spec, log *slog.Logger) error {
+	if err := checkMigrateConfig(cfg, spec); err != nil {
+		return err
+	}
+	role := storage.ServiceRole(spec.Name)
+	admin, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name)
+	if err != nil {
+		return err
+	}
+	p, err := storage.ProvisionRole(ctx, admin, role)
+	if cerr := admin.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("svc: close admin connection: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("database role ready", "role", role, "created", p.CreatedRole, "rds_iam", p.RDSIAM)
+	db, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name, storage.Options{Role: role})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	before, err := db.Pending(ctx, spec.Migrations)
+	if err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx, spec.Migrations); err != nil {
+		return err
+	}
+	log.Info("migrations applied", "schema", role, "applied", before)
+	return nil
 }
