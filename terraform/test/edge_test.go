@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	tfjson "github.com/hashicorp/terraform-json"
 	"gopkg.in/yaml.v3"
+
+	"github.com/bloody-sweet/platform/terraform/test/awsprovider"
 )
 
 // The edge stage (terraform/live/<env>/edge) runs after the platform stage and the
@@ -29,14 +32,17 @@ import (
 //     the values AWS assigns at apply (subnets, security groups, certificate, zone);
 //   - data source fixtures (awsprovider.DataFixturesEnv) for what the controller
 //     would have created: an internal ALB carrying the platform's security group and
-//     an HTTPS listener.
+//     an HTTPS listener; and for the origin-verify secret the bootstrap step creates
+//     (its ARN here; its value, awsprovider.OriginVerifySecret, in the platform plan).
 // What the plans prove: the lookup asks for the controller's tags with the names the
 // rendered Ingresses declare; the integration is wired to that lookup's listener
-// through the VPC link; every route has the JWT authorizer and no health route is
-// exposed; the execute-api endpoint is off and the custom domain is CloudFront's
-// origin; and the postconditions reject an internet-facing ALB. What they cannot
-// prove: that the controller really tags and configures the ALB so (that is the
-// controller's documented behaviour, checked by the nightly real-AWS run).
+// through the VPC link; every route has the edge Lambda authorizer (origin secret +
+// JWT), whose role reads only the secret CloudFront sends as X-Origin-Verify, and no
+// health route is exposed; the execute-api endpoint is off and the custom domain is
+// CloudFront's origin; and the postconditions reject an internet-facing ALB. What
+// they cannot prove: that the controller really tags and configures the ALB so (that
+// is the controller's documented behaviour, checked by the nightly real-AWS run), nor
+// that the authorizer code behaves (internal/edgeauth's tests do).
 
 var fakeIDs = map[string]any{
 	"private_subnet_ids":         []any{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2", "subnet-0aaaaaaaaaaaaaaa3"},
@@ -44,6 +50,11 @@ var fakeIDs = map[string]any{
 	"vpc_link_security_group_id": "sg-0a1b2c3d4e5f60002",
 	"regional_certificate_arn":   "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
 	"zone_id":                    "Z0123456789ABCDEFGHIJ",
+}
+
+// fakeSecretARN is the ARN Secrets Manager gave the origin-verify secret of env.
+func fakeSecretARN(env string) string {
+	return "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bloody-sweet/" + env + "/edge/origin-verify-AbC123"
 }
 
 const (
@@ -137,7 +148,8 @@ func planEdge(t *testing.T, env string, lbInternal bool) (*rootPlan, map[string]
 			"security_groups": []any{fakeIDs["alb_security_group_id"], "sg-0c0ffee0c0ffee000"},
 			"dns_name":        "internal-k8s-bloodysweet-0123456789.eu-west-1.elb.amazonaws.com",
 		},
-		"aws_lb_listener": map[string]any{"arn": fakeListenerARN, "protocol": "HTTPS"},
+		"aws_lb_listener":           map[string]any{"arn": fakeListenerARN, "protocol": "HTTPS"},
+		"aws_secretsmanager_secret": map[string]any{"arn": fakeSecretARN(env)},
 	}
 	fb, _ := json.Marshal(fixture)
 	fixtureFile := filepath.Join(dir, fmt.Sprintf("fixtures-internal-%v.json", lbInternal))
@@ -380,19 +392,15 @@ func TestEdgeStageFindsTheIngressALB(t *testing.T) {
 				t.Errorf("API custom domain %v, CloudFront's origin %v", domain["domain_name"], platform["api_origin_host"])
 			}
 			checkCloudFrontOrigin(t, planRoot(t, env), platform["api_origin_host"])
-			authz := only(t, after(edge, "aws_apigatewayv2_authorizer"))
-			issuer, _ := dig(authz, "jwt_configuration.0.issuer").(string)
-			if authz["authorizer_type"] != "JWT" || !strings.HasPrefix(issuer, "https://") {
-				t.Errorf("authorizer %v with issuer %q, want JWT with an https issuer", authz["authorizer_type"], issuer)
-			}
+			checkEdgeAuthorizer(t, env, edge)
 			routes := after(edge, "aws_apigatewayv2_route")
 			if len(routes) == 0 {
 				t.Fatal("the edge plan has no routes")
 			}
 			for addr, r := range routes {
 				key, _ := r["route_key"].(string)
-				if r["authorization_type"] != "JWT" {
-					t.Errorf("%s (%s): authorization_type %v, want JWT", addr, key, r["authorization_type"])
+				if r["authorization_type"] != "CUSTOM" {
+					t.Errorf("%s (%s): authorization_type %v, want CUSTOM (the edge Lambda authorizer)", addr, key, r["authorization_type"])
 				}
 				if key == "$default" || strings.Contains(key, "healthz") || strings.Contains(key, "readyz") || strings.Contains(key, "metrics") {
 					t.Errorf("%s exposes %s", addr, key)
@@ -441,9 +449,125 @@ func checkCloudFrontOrigin(t *testing.T, p *rootPlan, origin any) {
 	if got := origins[0].(map[string]any)["domain_name"]; got != origin {
 		t.Errorf("CloudFront's origin is %v, the API's custom domain %v", got, origin)
 	}
+	// The proof of passage through CloudFront: the secret's value (the data source's
+	// answer) as X-Origin-Verify, and no other header.
+	want := []any{map[string]any{"name": "X-Origin-Verify", "value": awsprovider.OriginVerifySecret}}
+	if diff := cmp.Diff(want, origins[0].(map[string]any)["custom_header"]); diff != "" {
+		t.Errorf("CloudFront's origin headers (-want +got):\n%s", diff)
+	}
 	if cf["web_acl_id"] == nil && !unknownIn(p, "aws_cloudfront_distribution", "web_acl_id") {
 		t.Errorf("CloudFront has no web ACL")
 	}
+}
+
+// checkEdgeAuthorizer checks the edge plan's Lambda authorizer: REQUEST, payload
+// 2.0, simple responses, cached on the token, the origin header and the route; the
+// function runs the release zip with the environment's issuer and the secret the
+// platform stage's CloudFront sends; its role may read that secret and nothing else
+// of Secrets Manager; and every route's authorizer is this one (by reference: IDs
+// are known only after apply).
+func checkEdgeAuthorizer(t *testing.T, env string, edge *rootPlan) {
+	t.Helper()
+	authz := only(t, after(edge, "aws_apigatewayv2_authorizer"))
+	if authz["authorizer_type"] != "REQUEST" || authz["authorizer_payload_format_version"] != "2.0" || authz["enable_simple_responses"] != true {
+		t.Errorf("authorizer %v payload %v simple %v, want a REQUEST authorizer, 2.0, simple responses", authz["authorizer_type"], authz["authorizer_payload_format_version"], authz["enable_simple_responses"])
+	}
+	sources := fmt.Sprint(authz["identity_sources"])
+	for _, want := range []string{"$request.header.Authorization", "$request.header.X-Origin-Verify"} {
+		if !strings.Contains(sources, want) {
+			t.Errorf("authorizer identity sources %s lack %s (the cache key, and what API Gateway requires before calling it)", sources, want)
+		}
+	}
+	if ttl, _ := authz["authorizer_result_ttl_in_seconds"].(float64); ttl < 60 || ttl > 3600 {
+		t.Errorf("authorizer cache TTL %v s, want a few minutes", authz["authorizer_result_ttl_in_seconds"])
+	}
+
+	fn := only(t, after(edge, "aws_lambda_function"))
+	vars, _ := dig(fn, "environment.0.variables").(map[string]any)
+	if vars["EDGE_AUTH_ORIGIN_SECRET_ID"] != fakeSecretARN(env) {
+		t.Errorf("the authorizer reads secret %v, want the looked-up %s", vars["EDGE_AUTH_ORIGIN_SECRET_ID"], fakeSecretARN(env))
+	}
+	if iss, _ := vars["EDGE_AUTH_ISSUER"].(string); !strings.HasPrefix(iss, "https://") || vars["EDGE_AUTH_AUDIENCES"] == "" {
+		t.Errorf("authorizer issuer %q audiences %v, want an https issuer and an audience", iss, vars["EDGE_AUTH_AUDIENCES"])
+	}
+	if key, _ := fn["s3_key"].(string); fn["runtime"] != "provided.al2023" || fmt.Sprint(fn["architectures"]) != "[arm64]" || !strings.HasPrefix(key, "edge-authorizer/") || !strings.HasSuffix(key, ".zip") {
+		t.Errorf("authorizer function runs %v/%v from %v, want provided.al2023/arm64 from edge-authorizer/<version>.zip", fn["runtime"], fn["architectures"], key)
+	}
+
+	// The secret it reads is the one the platform stage's CloudFront sends.
+	secrets := dataValues(edge, "aws_secretsmanager_secret")
+	versions := dataValues(planRoot(t, env), "aws_secretsmanager_secret_version")
+	if len(secrets) != 1 || len(versions) != 1 || secrets[0]["name"] != versions[0]["secret_id"] {
+		t.Errorf("the edge stage looks up secret %v, CloudFront's header is read from %v: want the same one", secrets, versions)
+	}
+
+	// Least privilege: one statement on Secrets Manager, GetSecretValue on that ARN;
+	// no managed policy on the role.
+	role, _ := only(t, after(edge, "aws_iam_role"))["name"].(string)
+	var secretStatements []any
+	for addr, pol := range after(edge, "aws_iam_role_policy") {
+		if pol["role"] != role {
+			t.Errorf("%s is on role %v, not the authorizer's %s", addr, pol["role"], role)
+		}
+		doc, ok := pol["policy"].(string)
+		if !ok {
+			continue // known after apply: the log group's ARN (checked below by reference)
+		}
+		var parsed struct{ Statement []map[string]any }
+		if err := json.Unmarshal([]byte(doc), &parsed); err != nil {
+			t.Fatalf("%s: %v", addr, err)
+		}
+		for _, st := range parsed.Statement {
+			if strings.Contains(fmt.Sprint(st["Action"]), "secretsmanager") || strings.Contains(fmt.Sprint(st["Action"]), "*") {
+				secretStatements = append(secretStatements, st)
+			}
+		}
+	}
+	want := []any{map[string]any{"Sid": "ReadOriginVerifySecret", "Effect": "Allow", "Action": []any{"secretsmanager:GetSecretValue"}, "Resource": []any{fakeSecretARN(env)}}}
+	if diff := cmp.Diff(want, secretStatements); diff != "" {
+		t.Errorf("the authorizer role's Secrets Manager statements (-want +got):\n%s", diff)
+	}
+	if n := len(after(edge, "aws_iam_role_policy_attachment")); n != 0 {
+		t.Errorf("%d managed policies attached in the edge stage, want none", n)
+	}
+
+	// Wiring by reference, in the module's configuration.
+	refs := moduleReferences(t, edge, "api")
+	for _, w := range []struct{ res, attr, want string }{
+		{"aws_apigatewayv2_route.this", "authorizer_id", "aws_apigatewayv2_authorizer.edge.id"},
+		{"aws_apigatewayv2_authorizer.edge", "authorizer_uri", "aws_lambda_function.authorizer.invoke_arn"},
+		{"aws_lambda_function.authorizer", "role", "aws_iam_role.authorizer.arn"},
+		{"aws_lambda_permission.api_gateway", "function_name", "aws_lambda_function.authorizer.function_name"},
+		{"aws_lambda_permission.api_gateway", "source_arn", "aws_apigatewayv2_authorizer.edge.id"},
+		{"aws_iam_role_policy.authorizer_logs", "policy", "aws_cloudwatch_log_group.authorizer.arn"},
+	} {
+		if !slices.Contains(refs[w.res][w.attr], w.want) {
+			t.Errorf("%s.%s refers to %v, want %s", w.res, w.attr, refs[w.res][w.attr], w.want)
+		}
+	}
+	if perm := only(t, after(edge, "aws_lambda_permission")); perm["principal"] != "apigateway.amazonaws.com" || perm["action"] != "lambda:InvokeFunction" {
+		t.Errorf("lambda permission %v for %v, want lambda:InvokeFunction for apigateway.amazonaws.com", perm["action"], perm["principal"])
+	}
+}
+
+// moduleReferences returns, for each resource of a module call of the root, the
+// references of each of its configured attributes.
+func moduleReferences(t *testing.T, p *rootPlan, call string) map[string]map[string][]string {
+	t.Helper()
+	if p.Plan.Config == nil || p.Plan.Config.RootModule == nil || p.Plan.Config.RootModule.ModuleCalls[call] == nil {
+		t.Fatalf("the plan's configuration has no module call %q", call)
+	}
+	out := map[string]map[string][]string{}
+	for _, r := range p.Plan.Config.RootModule.ModuleCalls[call].Module.Resources {
+		attrs := map[string][]string{}
+		for name, e := range r.Expressions {
+			if e != nil && e.ExpressionData != nil {
+				attrs[name] = e.References
+			}
+		}
+		out[r.Address] = attrs
+	}
+	return out
 }
 
 func unknownIn(p *rootPlan, typ, attr string) bool {

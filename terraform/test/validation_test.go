@@ -50,7 +50,9 @@ func TestBadInputIsRejectedWithTheModulesOwnMessage(t *testing.T) {
 				"ingress_alb":     map[string]any{"cluster_name": "bloody-sweet-dev", "group": "bloody-sweet-dev", "security_group_id": "sg-0b"},
 				"alb_server_name": "api.dev.bloody-sweet.example.com", "domain_name": "api-origin.dev.bloody-sweet.example.com",
 				"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/x", "zone_id": "Z0123456789", "jwt_issuer": "http://auth.dev.bloody-sweet.example.com/",
-				"jwt_audiences": []string{"https://api.dev.bloody-sweet.example.com"}, "tags": tags},
+				"jwt_audiences":            []string{"https://api.dev.bloody-sweet.example.com"},
+				"origin_verify_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bloody-sweet/dev/edge/origin-verify-AbC123",
+				"authorizer_s3_bucket":     "bloody-sweet-release-artifacts", "authorizer_s3_key": "edge-authorizer/1.0.0.zip", "tags": tags},
 		},
 		{
 			name: "missing required tag", module: "vpc", variable: "tags",

@@ -1,5 +1,5 @@
 # The HTTP API of an environment: CloudFront -> this API (custom domain
-# api-origin.<domain>, JWT authorizer on every route) -> VPC link -> the internal ALB
+# api-origin.<domain>, the edge Lambda authorizer on every route) -> VPC link -> the internal ALB
 # the AWS Load Balancer Controller created for the Ingress group -> pods.
 #
 # The ALB exists only after the first Argo CD sync, so this module is applied in the
@@ -53,16 +53,24 @@ resource "aws_apigatewayv2_api" "this" {
   tags                         = var.tags
 }
 
-resource "aws_apigatewayv2_authorizer" "jwt" {
-  api_id           = aws_apigatewayv2_api.this.id
-  name             = "${var.name}-jwt"
-  authorizer_type  = "JWT"
-  identity_sources = ["$request.header.Authorization"]
-
-  jwt_configuration {
-    issuer   = var.jwt_issuer
-    audience = var.jwt_audiences
-  }
+# The edge authorizer (cmd/edge-authorizer, a Lambda REQUEST authorizer) on every
+# route. An HTTP API takes neither WAF nor a resource policy and a route has one
+# authorizer, so one Lambda checks both that the request came through CloudFront
+# (X-Origin-Verify, the secret CloudFront sends: module waf-cdn-acm-route53) and the
+# customer's bearer JWT (signature against the issuer's JWKS, iss, aud, exp/nbf, and
+# the route's scopes, which API Gateway checks only for JWT authorizers).
+resource "aws_apigatewayv2_authorizer" "edge" {
+  api_id                            = aws_apigatewayv2_api.this.id
+  name                              = "${var.name}-edge"
+  authorizer_type                   = "REQUEST"
+  authorizer_uri                    = aws_lambda_function.authorizer.invoke_arn
+  authorizer_payload_format_version = "2.0"
+  enable_simple_responses           = true
+  # The cache key: the token, the origin secret (a rotated value is authorized anew)
+  # and the route (an answer for a route without scopes must not serve one with).
+  # API Gateway answers 401 without calling the Lambda when a header is missing.
+  identity_sources                 = ["$request.header.Authorization", "$request.header.X-Origin-Verify", "$context.routeKey"]
+  authorizer_result_ttl_in_seconds = var.authorizer_cache_ttl_seconds
 }
 
 resource "aws_apigatewayv2_integration" "alb" {
@@ -78,17 +86,17 @@ resource "aws_apigatewayv2_integration" "alb" {
   }
 }
 
-# One route per customer operation, each behind the JWT authorizer. There is no
-# $default route: anything else (/healthz, /readyz, /metrics) gets API Gateway's 404.
+# One route per customer operation, each behind the edge authorizer (which enforces
+# the route's scopes). There is no $default route: anything else (/healthz, /readyz,
+# /metrics) gets API Gateway's 404.
 resource "aws_apigatewayv2_route" "this" {
   for_each = var.routes
 
-  api_id               = aws_apigatewayv2_api.this.id
-  route_key            = each.key
-  target               = "integrations/${aws_apigatewayv2_integration.alb.id}"
-  authorization_type   = "JWT"
-  authorizer_id        = aws_apigatewayv2_authorizer.jwt.id
-  authorization_scopes = length(each.value.authorization_scopes) > 0 ? each.value.authorization_scopes : null
+  api_id             = aws_apigatewayv2_api.this.id
+  route_key          = each.key
+  target             = "integrations/${aws_apigatewayv2_integration.alb.id}"
+  authorization_type = "CUSTOM"
+  authorizer_id      = aws_apigatewayv2_authorizer.edge.id
 }
 
 resource "aws_cloudwatch_log_group" "access" {
@@ -117,7 +125,7 @@ resource "aws_apigatewayv2_stage" "default" {
       route     = "$context.routeKey"
       status    = "$context.status"
       latency   = "$context.responseLatency"
-      subject   = "$context.authorizer.claims.sub"
+      subject   = "$context.authorizer.sub"
       authError = "$context.authorizer.error"
     })
   }

@@ -14,12 +14,17 @@ output "domain_target" {
 }
 
 output "authorizer_id" {
-  description = "ID of the JWT authorizer on every route."
-  value       = aws_apigatewayv2_authorizer.jwt.id
+  description = "ID of the edge Lambda authorizer on every route."
+  value       = aws_apigatewayv2_authorizer.edge.id
+}
+
+output "authorizer_function_name" {
+  description = "Name of the edge authorizer's Lambda function (its log group is /aws/lambda/<name>)."
+  value       = aws_lambda_function.authorizer.function_name
 }
 
 output "route_keys" {
-  description = "The routes the API serves, each behind the JWT authorizer."
+  description = "The routes the API serves, each behind the edge authorizer."
   value       = sort(keys(aws_apigatewayv2_route.this))
 }
 

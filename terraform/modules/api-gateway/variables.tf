@@ -3,8 +3,8 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,62}$", var.name))
-    error_message = "name must be 3-63 lowercase letters, digits or dashes, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{2,47}$", var.name))
+    error_message = "name must be 3-48 lowercase letters, digits or dashes, starting with a letter (the authorizer function <name>-edge-authorizer must fit Lambda's 64 characters)."
   }
 }
 
@@ -88,7 +88,7 @@ variable "zone_id" {
 }
 
 variable "jwt_issuer" {
-  description = "Issuer of the customers' access tokens (the iss claim): an https URL, e.g. a Cognito user pool https://cognito-idp.<region>.amazonaws.com/<pool id> or an external IdP. API Gateway fetches its keys from <issuer>/.well-known/openid-configuration."
+  description = "Issuer of the customers' access tokens (the iss claim): an https URL, e.g. a Cognito user pool https://cognito-idp.<region>.amazonaws.com/<pool id> or an external IdP. The edge authorizer fetches its keys from the jwks_uri of <issuer>/.well-known/openid-configuration (or jwks_url)."
   type        = string
 
   validation {
@@ -108,7 +108,7 @@ variable "jwt_audiences" {
 }
 
 variable "routes" {
-  description = "The customer routes (\"METHOD /path\") and the OAuth scopes each requires besides a valid token; every one is behind the JWT authorizer. Health, readiness and metrics paths are never routed."
+  description = "The customer routes (\"METHOD /path\") and the OAuth scopes each requires besides a valid token; every one is behind the edge authorizer, which admits a token for a route with scopes only if it carries one of them. Health, readiness and metrics paths are never routed."
   type = map(object({
     authorization_scopes = optional(list(string), [])
   }))
@@ -128,6 +128,69 @@ variable "routes" {
   validation {
     condition     = alltrue([for k in keys(var.routes) : !can(regex("/(healthz|readyz|livez|metrics)(/|$)", k))])
     error_message = "routes must not expose /healthz, /readyz, /livez or /metrics."
+  }
+}
+
+variable "jwks_url" {
+  description = "JWKS of the issuer, when it is not the jwks_uri of <jwt_issuer>/.well-known/openid-configuration; null: discovered from the issuer."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwks_url == null || can(regex("^https://[a-z0-9.-]+\\.[a-z]{2,}(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$", var.jwks_url))
+    error_message = "jwks_url must be an https URL without query or fragment."
+  }
+}
+
+variable "origin_verify_secret_arn" {
+  description = "ARN of the Secrets Manager secret whose value CloudFront sends as X-Origin-Verify (module waf-cdn-acm-route53; created out of band, see terraform/README.md \"Edge\"). The authorizer admits its AWSCURRENT and AWSPREVIOUS values, and its role may read this secret only."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.origin_verify_secret_arn))
+    error_message = "origin_verify_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>)."
+  }
+}
+
+variable "origin_verify_cache_seconds" {
+  description = "How long the authorizer caches the secret's values: after a rotation, wait at least this long before CloudFront sends the new value."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.origin_verify_cache_seconds >= 10 && var.origin_verify_cache_seconds <= 3600 && floor(var.origin_verify_cache_seconds) == var.origin_verify_cache_seconds
+    error_message = "origin_verify_cache_seconds must be a whole number of seconds from 10 to 3600."
+  }
+}
+
+variable "authorizer_cache_ttl_seconds" {
+  description = "How long API Gateway caches an authorizer answer, keyed on Authorization, X-Origin-Verify and the route: a token refused or admitted is not re-checked within it (token expiry included)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.authorizer_cache_ttl_seconds >= 1 && var.authorizer_cache_ttl_seconds <= 3600 && floor(var.authorizer_cache_ttl_seconds) == var.authorizer_cache_ttl_seconds
+    error_message = "authorizer_cache_ttl_seconds must be a whole number of seconds from 1 to 3600 (the cache is what keys it on the identity sources)."
+  }
+}
+
+variable "authorizer_s3_bucket" {
+  description = "S3 bucket holding the authorizer's release zips (.github/workflows/release.yml uploads them), in the API's region."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.authorizer_s3_bucket)) && !strcontains(var.authorizer_s3_bucket, "..")
+    error_message = "authorizer_s3_bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots or dashes)."
+  }
+}
+
+variable "authorizer_s3_key" {
+  description = "Key of the authorizer's zip in that bucket: edge-authorizer/<version>.zip, as the release workflow names it (a bootstrap binary for provided.al2023 on arm64)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^edge-authorizer/[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", var.authorizer_s3_key))
+    error_message = "authorizer_s3_key must be edge-authorizer/<version>.zip."
   }
 }
 

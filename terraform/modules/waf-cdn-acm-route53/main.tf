@@ -6,10 +6,30 @@ locals {
   # AllViewerExceptHostHeader policy), which is how API Gateway picks the API.
   origin_host = "api-origin.${local.domain}"
 
+  # The shared secret CloudFront sends to the origin as X-Origin-Verify; the edge
+  # authorizer (modules/api-gateway) refuses requests without it, so nobody reaches
+  # api-origin.<domain> around CloudFront and WAF. Created once out of band
+  # (terraform/README.md, "Edge": bootstrap), rotated in Secrets Manager.
+  origin_verify_secret_name = coalesce(var.origin_verify_secret_name, "bloody-sweet/${var.environment}/edge/origin-verify")
+
   managed_rule_groups = {
     AWSManagedRulesCommonRuleSet          = 10
     AWSManagedRulesKnownBadInputsRuleSet  = 20
     AWSManagedRulesAmazonIpReputationList = 30
+  }
+}
+
+# AWSCURRENT. Terraform cannot generate it here (no random provider), and a value it
+# generated would be in the configuration's history; it is in this stage's state,
+# which is encrypted and access controlled like every secret the state holds.
+data "aws_secretsmanager_secret_version" "origin_verify" {
+  secret_id = local.origin_verify_secret_name
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.secret_string) >= 32 && length(self.secret_string) <= 1024 && can(regex("^[A-Za-z0-9_-]+$", self.secret_string))
+      error_message = "The origin-verify secret ${local.origin_verify_secret_name} must be 32 to 1024 letters, digits, _ or - (a header value CloudFront sends verbatim): create it with the bootstrap step in terraform/README.md, \"Edge\"."
+    }
   }
 }
 
@@ -132,6 +152,13 @@ resource "aws_cloudfront_distribution" "api" {
   origin {
     origin_id   = "api-gateway"
     domain_name = local.origin_host
+
+    # Proof the request came through CloudFront (and so through WAF). CloudFront
+    # overwrites a viewer's header of the same name, so a viewer cannot supply it.
+    custom_header {
+      name  = "X-Origin-Verify"
+      value = data.aws_secretsmanager_secret_version.origin_verify.secret_string
+    }
 
     custom_origin_config {
       http_port              = 80

@@ -37,3 +37,8 @@ output "regional_certificate_arn" {
   description = "Validated ACM certificate of api.<domain> and api-origin.<domain> in the provider's own region (the ALB listener and API Gateway's custom domain)."
   value       = aws_acm_certificate_validation.regional.certificate_arn
 }
+
+output "origin_verify_secret_name" {
+  description = "Secrets Manager secret whose value CloudFront sends to the origin as X-Origin-Verify (the edge authorizer reads the same secret)."
+  value       = local.origin_verify_secret_name
+}

@@ -41,6 +41,17 @@ variable "price_class" {
   }
 }
 
+variable "origin_verify_secret_name" {
+  description = "Name of the Secrets Manager secret whose AWSCURRENT value CloudFront sends as X-Origin-Verify (created out of band, see terraform/README.md \"Edge\"); null means bloody-sweet/<environment>/edge/origin-verify, the name the edge stage's authorizer reads."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.origin_verify_secret_name == null || can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.origin_verify_secret_name))
+    error_message = "origin_verify_secret_name must be a Secrets Manager secret name (letters, digits and /_+=.@-, at most 512)."
+  }
+}
+
 variable "tags" {
   description = "Tags on every resource; must include environment, owner and cost-center."
   type        = map(string)

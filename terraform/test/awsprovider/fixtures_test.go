@@ -92,3 +92,43 @@ func TestDataSourceFixtureRejectsWhatItCannotMean(t *testing.T) {
 		})
 	}
 }
+
+// The origin-verify secret has a built-in answer (the platform stage cannot plan
+// without one); a fixture file replaces it.
+func TestBuiltinFixtureOfTheOriginVerifySecret(t *testing.T) {
+	s := schemas(t)
+	typ := s.DataSources["aws_secretsmanager_secret_version"].Block.ValueType()
+	read := func() string {
+		t.Helper()
+		cfg := object(typ, map[string]tftypes.Value{"secret_id": tftypes.NewValue(tftypes.String, "bloody-sweet/dev/edge/origin-verify")})
+		resp, err := New(s).ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{TypeName: "aws_secretsmanager_secret_version", Config: dynamic(t, typ, cfg)})
+		if err != nil || len(resp.Diagnostics) > 0 {
+			t.Fatalf("read: %v %+v", err, resp.Diagnostics)
+		}
+		v, err := resp.State.Unmarshal(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var attrs map[string]tftypes.Value
+		if err := v.As(&attrs); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := attrs["secret_string"].As(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	t.Setenv(DataFixturesEnv, "")
+	if got := read(); got != OriginVerifySecret {
+		t.Errorf("secret_string = %q, want the built-in %q", got, OriginVerifySecret)
+	}
+	path := filepath.Join(t.TempDir(), "fixtures.json")
+	if err := os.WriteFile(path, []byte(`{"aws_secretsmanager_secret_version": {"secret_string": "from-the-file"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(DataFixturesEnv, path)
+	if got := read(); got != "from-the-file" {
+		t.Errorf("secret_string = %q, want the file's", got)
+	}
+}

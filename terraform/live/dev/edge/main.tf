@@ -1,4 +1,4 @@
-# The edge stage of dev: API Gateway (JWT authorizer, custom domain api-origin.<domain>,
+# The edge stage of dev: API Gateway (the edge Lambda authorizer, custom domain api-origin.<domain>,
 # execute-api endpoint disabled) with a VPC link to the internal ALB that the AWS Load
 # Balancer Controller created for the Ingress group. Apply it after live/dev and the
 # first Argo CD sync of the api services (terraform/README.md, "Edge").
@@ -14,6 +14,10 @@ locals {
   }
 
   platform = data.terraform_remote_state.platform.outputs
+
+  # The edge authorizer release to run: the zip .github/workflows/release.yml uploaded
+  # for that tag (without the v) to the artifacts bucket. Bump it to deploy a new one.
+  authorizer_version = "1.0.0"
 }
 
 provider "aws" {
@@ -33,6 +37,13 @@ data "terraform_remote_state" "platform" {
     key    = "live/${local.environment}/terraform.tfstate"
     region = local.region
   }
+}
+
+# The secret CloudFront sends as X-Origin-Verify (module waf-cdn-acm-route53 reads
+# its value under the same name). Created once by the bootstrap step in
+# terraform/README.md, "Edge"; the plan fails here if it was skipped.
+data "aws_secretsmanager_secret" "origin_verify" {
+  name = "bloody-sweet/${local.environment}/edge/origin-verify"
 }
 
 module "api" {
@@ -55,6 +66,10 @@ module "api" {
   # environment's API (the module checks both are well-formed).
   jwt_issuer    = "https://auth.dev.bloody-sweet.example.com/"
   jwt_audiences = ["https://api.dev.bloody-sweet.example.com"]
+
+  origin_verify_secret_arn = data.aws_secretsmanager_secret.origin_verify.arn
+  authorizer_s3_bucket     = "bloody-sweet-release-artifacts"
+  authorizer_s3_key        = "edge-authorizer/${local.authorizer_version}.zip"
 
   log_retention_days = 14
   tags               = local.tags

@@ -35,6 +35,10 @@ variables {
   zone_id         = "Z0123456789ABCDEFGHIJ"
   jwt_issuer      = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
   jwt_audiences   = ["4example0client0id0abcdefgh"]
+
+  origin_verify_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bloody-sweet/dev/edge/origin-verify-AbCdEf"
+  authorizer_s3_bucket     = "bloody-sweet-release-artifacts"
+  authorizer_s3_key        = "edge-authorizer/1.0.0.zip"
   tags = {
     environment   = "dev"
     owner         = "platform"
@@ -42,7 +46,7 @@ variables {
   }
 }
 
-run "jwt_on_every_route_to_the_controllers_alb" {
+run "edge_authorizer_on_every_route_to_the_controllers_alb" {
   command = plan
 
   assert {
@@ -66,23 +70,48 @@ run "jwt_on_every_route_to_the_controllers_alb" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_authorizer.jwt.authorizer_type == "JWT" && aws_apigatewayv2_authorizer.jwt.jwt_configuration[0].issuer == var.jwt_issuer && aws_apigatewayv2_authorizer.jwt.jwt_configuration[0].audience == toset(var.jwt_audiences)
-    error_message = "the JWT authorizer must check the configured issuer and audience"
+    condition     = aws_apigatewayv2_authorizer.edge.authorizer_type == "REQUEST" && aws_apigatewayv2_authorizer.edge.authorizer_payload_format_version == "2.0" && aws_apigatewayv2_authorizer.edge.enable_simple_responses
+    error_message = "the edge authorizer must be a Lambda REQUEST authorizer, payload 2.0, simple responses"
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_route.this) == 5 && alltrue([for r in aws_apigatewayv2_route.this : r.authorization_type == "JWT"])
-    error_message = "every route must be behind the JWT authorizer"
+    condition     = aws_apigatewayv2_authorizer.edge.identity_sources == toset(["$request.header.Authorization", "$request.header.X-Origin-Verify", "$context.routeKey"]) && aws_apigatewayv2_authorizer.edge.authorizer_result_ttl_in_seconds == 300
+    error_message = "answers must be cached a few minutes, keyed on the token, the origin header and the route"
+  }
+
+  assert {
+    condition     = length(aws_apigatewayv2_route.this) == 5 && alltrue([for r in aws_apigatewayv2_route.this : r.authorization_type == "CUSTOM" && r.authorization_scopes == null])
+    error_message = "every route must be behind the Lambda authorizer (which checks the scopes)"
+  }
+
+  assert {
+    condition     = jsondecode(aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_ROUTE_SCOPES) == { "GET /v1/stream" = ["orders/stream.all"] }
+    error_message = "the all-orders stream needs its scope, checked by the authorizer; customer routes a valid token"
+  }
+
+  assert {
+    condition     = aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_ISSUER == var.jwt_issuer && aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_AUDIENCES == "4example0client0id0abcdefgh" && aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_ORIGIN_SECRET_ID == var.origin_verify_secret_arn
+    error_message = "the authorizer must check the configured issuer, audience and origin secret"
+  }
+
+  assert {
+    condition     = aws_lambda_function.authorizer.runtime == "provided.al2023" && aws_lambda_function.authorizer.architectures == tolist(["arm64"]) && aws_lambda_function.authorizer.handler == "bootstrap" && aws_lambda_function.authorizer.s3_bucket == "bloody-sweet-release-artifacts" && aws_lambda_function.authorizer.s3_key == "edge-authorizer/1.0.0.zip"
+    error_message = "the authorizer runs the release's bootstrap zip on provided.al2023/arm64"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.authorizer_secret.policy).Statement == [{ Sid = "ReadOriginVerifySecret", Effect = "Allow", Action = ["secretsmanager:GetSecretValue"], Resource = [var.origin_verify_secret_arn] }]
+    error_message = "the authorizer's role reads that one secret and nothing else of Secrets Manager"
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_stage.default.access_log_settings[0].format != null && jsondecode(aws_apigatewayv2_stage.default.access_log_settings[0].format).subject == "$context.authorizer.sub"
+    error_message = "the access log takes the subject from the Lambda authorizer's context"
   }
 
   assert {
     condition     = !contains(keys(aws_apigatewayv2_route.this), "$default") && alltrue([for k in keys(aws_apigatewayv2_route.this) : !strcontains(k, "healthz") && !strcontains(k, "readyz") && !strcontains(k, "metrics")])
     error_message = "no $default route, and no health, readiness or metrics route"
-  }
-
-  assert {
-    condition     = aws_apigatewayv2_route.this["GET /v1/stream"].authorization_scopes == toset(["orders/stream.all"]) && aws_apigatewayv2_route.this["POST /v1/orders"].authorization_scopes == null
-    error_message = "the all-orders stream needs its scope; customer routes a valid token"
   }
 
   assert {
@@ -98,6 +127,31 @@ run "jwt_on_every_route_to_the_controllers_alb" {
   assert {
     condition     = aws_apigatewayv2_stage.default.default_route_settings[0].throttling_rate_limit == 1000
     error_message = "the routes must be throttled"
+  }
+}
+
+# With the mock provider's made-up IDs: the references plan time cannot show.
+run "every_route_uses_the_lambda_authorizer" {
+  command = apply
+
+  assert {
+    condition     = alltrue([for r in aws_apigatewayv2_route.this : r.authorizer_id == aws_apigatewayv2_authorizer.edge.id])
+    error_message = "every route must name the edge authorizer"
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_authorizer.edge.authorizer_uri == aws_lambda_function.authorizer.invoke_arn && aws_lambda_function.authorizer.role == aws_iam_role.authorizer.arn
+    error_message = "the authorizer must invoke the Lambda function, which runs as its own role"
+  }
+
+  assert {
+    condition     = aws_lambda_permission.api_gateway.principal == "apigateway.amazonaws.com" && aws_lambda_permission.api_gateway.function_name == aws_lambda_function.authorizer.function_name && aws_lambda_permission.api_gateway.source_arn == "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.edge.id}"
+    error_message = "only this API's edge authorizer may invoke the function"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.authorizer_secret.role == aws_iam_role.authorizer.name && aws_iam_role_policy.authorizer_logs.role == aws_iam_role.authorizer.name && jsondecode(aws_iam_role_policy.authorizer_logs.policy).Statement[0].Resource == ["${aws_cloudwatch_log_group.authorizer.arn}:*"]
+    error_message = "the role writes to its own log group only"
   }
 }
 
@@ -185,4 +239,34 @@ run "rejects_no_audience" {
   }
 
   expect_failures = [var.jwt_audiences]
+}
+
+run "rejects_an_origin_secret_that_is_not_an_arn" {
+  command = plan
+
+  variables {
+    origin_verify_secret_arn = "bloody-sweet/dev/edge/origin-verify"
+  }
+
+  expect_failures = [var.origin_verify_secret_arn]
+}
+
+run "rejects_an_authorizer_zip_outside_the_release_layout" {
+  command = plan
+
+  variables {
+    authorizer_s3_key = "lambda/bootstrap.zip"
+  }
+
+  expect_failures = [var.authorizer_s3_key]
+}
+
+run "rejects_a_name_too_long_for_the_authorizer_function" {
+  command = plan
+
+  variables {
+    name = "bloody-sweet-a-very-long-environment-name-for-an-api"
+  }
+
+  expect_failures = [var.name]
 }

@@ -4,6 +4,14 @@ mock_provider "aws" {
   alias = "us_east_1"
 }
 
+# The origin-verify secret created by the bootstrap step (64 letters and digits).
+override_data {
+  target = data.aws_secretsmanager_secret_version.origin_verify
+  values = {
+    secret_string = "Tst0riginVerify0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
+  }
+}
+
 variables {
   environment = "dev"
   tags = {
@@ -45,6 +53,48 @@ run "dev_domain_waf_and_tls" {
     condition     = aws_acm_certificate.regional.domain_name == output.api_host && aws_acm_certificate.regional.subject_alternative_names == toset([output.origin_host])
     error_message = "the regional certificate covers the ALB's name and the API's custom domain"
   }
+}
+
+run "cloudfront_sends_the_origin_verify_secret" {
+  command = plan
+
+  assert {
+    condition     = data.aws_secretsmanager_secret_version.origin_verify.secret_id == "bloody-sweet/dev/edge/origin-verify" && output.origin_verify_secret_name == "bloody-sweet/dev/edge/origin-verify"
+    error_message = "the secret is read by its conventional name, the one the edge authorizer reads"
+  }
+
+  assert {
+    condition     = one(one(aws_cloudfront_distribution.api.origin).custom_header).name == "X-Origin-Verify"
+    error_message = "CloudFront must send exactly one custom header to the origin: X-Origin-Verify"
+  }
+
+  assert {
+    condition     = one(one(aws_cloudfront_distribution.api.origin).custom_header).value == data.aws_secretsmanager_secret_version.origin_verify.secret_string
+    error_message = "the header's value must be the secret's AWSCURRENT value"
+  }
+}
+
+run "rejects_a_short_origin_verify_secret" {
+  command = plan
+
+  override_data {
+    target = data.aws_secretsmanager_secret_version.origin_verify
+    values = {
+      secret_string = "changeme"
+    }
+  }
+
+  expect_failures = [data.aws_secretsmanager_secret_version.origin_verify]
+}
+
+run "rejects_a_bad_secret_name" {
+  command = plan
+
+  variables {
+    origin_verify_secret_name = "has spaces"
+  }
+
+  expect_failures = [var.origin_verify_secret_name]
 }
 
 run "prod_serves_the_apex_domain" {

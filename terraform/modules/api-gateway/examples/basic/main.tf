@@ -1,4 +1,4 @@
-# The HTTP API of the edge stage: custom domain, JWT authorizer on every route, and a
+# The HTTP API of the edge stage: custom domain, the edge Lambda authorizer on every route, and a
 # VPC link to the internal ALB the AWS Load Balancer Controller created for the
 # Ingress group bloody-sweet-example (looked up by the controller's tags: apply after
 # the first Argo CD sync).
@@ -33,6 +33,10 @@ module "api" {
   zone_id         = "Z0123456789ABCDEFGHIJ"
   jwt_issuer      = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
   jwt_audiences   = ["4example0client0id0abcdefgh"]
+
+  origin_verify_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:bloody-sweet/dev/edge/origin-verify-AbCdEf"
+  authorizer_s3_bucket     = "bloody-sweet-release-artifacts"
+  authorizer_s3_key        = "edge-authorizer/1.0.0.zip"
   tags = {
     environment   = "dev"
     owner         = "platform"
