@@ -54,7 +54,7 @@ type idp struct {
 	ecKey   *ecdsa.PrivateKey
 }
 
-func newIDP(t *testing.T) *idp {
+func newIDP(t testing.TB) *idp {
 	t.Helper()
 	p := &idp{}
 	var err error
@@ -139,7 +139,7 @@ type fixture struct {
 	authz   *Authorizer
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	p := newIDP(t)
 	sm := &secrets{stages: map[string]string{"AWSCURRENT": current, "AWSPREVIOUS": previous}}
@@ -163,7 +163,7 @@ func (f *fixture) claims() jwt.MapClaims {
 	}
 }
 
-func sign(t *testing.T, method jwt.SigningMethod, kid string, claims jwt.MapClaims, key any) string {
+func sign(t testing.TB, method jwt.SigningMethod, kid string, claims jwt.MapClaims, key any) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(method, claims)
 	if kid != "" {
