@@ -376,6 +376,9 @@ func TestEdgeStageFindsTheIngressALB(t *testing.T) {
 			if integ["integration_uri"] != fakeListenerARN || integ["connection_type"] != "VPC_LINK" {
 				t.Errorf("integration %v via %v, want the looked-up listener through the VPC link", integ["integration_uri"], integ["connection_type"])
 			}
+			if diff := cmp.Diff(map[string]any{"remove:header.X-Origin-Verify": "''"}, integ["request_parameters"]); diff != "" {
+				t.Errorf("the integration must drop the origin secret before the services (-want +got):\n%s", diff)
+			}
 			if got := dig(integ, "tls_config.0.server_name_to_verify"); got != cueEnvs[env].APIHost {
 				t.Errorf("API Gateway verifies %v on the ALB, the Ingress's certificate host is %s", got, cueEnvs[env].APIHost)
 			}

@@ -81,6 +81,11 @@ resource "aws_apigatewayv2_integration" "alb" {
   connection_type    = "VPC_LINK"
   connection_id      = aws_apigatewayv2_vpc_link.this.id
 
+  # The origin secret stops here: the services (and their logs) never see it.
+  request_parameters = {
+    "remove:header.X-Origin-Verify" = "''"
+  }
+
   tls_config {
     server_name_to_verify = var.alb_server_name
   }

@@ -65,6 +65,11 @@ run "edge_authorizer_on_every_route_to_the_controllers_alb" {
   }
 
   assert {
+    condition     = aws_apigatewayv2_integration.alb.request_parameters == tomap({ "remove:header.X-Origin-Verify" = "''" })
+    error_message = "the integration must drop the origin secret before the request reaches the services"
+  }
+
+  assert {
     condition     = aws_apigatewayv2_integration.alb.tls_config[0].server_name_to_verify == "api.dev.bloody-sweet.example.com"
     error_message = "the API must verify the ALB's TLS certificate name"
   }
