@@ -168,10 +168,14 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 					written = append(written, fmt.Sprint(p))
 				}
 				name, _ := names[svc].(string)
-				checkExternalSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc, connectionSecret{
+				dbUser := checkExternalSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc, connectionSecret{
 					store: c.Secrets.Store, name: name, properties: written, rdsInstanceARN: c.Secrets.RDSInstanceARN,
 				})
+				if _, stateful := cueServices[svc].SecretEnv["DATABASE_URL"]; stateful && dbUser != svc+"_svc" {
+					t.Errorf("%s: database-url user %q, want %s_svc (the role \"%s migrate\" creates)", svc, dbUser, svc, svc)
+				}
 			}
+
 		})
 	}
 }
@@ -183,20 +187,26 @@ type connectionSecret struct {
 	properties                  []string
 }
 
-// checkExternalSecret checks the ExternalSecret that produces <svc>-connections in
-// the rendered manifests of one service: it reads through the environment's
+// checkExternalSecret checks the ExternalSecrets of one service's rendered
+// manifests. <svc>-connections reads through the environment's
 // ClusterSecretStore from the secret Terraform names for the service, only
-// properties Terraform writes there, finds the RDS master secret by the tag of this
-// environment's instance, and Terraform writes the database facts exactly when the
-// Secret composes a database-url.
-func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) {
+// properties Terraform writes there, never the RDS master secret, and composes
+// a database-url (exactly when Terraform writes the database facts) for the
+// service's own user without a password. <svc>-db-admin, rendered exactly for
+// the services with a database, is the migrate hook's: the same secret's
+// database facts plus the master secret found by this environment's instance
+// tag. It returns the database user of the database-url ("" without one).
+func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("read rendered manifests (run `make render`): %v", err)
 	}
 	type externalSecret struct {
-		Kind string
+		Kind     string
+		Metadata struct {
+			Annotations map[string]string
+		}
 		Spec struct {
 			SecretStoreRef struct{ Kind, Name string } `yaml:"secretStoreRef"`
 			Target         struct {
@@ -217,7 +227,7 @@ func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) 
 			} `yaml:"dataFrom"`
 		}
 	}
-	var found []externalSecret
+	found := map[string][]externalSecret{}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	for i := 0; ; i++ {
 		var doc externalSecret
@@ -226,40 +236,68 @@ func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) 
 		} else if err != nil {
 			t.Fatalf("%s: document %d: %v", path, i, err)
 		}
-		if doc.Kind == "ExternalSecret" && doc.Spec.Target.Name == svc+"-connections" {
-			found = append(found, doc)
+		if doc.Kind == "ExternalSecret" {
+			found[doc.Spec.Target.Name] = append(found[doc.Spec.Target.Name], doc)
 		}
 	}
-	if len(found) != 1 {
-		t.Fatalf("%s: %d ExternalSecrets produce %s-connections, want 1", path, len(found), svc)
-	}
-	es := found[0].Spec
-	if es.SecretStoreRef.Kind != "ClusterSecretStore" || es.SecretStoreRef.Name != want.store {
-		t.Errorf("%s: store %s/%s, want ClusterSecretStore/%s", path, es.SecretStoreRef.Kind, es.SecretStoreRef.Name, want.store)
+	if n := len(found[svc+"-connections"]); n != 1 {
+		t.Fatalf("%s: %d ExternalSecrets produce %s-connections, want 1", path, n, svc)
 	}
 	if want.name == "" {
 		t.Errorf("%s: Terraform writes no connections secret for %s", path, svc)
 	}
-	for _, d := range es.Data {
-		if d.RemoteRef.Key != want.name {
-			t.Errorf("%s: %s reads secret %q, Terraform writes %q", path, d.SecretKey, d.RemoteRef.Key, want.name)
+	checkSource := func(name string, es externalSecret) {
+		t.Helper()
+		if es.Spec.SecretStoreRef.Kind != "ClusterSecretStore" || es.Spec.SecretStoreRef.Name != want.store {
+			t.Errorf("%s: %s: store %s/%s, want ClusterSecretStore/%s", path, name, es.Spec.SecretStoreRef.Kind, es.Spec.SecretStoreRef.Name, want.store)
 		}
-		if !slices.Contains(want.properties, d.RemoteRef.Property) {
-			t.Errorf("%s: %s reads property %q of %s, Terraform writes only %v", path, d.SecretKey, d.RemoteRef.Property, want.name, want.properties)
+		for _, d := range es.Spec.Data {
+			if d.RemoteRef.Key != want.name {
+				t.Errorf("%s: %s: %s reads secret %q, Terraform writes %q", path, name, d.SecretKey, d.RemoteRef.Key, want.name)
+			}
+			if !slices.Contains(want.properties, d.RemoteRef.Property) {
+				t.Errorf("%s: %s: %s reads property %q of %s, Terraform writes only %v", path, name, d.SecretKey, d.RemoteRef.Property, want.name, want.properties)
+			}
 		}
 	}
-	for _, f := range es.DataFrom {
+	conn := found[svc+"-connections"][0]
+	checkSource(svc+"-connections", conn)
+	if len(conn.Spec.DataFrom) != 0 {
+		t.Errorf("%s: %s-connections reads %d dataFrom sources; the services' Secret must not hold the master credentials", path, svc, len(conn.Spec.DataFrom))
+	}
+	dbURL, composesDB := conn.Spec.Target.Template.Data["database-url"]
+	if writesDB := slices.Contains(want.properties, "db_host"); composesDB != writesDB {
+		t.Errorf("%s: the Secret composes a database-url: %v; Terraform writes database facts for %s: %v", path, composesDB, svc, writesDB)
+	}
+	admins := found[svc+"-db-admin"]
+	if !composesDB {
+		if len(admins) != 0 {
+			t.Errorf("%s: %s has no database but renders %d %s-db-admin ExternalSecrets", path, svc, len(admins), svc)
+		}
+		return ""
+	}
+	m := regexp.MustCompile(`^postgres://([a-z][a-z0-9_]*)@\{\{ \.db_host \}\}:\{\{ \.db_port \}\}/\{\{ \.db_name \}\}\?sslmode=(require|verify-ca|verify-full)$`).FindStringSubmatch(dbURL)
+	if m == nil {
+		t.Errorf("%s: %s-connections database-url %q: want postgres://<user>@{{ .db_host }}:{{ .db_port }}/{{ .db_name }}?sslmode=require, no password (IAM auth)", path, svc, dbURL)
+		return ""
+	}
+	if len(admins) != 1 {
+		t.Fatalf("%s: %d ExternalSecrets produce %s-db-admin, want 1 (the migrate hook's)", path, len(admins), svc)
+	}
+	admin := admins[0]
+	checkSource(svc+"-db-admin", admin)
+	if admin.Metadata.Annotations["argocd.argoproj.io/hook"] != "PreSync" {
+		t.Errorf("%s: %s-db-admin is not a PreSync hook (annotations %v): the migrate Job needs it first", path, svc, admin.Metadata.Annotations)
+	}
+	if len(admin.Spec.DataFrom) != 1 {
+		t.Errorf("%s: %s-db-admin needs the RDS master secret (one dataFrom find), got %d", path, svc, len(admin.Spec.DataFrom))
+	}
+	for _, f := range admin.Spec.DataFrom {
 		if got := f.Find.Tags["aws:rds:primaryDBInstanceArn"]; got != want.rdsInstanceARN || f.Find.Path != "rds!db-" {
 			t.Errorf("%s: finds the database master secret by path %q and tag %q, want rds!db- and %s", path, f.Find.Path, got, want.rdsInstanceARN)
 		}
 	}
-	_, composesDB := es.Target.Template.Data["database-url"]
-	if writesDB := slices.Contains(want.properties, "db_host"); composesDB != writesDB {
-		t.Errorf("%s: the Secret composes a database-url: %v; Terraform writes database facts for %s: %v", path, composesDB, svc, writesDB)
-	}
-	if composesDB && len(es.DataFrom) != 1 {
-		t.Errorf("%s: database-url needs the RDS master secret (one dataFrom find), got %d", path, len(es.DataFrom))
-	}
+	return m[1]
 }
 
 // checkRedisServices: the services whose IRSA roles may connect to ElastiCache
@@ -323,6 +361,16 @@ func outputRefs(m *tfjson.ConfigModule, name string) []string {
 // checkKafkaBrokersFromSecret checks the rendered manifests of one service: every pod
 // template sets KAFKA_BROKERS, always from key kafka-brokers of the Secret
 // <svc>-connections, and no ConfigMap carries a literal KAFKA_BROKERS.
+// isMigrateJob: the pod runs "<service> migrate" only (the chart's PreSync hook).
+func isMigrateJob(containers []any) bool {
+	if len(containers) != 1 {
+		return false
+	}
+	c, _ := containers[0].(map[string]any)
+	args, _ := c["args"].([]any)
+	return len(args) == 1 && args[0] == "migrate"
+}
+
 func checkKafkaBrokersFromSecret(t *testing.T, path, svc string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -348,6 +396,9 @@ func checkKafkaBrokersFromSecret(t *testing.T, path, svc string) {
 		containers, ok := dig(doc, "spec.template.spec.containers").([]any)
 		if !ok {
 			continue
+		}
+		if kind == "Job" && isMigrateJob(containers) {
+			continue // the migrate hook talks to Postgres only
 		}
 		templates++
 		set := 0

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"text/template"
 
@@ -37,8 +38,10 @@ var (
 // rendered ExternalSecret the way the External Secrets Operator does (Go
 // text/template with missingkey=error and the sprig functions, on the data its
 // remoteRefs and dataFrom rewrites produce) and checks that the composed values are
-// what the services parse: the brokers as written, a rediss:// URL and a postgres://
-// URL whose user and password decode to the master secret's.
+// what the services parse: the brokers as written, a rediss:// URL and, in
+// <service>-connections, a postgres:// URL for the service's own user without a
+// password (RDS IAM auth), in <service>-db-admin (the migrate hook's) one whose user
+// and password decode to the master secret's.
 func TestExternalSecretTemplatesCompose(t *testing.T) {
 	funcs := sprig.TxtFuncMap()
 	// as the operator: no access to its own environment
@@ -86,14 +89,18 @@ func TestExternalSecretTemplatesCompose(t *testing.T) {
 					}
 					got[key] = out.String()
 				}
-				checkComposed(t, path, got)
+				checkComposed(t, path, es.Spec.Target.Name, got)
 			}
 		}
 	}
 }
 
-func checkComposed(t *testing.T, path string, got map[string]string) {
+func checkComposed(t *testing.T, path, secret string, got map[string]string) {
 	t.Helper()
+	service, admin := strings.CutSuffix(secret, "-db-admin")
+	if !admin {
+		service = strings.TrimSuffix(secret, "-connections")
+	}
 	if v, ok := got["kafka-brokers"]; ok && v != sampleFacts["kafka_brokers"] {
 		t.Errorf("%s: kafka-brokers = %q, want %q", path, v, sampleFacts["kafka_brokers"])
 	}
@@ -110,11 +117,15 @@ func checkComposed(t *testing.T, path string, got map[string]string) {
 		if err != nil {
 			t.Fatalf("%s: database-url does not parse: %v", path, err)
 		}
-		pw, _ := u.User.Password()
-		if u.Scheme != "postgres" || u.User.Username() != sampleUser || pw != samplePassword ||
+		pw, hasPW := u.User.Password()
+		wantUser, wantPW, who := service+"_svc", "", "the service's own user without a password (IAM auth)"
+		if admin {
+			wantUser, wantPW, who = sampleUser, samplePassword, "the master credentials"
+		}
+		if u.Scheme != "postgres" || u.User.Username() != wantUser || pw != wantPW || hasPW != admin ||
 			u.Host != sampleFacts["db_host"]+":5432" || u.Path != "/orders" || u.Query().Get("sslmode") != "require" {
-			t.Errorf("%s: database-url = %q decodes to user %q password %q host %q path %q; want the master credentials at <db_host>:5432/orders?sslmode=require",
-				path, v, u.User.Username(), pw, u.Host, u.Path)
+			t.Errorf("%s: %s database-url = %q decodes to user %q password %q host %q path %q; want %s at <db_host>:5432/orders?sslmode=require",
+				path, secret, v, u.User.Username(), pw, u.Host, u.Path, who)
 		}
 	}
 	if len(got) == 0 {
@@ -126,6 +137,7 @@ type renderedExternalSecret struct {
 	Kind string
 	Spec struct {
 		Target struct {
+			Name     string
 			Template struct {
 				Data map[string]string
 			}

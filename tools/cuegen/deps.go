@@ -7,6 +7,7 @@ package main
 import (
 	_ "k8s.io/api/apps/v1"
 	_ "k8s.io/api/autoscaling/v2"
+	_ "k8s.io/api/batch/v1"
 	_ "k8s.io/api/core/v1"
 	_ "k8s.io/api/networking/v1"
 	_ "k8s.io/api/policy/v1"

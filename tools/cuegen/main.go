@@ -49,6 +49,7 @@ var k8sPackages = []string{
 	"k8s.io/api/autoscaling/v2",
 	"k8s.io/api/policy/v1",
 	"k8s.io/api/networking/v1",
+	"k8s.io/api/batch/v1",
 }
 
 // crdSet is one `cue get crd` run: the CRD files of a module, written to

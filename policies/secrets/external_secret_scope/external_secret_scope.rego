@@ -5,7 +5,9 @@
 #   label) reads through the ClusterSecretStore bloody-sweet-<env>, only Secrets Manager keys under
 #   bloody-sweet/<env>/, and finds the database master secret only by the tag of that environment's RDS
 #   instance. The operator's IAM role would refuse another environment's secrets at run time; this
-#   rule says so in the pull request, before a dev manifest points at prod.
+#   rule says so in the pull request, before a dev manifest points at prod. Only an ExternalSecret that
+#   produces a <service>-db-admin Secret (the migrate hook's) may find the RDS master secret: the
+#   services' own <service>-connections carry no password (IAM auth as <service>_svc).
 # custom:
 #   severity: high
 #   kinds: [ExternalSecret]
@@ -49,6 +51,17 @@ deny contains msg if {
 	not env_find(find)
 	msg := sprintf("dataFrom find %v may match secrets of other environments: find by path under %s, or by tag %s of %s%s", [find, env_path, cfg.rds_instance_tag, cfg.rds_instance_prefix, env])
 }
+
+deny contains msg if {
+	known_env
+	some f in object.get(input.spec, "dataFrom", [])
+	f.find.tags[cfg.rds_instance_tag]
+	not endswith(target_name, cfg.db_admin_suffix)
+	msg := sprintf("finds the RDS master secret but produces Secret %q: only a <service>%s Secret, read by the migrate hook alone, may hold the master credentials", [target_name, cfg.db_admin_suffix])
+}
+
+# target_name is the Secret the ExternalSecret writes (its own name by default).
+target_name := object.get(input.spec, ["target", "name"], object.get(input.metadata, "name", ""))
 
 env_path := concat("", [cfg.path_prefix, env, "/"])
 

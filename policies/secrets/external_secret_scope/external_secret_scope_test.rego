@@ -2,14 +2,14 @@ package secrets.external_secret_scope_test
 
 import data.secrets.external_secret_scope as scope
 
-# As the chart renders it for order in prod.
+# As the chart renders the migrate hook's for order in prod.
 es := {
 	"apiVersion": "external-secrets.io/v1",
 	"kind": "ExternalSecret",
-	"metadata": {"name": "order-connections", "namespace": "orders-prod"},
+	"metadata": {"name": "order-db-admin", "namespace": "orders-prod"},
 	"spec": {
 		"secretStoreRef": {"kind": "ClusterSecretStore", "name": "bloody-sweet-prod"},
-		"target": {"name": "order-connections"},
+		"target": {"name": "order-db-admin"},
 		"data": [{"secretKey": "db_host", "remoteRef": {"key": "bloody-sweet/prod/order/connections", "property": "db_host"}}],
 		"dataFrom": [{
 			"find": {"path": "rds!db-", "tags": {"aws:rds:primaryDBInstanceArn": "arn:aws:rds:eu-west-1:123456789012:db:bloody-sweet-prod"}},
@@ -73,6 +73,26 @@ test_environment_from_label if {
 test_unknown_environment_denied if {
 	obj := json.patch(es, [{"op": "replace", "path": "/metadata/namespace", "value": "payments"}])
 	scope.deny == {"cannot tell the ExternalSecret's environment: deploy it to orders-<env> or label it bloody-sweet.io/environment=<env>"} with input as obj
+}
+
+test_master_secret_in_connections_denied if {
+	obj := json.patch(es, [
+		{"op": "replace", "path": "/metadata/name", "value": "order-connections"},
+		{"op": "replace", "path": "/spec/target/name", "value": "order-connections"},
+	])
+	scope.deny == {`finds the RDS master secret but produces Secret "order-connections": only a <service>-db-admin Secret, read by the migrate hook alone, may hold the master credentials`} with input as obj
+}
+
+test_master_secret_target_defaults_to_name if {
+	untargeted := json.remove(es, ["spec/target/name"])
+	count(scope.deny) == 0 with input as untargeted
+	renamed := json.patch(untargeted, [{"op": "replace", "path": "/metadata/name", "value": "order-db"}])
+	count(scope.deny) == 1 with input as renamed
+}
+
+test_connections_without_master_allowed if {
+	obj := json.remove(json.patch(es, [{"op": "replace", "path": "/spec/target/name", "value": "order-connections"}]), ["spec/dataFrom"])
+	count(scope.deny) == 0 with input as obj
 }
 
 test_other_kinds_ignored if {
