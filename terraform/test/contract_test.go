@@ -176,8 +176,87 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 				}
 			}
 
+			// Database users: the user of each rendered database-url (<svc>_svc, the
+			// role the migrate hook creates) is the db_user Terraform writes into the
+			// service's secret, and the only one its IRSA role may rds-db:connect as.
+			wantUsers := map[string]any{}
+			for svc, sv := range cueServices {
+				if _, ok := sv.SecretEnv["DATABASE_URL"]; ok {
+					wantUsers[svc] = svc + "_svc"
+				}
+			}
+			checkDatabaseUsers(t, p, env, wantUsers, props)
 		})
 	}
+}
+
+// checkDatabaseUsers: Terraform's database users (output database_users, from
+// modules/connection-secrets, which writes them as property db_user) are want; each
+// such service's IRSA role has exactly one rds-db:connect policy (modules/iam,
+// aws_iam_role_policy.rds) and no other service has one; its resource names the
+// instance's resource id (only known after apply: the plan's configuration is
+// followed from the iam module's database argument to aws_db_instance.resource_id;
+// modules/iam/tests checks the ARN built from it, .../dbuser:<id>/<service>_svc).
+func checkDatabaseUsers(t *testing.T, p *rootPlan, env string, want map[string]any, props map[string]any) {
+	t.Helper()
+	got, _ := output(t, p, "database_users").(map[string]any)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("live/%s database_users (-cue +terraform):\n%s", env, diff)
+	}
+	for svc := range want {
+		ps, _ := props[svc].([]any)
+		if !slices.Contains(ps, any("db_user")) {
+			t.Errorf("live/%s: the connections secret of %s holds %v, no db_user", env, svc, ps)
+		}
+	}
+	policies := map[string]any{}
+	for addr, v := range after(p, "aws_iam_role_policy") {
+		if strings.HasPrefix(addr, "module.platform.module.iam.aws_iam_role_policy.rds[") {
+			policies[between(addr, `["`, `"]`)] = v["name"]
+		}
+	}
+	wantPolicies := map[string]any{}
+	for svc := range want {
+		wantPolicies[svc] = "rds-connect"
+	}
+	if diff := cmp.Diff(wantPolicies, policies); diff != "" {
+		t.Errorf("live/%s rds-db:connect policies per service (-cue +terraform):\n%s", env, diff)
+	}
+	root := p.Plan.Config.RootModule
+	platform, ok := root.ModuleCalls["platform"]
+	if !ok || platform.Module == nil {
+		t.Fatalf("live/%s does not call module platform", env)
+	}
+	iam, ok := platform.Module.ModuleCalls["iam"]
+	if !ok || iam.Module == nil {
+		t.Fatalf("modules/platform does not call module iam")
+	}
+	if e, ok := iam.Expressions["database"]; !ok || e.ExpressionData == nil || !slices.Contains(e.References, "module.rds.resource_id") {
+		t.Errorf("modules/platform: module iam's database argument does not take module.rds.resource_id (%v)", e)
+	}
+	rds, ok := platform.Module.ModuleCalls["rds"]
+	if !ok || rds.Module == nil {
+		t.Fatalf("modules/platform does not call module rds")
+	}
+	if refs := outputRefs(rds.Module, "resource_id"); !slices.Contains(refs, "aws_db_instance.this.resource_id") {
+		t.Errorf("modules/rds output resource_id references %v, want aws_db_instance.this.resource_id", refs)
+	}
+	res := findResource(iam.Module, "aws_iam_role_policy.rds")
+	if res == nil {
+		t.Fatalf("modules/iam has no aws_iam_role_policy.rds")
+	}
+	if e, ok := res.Expressions["role"]; !ok || e.ExpressionData == nil || !slices.Contains(e.References, "aws_iam_role.service") {
+		t.Errorf("modules/iam aws_iam_role_policy.rds is not attached to the service's own role (%v)", e)
+	}
+}
+
+func findResource(m *tfjson.ConfigModule, addr string) *tfjson.ConfigResource {
+	for _, r := range m.Resources {
+		if r.Address == addr {
+			return r
+		}
+	}
+	return nil
 }
 
 // connectionSecret is what Terraform wrote for one service, as the rendered

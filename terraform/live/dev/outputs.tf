@@ -92,6 +92,11 @@ output "connection_secret_properties" {
   value       = module.platform.connection_secret_properties
 }
 
+output "database_users" {
+  description = "The database user each service with a database logs in as (RDS IAM auth), for the rendered database-url and the migrate hook's role."
+  value       = module.platform.database_users
+}
+
 output "external_secrets_role_arn" {
   description = "IRSA role to annotate the External Secrets Operator's service account with."
   value       = module.platform.external_secrets_role_arn

@@ -2,8 +2,10 @@
 # bloody-sweet/<env>/<service>/connections (docs/CONTRACTS.md), for the External
 # Secrets Operator to compose the Kubernetes Secret <service>-connections from
 # (apps/charts/service, templates/externalsecret.yaml). No password passes through
-# here: the database credentials stay in the secret RDS manages and rotates, and
-# Redis uses IAM auth.
+# here: the services log in to the database as <service>_svc with RDS IAM auth and to
+# Redis with ElastiCache IAM auth; the master credentials stay in the secret RDS
+# manages and rotates, which the operator reads only for the migrate hook's
+# <service>-db-admin Secret.
 locals {
   prefix    = "bloody-sweet/${var.environment}"
   role_name = "bloody-sweet-${var.environment}-external-secrets"
@@ -21,8 +23,11 @@ locals {
     db_port = tostring(var.database.port)
     db_name = var.database.name
   }
+  # db_user: the service's own database user (RDS IAM auth, no password), the role
+  # its migrate hook creates and its IRSA role may rds-db:connect as (modules/iam).
+  database_users = { for name, s in var.services : name => "${name}_svc" if s.database }
   facts = {
-    for name, s in var.services : name => merge(local.base_facts, { for k, v in local.database_facts : k => v if s.database })
+    for name, s in var.services : name => merge(local.base_facts, s.database ? merge(local.database_facts, { db_user = local.database_users[name] }) : {})
   }
 
   secret_arn_prefix = "arn:aws:secretsmanager:${var.region}:${var.account_id}:secret"

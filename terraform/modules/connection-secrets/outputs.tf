@@ -18,6 +18,11 @@ output "properties" {
   value       = { for s, f in local.facts : s => sort(keys(f)) }
 }
 
+output "database_users" {
+  description = "The database user (property db_user) of each service with a database: <service>_svc."
+  value       = local.database_users
+}
+
 output "rds_instance_arn" {
   description = "ARN of the database instance, built from its identifier: the value of the aws:rds:primaryDBInstanceArn tag on the master user secret RDS manages."
   value       = local.rds_instance_arn

@@ -54,6 +54,23 @@ locals {
       Statement = [for x in st : x if length(x.Resource) > 0]
     }
   }
+
+  # RDS IAM auth: a service logs in as its own database user <service>_svc (the
+  # role its migrate hook creates), never as another's or the master user. The
+  # resource id is known only after apply, so these are policies of their own: the
+  # MSK/Redis policy above stays readable in the plan.
+  database_users = var.database == null ? {} : { for s in sort(var.database.services) : s => "${s}_svc" }
+  database_policies = {
+    for s, user in local.database_users : s => {
+      Version = "2012-10-17"
+      Statement = [{
+        Sid      = "DatabaseConnect"
+        Effect   = "Allow"
+        Action   = tolist(["rds-db:connect"])
+        Resource = tolist(["arn:aws:rds-db:${var.region}:${var.account_id}:dbuser:${var.database.resource_id}/${user}"])
+      }]
+    }
+  }
 }
 
 resource "aws_iam_role" "service" {
@@ -84,4 +101,12 @@ resource "aws_iam_role_policy" "msk" {
   name   = "msk-topics" # also holds RedisConnect; the name stays so that no policy is replaced
   role   = aws_iam_role.service[each.key].id
   policy = jsonencode(local.policies[each.key])
+}
+
+resource "aws_iam_role_policy" "rds" {
+  for_each = local.database_policies
+
+  name   = "rds-connect"
+  role   = aws_iam_role.service[each.key].id
+  policy = jsonencode(each.value)
 }

@@ -12,3 +12,13 @@ output "policies" {
   description = "The policy document of each service (MSK topics, Redis connect), decoded (for review and tests)."
   value       = local.policies
 }
+
+output "database_users" {
+  description = "The database user each service with a database logs in as with RDS IAM auth: <service>_svc."
+  value       = local.database_users
+}
+
+output "database_policies" {
+  description = "The rds-db:connect policy document of each service with a database, decoded (its resource id is known after apply)."
+  value       = local.database_policies
+}

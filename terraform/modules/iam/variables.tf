@@ -91,6 +91,20 @@ variable "redis" {
   }
 }
 
+variable "database" {
+  description = "The RDS instance's resource id and the services with a database: each may rds-db:connect as its own user <service>_svc only (docs/CONTRACTS.md, Connection Secrets). null: no service uses the database."
+  type = object({
+    resource_id = string
+    services    = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.database == null || alltrue([for s in try(var.database.services, []) : contains(keys(var.services), s)])
+    error_message = "database.services must name services of var.services."
+  }
+}
+
 variable "tags" {
   description = "Tags on every resource; must include environment, owner and cost-center."
   type        = map(string)

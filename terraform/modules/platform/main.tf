@@ -80,6 +80,11 @@ module "iam" {
     user_arn              = "arn:aws:elasticache:${var.region}:${var.account_id}:user:${module.redis.app_user}"
     services              = sort(tolist(var.redis_services))
   }
+  # RDS IAM auth: each service with a database may connect as <service>_svc only.
+  database = {
+    resource_id = module.rds.resource_id
+    services    = sort(tolist(var.database_services))
+  }
   tags = local.tags
 }
 

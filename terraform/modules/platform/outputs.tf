@@ -101,6 +101,11 @@ output "connection_secret_properties" {
   value       = module.connection_secrets.properties
 }
 
+output "database_users" {
+  description = "The database user (connections secret property db_user) each service with a database logs in as with RDS IAM auth: <service>_svc."
+  value       = module.connection_secrets.database_users
+}
+
 output "external_secrets_role_arn" {
   description = "IRSA role of the External Secrets Operator (its ClusterSecretStore reads the connection secrets with it)."
   value       = module.connection_secrets.operator_role_arn

@@ -8,6 +8,11 @@ output "identifier" {
   value       = aws_db_instance.this.identifier
 }
 
+output "resource_id" {
+  description = "The instance's resource id (db-...), which names its IAM database users: arn:aws:rds-db:<region>:<account>:dbuser:<resource id>/<user>. Known after apply."
+  value       = aws_db_instance.this.resource_id
+}
+
 output "address" {
   description = "Host name of the instance."
   value       = aws_db_instance.this.address

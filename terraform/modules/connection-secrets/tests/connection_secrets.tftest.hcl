@@ -57,7 +57,7 @@ run "facts_hold_no_password_and_database_only_where_used" {
   command = plan
 
   assert {
-    condition     = output.properties["order"] == tolist(["db_host", "db_name", "db_port", "kafka_brokers", "redis_host", "redis_port", "redis_user"])
+    condition     = output.properties["order"] == tolist(["db_host", "db_name", "db_port", "db_user", "kafka_brokers", "redis_host", "redis_port", "redis_user"])
     error_message = "a database service's secret holds the Kafka, Redis and database facts"
   }
 
@@ -67,8 +67,13 @@ run "facts_hold_no_password_and_database_only_where_used" {
   }
 
   assert {
-    condition     = jsondecode(aws_secretsmanager_secret_version.connections["order"].secret_string) == { db_host = "db.example", db_name = "orders", db_port = "5432", kafka_brokers = "b-1.example:9098,b-2.example:9098", redis_host = "redis.example", redis_port = "6379", redis_user = "app_user" }
+    condition     = jsondecode(aws_secretsmanager_secret_version.connections["order"].secret_string) == { db_host = "db.example", db_name = "orders", db_port = "5432", db_user = "order_svc", kafka_brokers = "b-1.example:9098,b-2.example:9098", redis_host = "redis.example", redis_port = "6379", redis_user = "app_user" }
     error_message = "the secret value must be the facts as strings, and nothing else (no password)"
+  }
+
+  assert {
+    condition     = output.database_users == { order = "order_svc" }
+    error_message = "a database service logs in as its own user <service>_svc (RDS IAM auth)"
   }
 }
 

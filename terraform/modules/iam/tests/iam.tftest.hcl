@@ -122,3 +122,52 @@ run "producer_only_service_has_no_read_statement" {
     error_message = "a service that consumes nothing must get no read or group permission"
   }
 }
+
+run "database_connect_only_as_own_user" {
+  command = plan
+
+  variables {
+    database = {
+      resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+      services    = ["store"]
+    }
+  }
+
+  assert {
+    condition     = output.database_users == tomap({ store = "store_svc" })
+    error_message = "a service with a database logs in as <service>_svc"
+  }
+
+  assert {
+    condition     = output.database_policies["store"].Statement[0].Action == tolist(["rds-db:connect"])
+    error_message = "the database policy grants rds-db:connect only"
+  }
+
+  assert {
+    condition     = output.database_policies["store"].Statement[0].Resource == tolist(["arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXYZ/store_svc"])
+    error_message = "store may connect to this instance as store_svc only"
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.rds) == 1 && contains(keys(aws_iam_role_policy.rds), "store")
+    error_message = "a service without a database gets no rds-db:connect policy"
+  }
+
+  assert {
+    condition     = length([for s in output.policies["store"].Statement : s if can(regex("rds-db", jsonencode(s.Action)))]) == 0
+    error_message = "rds-db:connect lives in its own policy, not in the plan-time MSK policy"
+  }
+}
+
+run "database_services_must_exist" {
+  command = plan
+
+  variables {
+    database = {
+      resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+      services    = ["order"]
+    }
+  }
+
+  expect_failures = [var.database]
+}
