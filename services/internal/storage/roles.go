@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -101,4 +102,63 @@ func ProvisionRole(ctx context.Context, db *DB, role string) (Provisioned, error
 		}
 	}
 	return p, nil
+}
+
+// AdoptLegacyTables moves the tables a service kept in schema public before it
+// had its own role (the master user created them there, named <prefix>_...)
+// into the role's schema and gives them to the role, in one transaction, so
+// its data survives the switch to <service>_svc. It does nothing once the
+// role's schema has its migration table (adopted or migrated already), or when
+// public has none of the service's tables. It returns the tables moved.
+func AdoptLegacyTables(ctx context.Context, db *DB, prefix, role string) ([]string, error) {
+	if db.Dialect != Postgres {
+		return nil, fmt.Errorf("storage: database roles need Postgres, not %s", db.Dialect)
+	}
+	if !roleName.MatchString(role) || !roleName.MatchString(prefix) {
+		return nil, fmt.Errorf("storage: adopt tables: bad role %q or prefix %q", role, prefix)
+	}
+	var moved []string
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var done bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2)`,
+			role, prefix+"_schema_migrations").Scan(&done); err != nil || done {
+			return err
+		}
+		// LIKE treats _ as a wildcard: escape it in the prefix.
+		rows, err := tx.QueryContext(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE $1 ESCAPE '\' ORDER BY tablename`,
+			strings.ReplaceAll(prefix, "_", `\_`)+`\_%`)
+		if err != nil {
+			return err
+		}
+		var tables []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			tables = append(tables, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		schema := pgx.Identifier{role}.Sanitize()
+		for _, t := range tables {
+			// SET SCHEMA takes the table's indexes and owned sequences along;
+			// OWNER TO passes the owned sequences to the role too.
+			if _, err := tx.ExecContext(ctx, "ALTER TABLE public."+pgx.Identifier{t}.Sanitize()+" SET SCHEMA "+schema); err != nil {
+				return fmt.Errorf("move %s: %w", t, err)
+			}
+			if _, err := tx.ExecContext(ctx, "ALTER TABLE "+pgx.Identifier{role, t}.Sanitize()+" OWNER TO "+schema); err != nil {
+				return fmt.Errorf("give %s to %s: %w", t, role, err)
+			}
+		}
+		moved = tables
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: adopt %s tables from schema public: %w", prefix, err)
+	}
+	return moved, nil
 }

@@ -237,3 +237,87 @@ func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
 		}
 	}
 }
+
+// TestMigrateAdoptsLegacyTables: a database from before the roles, where the
+// master user (here, like on RDS, the database's owner) created the order
+// tables in schema public, keeps its data: the migrate hook moves the tables
+// (with their sequences) into order_svc's schema and gives them to order_svc,
+// once; nothing is migrated twice.
+func TestMigrateAdoptsLegacyTables(t *testing.T) {
+	pg := testservers.StartPostgres(t)
+	pg.CreateDatabase(t, "legacy")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	super := open(t, pg.URL("legacy"))
+	mustExec(t, super, "CREATE ROLE master LOGIN CREATEROLE", "ALTER DATABASE legacy OWNER TO master")
+	masterURL := fmt.Sprintf("postgres://master@127.0.0.1:%d/legacy?sslmode=disable", pg.Port)
+	order := orderports.Spec()
+
+	// The old deployment: the service itself migrated as the master user.
+	old, err := storage.Open(ctx, masterURL, "order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Migrate(ctx, order.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `INSERT INTO order_orders (id, store_id, customer_id, status, body) VALUES ('o-1', 's-1', 'c-1', 'PLACED', '{}')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `INSERT INTO order_outbox (topic, msg_key, event_type, event_id, payload, traceparent, available_at) VALUES ('t', 'k', 'e', 'id-1', '{}', '', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	for range 2 {
+		if code := svc.Main(ctx, order, []string{"migrate", "-database-url", masterURL, "-log-level", "error"}, nil); code != 0 {
+			t.Fatalf("order migrate: exit %d", code)
+		}
+	}
+	type rel struct{ Schema, Name, Kind, Owner string }
+	var rels []rel
+	rows, err := super.QueryContext(ctx, `SELECT n.nspname, c.relname, c.relkind::text, pg_get_userbyid(c.relowner)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'S') AND n.nspname IN ('public', 'order_svc') ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var r rel
+		if err := rows.Scan(&r.Schema, &r.Name, &r.Kind, &r.Owner); err != nil {
+			t.Fatal(err)
+		}
+		rels = append(rels, r)
+	}
+	rows.Close()
+	want := []rel{
+		{"order_svc", "order_idempotency", "r", "order_svc"}, {"order_svc", "order_inbox", "r", "order_svc"},
+		{"order_svc", "order_orders", "r", "order_svc"}, {"order_svc", "order_outbox", "r", "order_svc"},
+		{"order_svc", "order_outbox_id_seq", "S", "order_svc"}, {"order_svc", "order_schema_migrations", "r", "order_svc"},
+	}
+	if d := cmp.Diff(want, rels); d != "" {
+		t.Errorf("tables and sequences after adopting (-want +got):\n%s", d)
+	}
+	var id string
+	if err := super.QueryRowContext(ctx, "SELECT id FROM order_svc.order_orders").Scan(&id); err != nil || id != "o-1" {
+		t.Errorf("the legacy order: %q, %v; want o-1 kept", id, err)
+	}
+	var applied int
+	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 2 {
+		t.Errorf("migrations recorded: %d, %v; want the 2 of before, none applied again", applied, err)
+	}
+	// order_svc writes with the adopted sequence.
+	conn, err := super.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var next int64
+	if _, err := conn.ExecContext(ctx, "SET ROLE order_svc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRowContext(ctx, `INSERT INTO order_svc.order_outbox (topic, msg_key, event_type, event_id, payload, traceparent, available_at)
+		VALUES ('t', 'k', 'e', 'id-2', '{}', '', 0) RETURNING id`).Scan(&next); err != nil || next != 2 {
+		t.Errorf("order_svc inserting into its adopted outbox: id %d, %v; want 2", next, err)
+	}
+}
