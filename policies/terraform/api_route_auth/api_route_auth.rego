@@ -7,8 +7,8 @@
 # custom:
 #   severity: critical
 #   remediation: >-
-#     Put the route behind the API's JWT authorizer (modules/api-gateway does so for every entry of
-#     var.routes). A route that must be public is added to public_routes in this policy, in review.
+#     Put the route behind the API's authorizer (modules/api-gateway puts every entry of var.routes
+#     behind the edge Lambda authorizer). A route that must be public is added to public_routes in this policy, in review.
 package terraform.api_route_auth
 
 import data.lib.terraform as tf
