@@ -140,24 +140,32 @@ resource "aws_eks_addon" "this" {
   depends_on = [aws_eks_node_group.this]
 }
 
+# The trust policy of each IRSA role this module creates: only that namespace:service
+# account of this cluster may assume the role, through the cluster's OIDC provider.
+locals {
+  irsa_trust = {
+    for sa in ["kube-system:aws-load-balancer-controller", "observability:otel-collector"] : sa => jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Effect    = "Allow"
+        Principal = { Federated = aws_iam_openid_connect_provider.this.arn }
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "${local.oidc_issuer_host}:sub" = "system:serviceaccount:${sa}"
+            "${local.oidc_issuer_host}:aud" = "sts.amazonaws.com"
+          }
+        }
+      }]
+    })
+  }
+}
+
 # IRSA role of the AWS Load Balancer Controller (kube-system/aws-load-balancer-controller).
 resource "aws_iam_role" "lb_controller" {
-  name = "${var.cluster_name}-aws-load-balancer-controller"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Federated = aws_iam_openid_connect_provider.this.arn }
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Condition = {
-        StringEquals = {
-          "${local.oidc_issuer_host}:sub" = "system:serviceaccount:kube-system:aws-load-balancer-controller"
-          "${local.oidc_issuer_host}:aud" = "sts.amazonaws.com"
-        }
-      }
-    }]
-  })
-  tags = var.tags
+  name               = "${var.cluster_name}-aws-load-balancer-controller"
+  assume_role_policy = local.irsa_trust["kube-system:aws-load-balancer-controller"]
+  tags               = var.tags
 }
 
 resource "aws_iam_role_policy" "lb_controller" {
@@ -212,22 +220,9 @@ resource "aws_iam_role_policy" "lb_controller" {
 # permissions or condition keys, so "*" is their only possible Resource; the role has
 # these five actions and nothing else.
 resource "aws_iam_role" "otel_collector" {
-  name = "${var.cluster_name}-otel-collector"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Federated = aws_iam_openid_connect_provider.this.arn }
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Condition = {
-        StringEquals = {
-          "${local.oidc_issuer_host}:sub" = "system:serviceaccount:observability:otel-collector"
-          "${local.oidc_issuer_host}:aud" = "sts.amazonaws.com"
-        }
-      }
-    }]
-  })
-  tags = var.tags
+  name               = "${var.cluster_name}-otel-collector"
+  assume_role_policy = local.irsa_trust["observability:otel-collector"]
+  tags               = var.tags
 }
 
 resource "aws_iam_role_policy" "otel_collector" {
