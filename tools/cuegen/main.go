@@ -3,7 +3,7 @@
 //   - k8s.io/api packages with `cue get go`, read from this module's pinned
 //     k8s.io/api version;
 //   - Argo Rollouts, Argo CD, the Prometheus Operator's ServiceMonitor and
-//     the External Secrets Operator's ExternalSecret and ClusterSecretStore,
+//     PrometheusRule, the External Secrets Operator's ExternalSecret and ClusterSecretStore,
 //     Karpenter's NodePool and EC2NodeClass from the CRD YAML shipped in
 //     their module zips, with `cue get crd`.
 //
@@ -72,6 +72,7 @@ var crdSets = []crdSet{
 	}},
 	{promOperator, "monitoring.coreos.com", "monitoring.coreos.com", []string{
 		"example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
+		"example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
 	}},
 	{externalSecrets, "external-secrets.io", "external-secrets.io", []string{
 		"config/crds/bases/external-secrets.io_externalsecrets.yaml",
