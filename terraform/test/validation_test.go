@@ -55,6 +55,31 @@ func TestBadInputIsRejectedWithTheModulesOwnMessage(t *testing.T) {
 				"authorizer_s3_bucket":     "bloody-sweet-release-artifacts", "authorizer_s3_key": "edge-authorizer/1.0.0.zip", "tags": tags},
 		},
 		{
+			name: "access token validity over an hour", module: "identity", variable: "access_token_validity_minutes",
+			message: "access_token_validity_minutes must be a whole number of minutes from 15 to 60",
+			vars:    identityVars(tags, map[string]any{"access_token_validity_minutes": 240}),
+		},
+		{
+			name: "refresh token validity of a year", module: "identity", variable: "refresh_token_validity_days",
+			message: "refresh_token_validity_days must be a whole number of days from 1 to 90",
+			vars:    identityVars(tags, map[string]any{"refresh_token_validity_days": 365}),
+		},
+		{
+			name: "hosted UI prefix with a dot", module: "identity", variable: "domain_prefix",
+			message: "domain_prefix must be 1-63 lowercase letters, digits or inner dashes, without aws, amazon or cognito",
+			vars:    identityVars(tags, map[string]any{"domain_prefix": "auth.bloody-sweet.example.com"}),
+		},
+		{
+			name: "plain-HTTP redirect URI", module: "identity", variable: "callback_urls",
+			message: "callback_urls must list 1 to 100 absolute URIs without fragment",
+			vars:    identityVars(tags, map[string]any{"callback_urls": []string{"http://app.bloody-sweet.example.com/callback"}}),
+		},
+		{
+			name: "prod without enforced threat protection", module: "identity", variable: "threat_protection",
+			message: "threat_protection must be ENFORCED in prod",
+			vars:    identityVars(tags, map[string]any{"environment": "prod", "threat_protection": "OFF"}),
+		},
+		{
 			name: "missing required tag", module: "vpc", variable: "tags",
 			message: "tags must include the keys environment, owner and cost-center",
 			vars:    map[string]any{"name": "bloody-sweet-dev", "cidr": "10.20.0.0/16", "azs": []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, "tags": map[string]any{"environment": "dev"}},
@@ -85,4 +110,17 @@ func TestBadInputIsRejectedWithTheModulesOwnMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// identityVars are valid inputs of modules/identity with some replaced.
+func identityVars(tags map[string]any, with map[string]any) map[string]any {
+	vars := map[string]any{
+		"name": "bloody-sweet-dev", "environment": "dev", "domain_prefix": "bloody-sweet-dev",
+		"callback_urls": []string{"bloodysweet://auth/callback"}, "scopes": map[string]any{"stream.all": "Read every order's changes"},
+		"machine_client_scopes": []string{"stream.all"}, "tags": tags,
+	}
+	for k, v := range with {
+		vars[k] = v
+	}
+	return vars
 }

@@ -1,7 +1,9 @@
-# The edge stage of dev: API Gateway (the edge Lambda authorizer, custom domain api-origin.<domain>,
-# execute-api endpoint disabled) with a VPC link to the internal ALB that the AWS Load
-# Balancer Controller created for the Ingress group. Apply it after live/dev and the
-# first Argo CD sync of the api services (terraform/README.md, "Edge").
+# The edge stage of dev: the customers' identity provider (Cognito user pool, module identity)
+# and API Gateway (the edge Lambda authorizer verifying that pool's tokens, custom
+# domain api-origin.<domain>, execute-api endpoint disabled) with a VPC link to the
+# internal ALB that the AWS Load Balancer Controller created for the Ingress group.
+# Apply it after live/dev and the first Argo CD sync of the api services
+# (terraform/README.md, "Edge").
 locals {
   environment = "dev"
   account_id  = "123456789012"
@@ -46,6 +48,32 @@ data "aws_secretsmanager_secret" "origin_verify" {
   name = "bloody-sweet/${local.environment}/edge/origin-verify"
 }
 
+# The customers' identity provider: they sign in on its hosted pages from the mobile
+# app, and the edge authorizer admits the access tokens it issues. The scopes are
+# those the API's routes require (module api-gateway, routes: GET /v1/stream needs
+# orders/stream.all), held by the machine client only: a scope on the customers'
+# client would be granted to every customer.
+module "identity" {
+  source = "../../../modules/identity"
+
+  name          = "bloody-sweet-${local.environment}"
+  environment   = local.environment
+  domain_prefix = "bloody-sweet-${local.environment}"
+  callback_urls = ["bloodysweet://auth/callback"]
+  logout_urls   = ["bloodysweet://auth/signout"]
+
+  resource_server_identifier = "orders"
+  scopes = {
+    "stream.all" = "Read the live changes of every order (GET /v1/stream: operators and the load harness)"
+  }
+  machine_client_scopes = ["stream.all"]
+
+  access_token_validity_minutes = 60
+  refresh_token_validity_days   = 30
+  threat_protection             = "AUDIT"
+  tags                          = local.tags
+}
+
 module "api" {
   source = "../../../modules/api-gateway"
 
@@ -62,10 +90,11 @@ module "api" {
   certificate_arn = local.platform.regional_certificate_arn
   zone_id         = local.platform.zone_id
 
-  # The customers' identity provider for dev: tokens must be issued by it for this
-  # environment's API (the module checks both are well-formed).
-  jwt_issuer    = "https://auth.dev.bloody-sweet.example.com/"
-  jwt_audiences = ["https://api.dev.bloody-sweet.example.com"]
+  # Tokens of this environment's user pool only: its issuer and keys, and the client
+  # IDs of its app clients as the audience (Cognito access tokens carry client_id).
+  jwt_issuer    = module.identity.issuer_url
+  jwks_url      = module.identity.jwks_url
+  jwt_audiences = module.identity.audiences
 
   origin_verify_secret_arn = data.aws_secretsmanager_secret.origin_verify.arn
   authorizer_s3_bucket     = "bloody-sweet-release-artifacts"
