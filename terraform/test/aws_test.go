@@ -9,10 +9,12 @@ package test
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gruntwork-io/terratest/modules/random"
 	"github.com/gruntwork-io/terratest/modules/terraform"
@@ -94,5 +96,46 @@ func TestAWSECRRepositoryURLsAreTheRealOnes(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no aws_ecr_repository in the state")
+	}
+}
+
+// TestAWSIdentityIssuerIsTheRealOne applies modules/identity and fetches the pool's
+// OpenID configuration: the issuer and JWKS the module outputs (and the edge
+// authorizer is configured with) must be the ones Cognito publishes. Threat
+// protection OFF keeps the pool on the ESSENTIALS plan.
+func TestAWSIdentityIssuerIsTheRealOne(t *testing.T) {
+	suffix := strings.ToLower(random.UniqueId())
+	opts := realOptions(t, filepath.Join(workDir, "modules", "identity"), map[string]any{
+		"name":                  "bs-nightly-" + suffix,
+		"environment":           "dev",
+		"domain_prefix":         "bs-nightly-" + suffix,
+		"callback_urls":         []string{"bloodysweet://auth/callback"},
+		"scopes":                map[string]any{"stream.all": "nightly test scope"},
+		"machine_client_scopes": []string{"stream.all"},
+		"threat_protection":     "OFF",
+		"tags":                  map[string]any{"environment": "dev", "owner": "platform", "cost-center": "cc-4200"},
+	})
+	defer terraform.Destroy(t, opts)
+	terraform.InitAndApply(t, opts)
+
+	issuer := terraform.Output(t, opts, "issuer_url")
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get(issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("fetch the discovery document of %s: %v", issuer, err)
+	}
+	defer resp.Body.Close()
+	var discovery struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&discovery); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("discovery document of %s: status %d, %v", issuer, resp.StatusCode, err)
+	}
+	if discovery.Issuer != issuer {
+		t.Errorf("module issuer_url %s, Cognito's issuer %s", issuer, discovery.Issuer)
+	}
+	if jwks := terraform.Output(t, opts, "jwks_url"); discovery.JWKSURI != jwks {
+		t.Errorf("module jwks_url %s, Cognito's jwks_uri %s", jwks, discovery.JWKSURI)
 	}
 }
