@@ -12,9 +12,11 @@
 //
 // The input series use the metric names and labels the services export
 // (services/internal/telemetry, docs/CONTRACTS.md "Metric labels") with the
-// labels the ServiceMonitor scrape adds, and the expected alerts are named
-// here: a renamed metric leaves an alert without data and a renamed alert is
-// missing, and both fail the test.
+// labels the ServiceMonitor scrape adds; TestAlertMetricsAreExported checks
+// them, and every selector of the rendered expressions, against the /metrics
+// of the services running on embedded defaults. The expected alerts are
+// named here: a renamed metric leaves an alert without data and a renamed
+// alert is missing, and both fail the test.
 package alerts
 
 import (
@@ -498,7 +500,31 @@ func forOf(s service, alert string) time.Duration {
 	return 0
 }
 
+// scenarios is the promtool "tests" list of s.
 func scenarios(s service) []any {
+	var tests []any
+	for _, sc := range buildScenarios(s) {
+		keys := make([]string, 0, len(sc.series))
+		for k := range sc.series {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var series []any
+		for _, k := range keys {
+			series = append(series, map[string]any{"series": k, "values": sc.series[k]})
+		}
+		tests = append(tests, map[string]any{
+			"name":            s.env + "/" + s.name + ": " + sc.name,
+			"interval":        "1m",
+			"input_series":    series,
+			"alert_rule_test": sc.checks,
+		})
+	}
+	return tests
+}
+
+// buildScenarios is the unit tests of s: input series and expected alerts.
+func buildScenarios(s service) []scenario {
 	var out []scenario
 	all := s.expectedAlerts()
 
@@ -609,25 +635,7 @@ func scenarios(s service) []any {
 		out = append(out, sc)
 	}
 
-	var tests []any
-	for _, sc := range out {
-		keys := make([]string, 0, len(sc.series))
-		for k := range sc.series {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var series []any
-		for _, k := range keys {
-			series = append(series, map[string]any{"series": k, "values": sc.series[k]})
-		}
-		tests = append(tests, map[string]any{
-			"name":            s.env + "/" + s.name + ": " + sc.name,
-			"interval":        "1m",
-			"input_series":    series,
-			"alert_rule_test": sc.checks,
-		})
-	}
-	return tests
+	return out
 }
 
 // YAML helpers.
