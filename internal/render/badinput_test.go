@@ -40,6 +40,12 @@ func TestBadInput(t *testing.T) {
 			wantPos: `cue/schemas/service\.cue:\d+:\d+`, wantField: "services.payment.slo.successRate: field is required but not present",
 		},
 		{
+			name: "alerting objective looser than the canary gate", file: "services.cue",
+			old:     "slo: {successRate: 0.99, maxConsumerLag: 1000}\n}\n\nservices: store",
+			new:     "slo: {successRate: 0.99, maxConsumerLag: 1000, availability: 0.95}\n}\n\nservices: store",
+			wantPos: `cue/(config/services|schemas/service)\.cue:\d+:\d+`, wantField: "services.payment.slo.availability: invalid value 0.95 (out of bound >=0.99)",
+		},
+		{
 			name: "canary weight over 100", file: "environments.cue",
 			old: `steps: [25, 50, 100]`, new: `steps: [25, 150, 100]`,
 			wantPos: `cue/config/environments\.cue:\d+:\d+`, wantField: "environments.staging.canary.steps.1: invalid value 150 (out of bound <=100)",
