@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/harness"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
@@ -23,6 +25,8 @@ func newLoadCmd() *cobra.Command {
 		file, target, notifications, out string
 		brokers                          []string
 		embedded, raw                    bool
+		oauth                            load.OAuth
+		scopes                           string
 	)
 	cmd := &cobra.Command{
 		Use:   "load --scenario FILE (--target URL | --embedded)",
@@ -40,6 +44,15 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 			if embedded == (target != "") {
 				return cliexit.BadInputf("give exactly one of --target URL or --embedded")
 			}
+			if oauth.Enabled() {
+				if embedded {
+					return cliexit.BadInputf("--oauth-token-url is for --target: the embedded stack takes no tokens")
+				}
+				if oauth.ClientID == "" || os.Getenv(load.ClientSecretEnv) == "" {
+					return cliexit.BadInputf("--oauth-token-url needs --oauth-client-id and the client secret in $%s", load.ClientSecretEnv)
+				}
+				oauth.Scopes = load.ParseScopes(scopes)
+			}
 			sc, err := scenario.Load(file)
 			if err != nil {
 				return cliexit.WrapBadInput(err) // names the file, line and field
@@ -48,7 +61,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				out = filepath.Join("tests", "load", "results", sc.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 			}
 			cfg := harness.Config{Scenario: sc, Raw: raw, OutDir: out, Progress: cmd.ErrOrStderr(), Brokers: brokers,
-				BrokersName: strings.Join(brokers, ",")}
+				BrokersName: strings.Join(brokers, ","), OAuth: oauth}
 			ctx := cmd.Context()
 			if embedded {
 				stack, err := startEmbedded(ctx)
@@ -98,6 +111,9 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 	f.BoolVar(&embedded, "embedded", false, "start the five services in this process on embedded defaults and load them")
 	f.StringSliceVar(&brokers, "brokers", nil, "Kafka brokers for the raw baseline with --target (default: an in-process broker)")
 	f.BoolVar(&raw, "raw", true, "also run the raw kafka-go baseline through 4 topic hops on the same schedule")
+	f.StringVar(&oauth.TokenURL, "oauth-token-url", "", "with --target: OAuth 2.0 token endpoint for a client-credentials bearer token (the environment's Cognito domain + /oauth2/token)")
+	f.StringVar(&oauth.ClientID, "oauth-client-id", "", "client id for --oauth-token-url (the operators' machine client); its secret is read from $"+load.ClientSecretEnv)
+	f.StringVar(&scopes, "oauth-scopes", "orders/stream.all", "scopes to request with --oauth-token-url (comma-separated)")
 	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
 	return cmd
 }

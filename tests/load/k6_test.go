@@ -6,6 +6,7 @@ package loadtest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -60,6 +61,12 @@ type k6Scenario struct {
 
 func evaluate(t *testing.T, scripts ...string) []evaluated {
 	t.Helper()
+	return evaluateWithEnv(t, nil, scripts...)
+}
+
+// evaluateWithEnv evaluates scripts with env added to their __ENV.
+func evaluateWithEnv(t *testing.T, env map[string]string, scripts ...string) []evaluated {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("node is needed to check the k6 scripts (it is in the machine image, Debian package nodejs): %v", err)
@@ -67,6 +74,11 @@ func evaluate(t *testing.T, scripts ...string) []evaluated {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(node, append([]string{"k6check/evaluate.mjs"}, scripts...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	extra, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "K6_EXTRA_ENV="+string(extra))
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("node k6check/evaluate.mjs: %v\n%s", err, stderr.String())
 	}
@@ -212,4 +224,42 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Exit(m.Run())
+}
+
+// TestK6ScriptsSendBearerTokens: against a deployed environment (TOKEN_URL
+// set) every request carries the client-credentials token, fetched once;
+// without it no Authorization header is sent.
+func TestK6ScriptsSendBearerTokens(t *testing.T) {
+	env := map[string]string{"TOKEN_URL": "https://auth.test/oauth2/token", "CLIENT_ID": "machine", "CLIENT_SECRET": "s3cret"}
+	// One node process per script: like a k6 VU, a process keeps its token.
+	for _, script := range []string{"k6/smoke.js", "k6/soak.js"} {
+		e := evaluateWithEnv(t, env, script)[0]
+		if e.Error != nil {
+			t.Fatalf("%s: %s", e.Script, *e.Error)
+		}
+		if len(e.Requests) < 2 {
+			t.Fatalf("%s: %d requests, want the token and the order (and status polls)", e.Script, len(e.Requests))
+		}
+		tok := e.Requests[0]
+		wantBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte("machine:s3cret"))
+		if tok.Method != "POST" || tok.URL != env["TOKEN_URL"] || tok.Params.Headers["Authorization"] != wantBasic ||
+			!strings.Contains(tok.Body, `"grant_type":"client_credentials"`) {
+			t.Errorf("%s: first request is not the client-credentials grant: %+v", e.Script, tok)
+		}
+		for _, r := range e.Requests[1:] {
+			if r.URL == env["TOKEN_URL"] {
+				t.Errorf("%s: a second token request while the first token is valid", e.Script)
+			}
+			if got := r.Params.Headers["Authorization"]; got != "Bearer tok-1" {
+				t.Errorf("%s: %s %s has Authorization %q, want the token", e.Script, r.Method, r.URL, got)
+			}
+		}
+	}
+	for _, e := range evaluate(t, "k6/smoke.js") {
+		for _, r := range e.Requests {
+			if h, ok := r.Params.Headers["Authorization"]; ok {
+				t.Errorf("%s: %s %s sends Authorization %q without TOKEN_URL", e.Script, r.Method, r.URL, h)
+			}
+		}
+	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	OutDir string
 	// Progress receives the per-second progress lines and stage notes.
 	Progress io.Writer
+	// OAuth, when enabled, puts the identity provider's bearer token on
+	// every request to the target (a deployed environment's edge).
+	OAuth load.OAuth
 }
 
 // Run executes the configured runs, writes the results folder and returns
@@ -74,6 +77,12 @@ func Run(ctx context.Context, cfg Config) (*load.Summary, error) {
 
 func runPipeline(ctx context.Context, cfg Config, mix *load.Mix, runID string) (*load.Result, error) {
 	client := load.NewHTTPClient(cfg.Scenario.MaxInFlight)
+	if cfg.OAuth.Enabled() {
+		var err error
+		if client, err = cfg.OAuth.Authorize(ctx, client); err != nil {
+			return nil, fmt.Errorf("pipeline run: %w", err)
+		}
+	}
 	// The stream is opened before the first order, so no status is missed.
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()

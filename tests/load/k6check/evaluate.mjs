@@ -6,7 +6,8 @@
 //
 // k6 cannot run here (and is AGPL, so it is never linked); node runs the
 // same ES module code. Only the k6 built-ins are replaced: 'k6', 'k6/http',
-// 'k6/execution', 'k6/metrics', and the init-context globals open/__ENV.
+// 'k6/encoding', 'k6/execution', 'k6/metrics', and the init-context globals open/__ENV
+// (K6_EXTRA_ENV, a JSON object, adds to __ENV).
 import { register } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,10 +18,11 @@ const stubs = {
        export const sleep = (s) => { globalThis.__k6.slept += s; };
        export default { check, sleep };`,
   'k6/http': `const http = {
-         post(url, body, params) { globalThis.__k6.requests.push({ method: 'POST', url, body, params }); return globalThis.__k6.respond('POST', url); },
+         post(url, body, params) { globalThis.__k6.requests.push({ method: 'POST', url, body: typeof body === 'string' ? body : JSON.stringify(body), params }); return globalThis.__k6.respond('POST', url); },
          get(url, params) { globalThis.__k6.requests.push({ method: 'GET', url, params }); return globalThis.__k6.respond('GET', url); },
        };
        export default http;`,
+  'k6/encoding': `export default { b64encode: (s) => Buffer.from(s).toString('base64') };`,
   'k6/execution': `export default { scenario: { name: 'stub', iterationInTest: 7 }, vu: { idInTest: 1 } };`,
   // Modules are evaluated once per process and shared by the scripts, so a
   // metric records into the current script's entry, not the first one's.
@@ -48,9 +50,14 @@ for (const script of process.argv.slice(2)) {
   const entry = { script, opened: [], options: null, requests: [], checks: [], metrics: {}, error: null };
   globalThis.__k6 = {
     requests: entry.requests, checks: entry.checks, metrics: entry.metrics, slept: 0,
-    respond: (method, url) => (method === 'POST'
-      ? response(201, { id: 'ord-1', status: 'PLACED' })
-      : response(200, { id: 'ord-1', status: 'DELIVERED' })),
+    respond: (method, url) => {
+      if (url === globalThis.__ENV.TOKEN_URL) {
+        return response(200, { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600 });
+      }
+      return method === 'POST'
+        ? response(201, { id: 'ord-1', status: 'PLACED' })
+        : response(200, { id: 'ord-1', status: 'DELIVERED' });
+    },
   };
   // k6 resolves open() in the entry script relative to the script.
   globalThis.open = (p) => {
@@ -59,7 +66,7 @@ for (const script of process.argv.slice(2)) {
     return readFileSync(file, 'utf8');
   };
   // Follow every order, so one iteration exercises the delivery path too.
-  globalThis.__ENV = { BASE_URL: 'http://orders.test/', DELIVERY_SAMPLE: '1' };
+  globalThis.__ENV = { BASE_URL: 'http://orders.test/', DELIVERY_SAMPLE: '1', ...JSON.parse(process.env.K6_EXTRA_ENV || '{}') };
   try {
     const mod = await import(pathToFileURL(path).href);
     entry.options = mod.options ?? null;

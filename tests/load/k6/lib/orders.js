@@ -6,6 +6,7 @@ import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Rate, Trend } from 'k6/metrics';
 import { orderFor, parseDuration } from './scenario.js';
+import { authHeaders } from './auth.js';
 
 const placedToDelivered = new Trend('placed_to_delivered', true);
 const orderErrors = new Rate('order_errors');
@@ -22,7 +23,7 @@ export function placeOrder(scenario) {
   const { kind, body } = orderFor(scenario, n);
   const key = `k6-${exec.vu.idInTest}-${exec.scenario.name}-${n}-${Date.now()}`;
   const res = http.post(`${baseURL}/v1/orders`, JSON.stringify(body), {
-    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+    headers: { ...authHeaders(), 'Content-Type': 'application/json', 'Idempotency-Key': key },
     tags: { name: 'place_order', kind },
   });
   const placedAt = Date.now();
@@ -51,7 +52,7 @@ export function placeOrder(scenario) {
 function followToDelivered(id, placedAt, timeoutMs) {
   while (Date.now() - placedAt < timeoutMs) {
     sleep(pollInterval);
-    const r = http.get(`${baseURL}/v1/orders/${id}`, { tags: { name: 'get_order' } });
+    const r = http.get(`${baseURL}/v1/orders/${id}`, { headers: authHeaders(), tags: { name: 'get_order' } });
     if (r.status !== 200) {
       continue;
     }

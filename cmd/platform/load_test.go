@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/load"
+)
+
+// Token flags that cannot work are bad input (exit 2) before any load is sent.
+func TestLoadOAuthFlags(t *testing.T) {
+	t.Setenv(load.ClientSecretEnv, "")
+	smoke := "../../tests/load/scenarios/smoke.json"
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"embedded takes no tokens", []string{"--embedded", "--oauth-token-url", "https://auth.test/oauth2/token"}, "embedded"},
+		{"no client id", []string{"--target", "https://api.test", "--oauth-token-url", "https://auth.test/oauth2/token"}, "--oauth-client-id"},
+		{"no secret", []string{"--target", "https://api.test", "--oauth-token-url", "https://auth.test/oauth2/token", "--oauth-client-id", "m"}, load.ClientSecretEnv},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			root := newRootCmd()
+			var out bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(&out)
+			root.SetArgs(append([]string{"load", "--scenario", smoke}, tc.args...))
+			err := root.Execute()
+			if code := cliexit.Code(err); code != 2 || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("exit %d, err %v: want 2 naming %q", code, err, tc.want)
+			}
+		})
+	}
+}
