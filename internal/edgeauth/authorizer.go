@@ -70,19 +70,35 @@ func (a *Authorizer) Decide(ctx context.Context, routeKey string, headers map[st
 	if !ok {
 		return Claims{}, ErrNotFromCloudFront
 	}
-	scheme, token, _ := strings.Cut(header(headers, "Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+	token, ok := BearerToken(header(headers, "Authorization"))
+	if !ok {
 		return Claims{}, ErrNoBearer
 	}
-	claims, err := a.Tokens.Verify(ctx, strings.TrimSpace(token))
+	claims, err := a.Tokens.Verify(ctx, token)
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
 	}
 	// As API Gateway's JWT authorizer did: the token must carry one of the route's scopes.
-	if want := a.RouteScopes[routeKey]; len(want) > 0 && !slices.ContainsFunc(want, func(s string) bool { return slices.Contains(claims.Scopes, s) }) {
+	if want := a.RouteScopes[routeKey]; len(want) > 0 && !HasAnyScope(claims.Scopes, want) {
 		return Claims{}, fmt.Errorf("%w: %s needs one of %v", ErrScope, routeKey, want)
 	}
 	return claims, nil
+}
+
+// BearerToken returns the token of an Authorization header value "Bearer <token>"
+// (scheme in any case), or false when there is none.
+func BearerToken(authorization string) (string, bool) {
+	scheme, token, _ := strings.Cut(authorization, " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// HasAnyScope reports whether have holds one of want.
+func HasAnyScope(have, want []string) bool {
+	return slices.ContainsFunc(want, func(s string) bool { return slices.Contains(have, s) })
 }
 
 // header finds a header by name in any case (payload 2.0 lowercases them).

@@ -61,7 +61,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Issuer = strings.TrimSpace(getenv(EnvIssuer))
 	if c.Issuer == "" {
 		errs = append(errs, fmt.Errorf("%s is not set", EnvIssuer))
-	} else if err := httpsURL(c.Issuer); err != nil {
+	} else if err := CheckHTTPSURL(c.Issuer); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", EnvIssuer, err))
 	}
 
@@ -75,7 +75,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	if c.JWKSURL = strings.TrimSpace(getenv(EnvJWKSURL)); c.JWKSURL != "" {
-		if err := httpsURL(c.JWKSURL); err != nil {
+		if err := CheckHTTPSURL(c.JWKSURL); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvJWKSURL, err))
 		}
 	}
@@ -114,7 +114,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-func httpsURL(s string) error {
+// CheckHTTPSURL checks that s is an https URL without query or fragment, as an
+// issuer and a JWKS URL must be (the notification service checks its AUTH_* the same way).
+func CheckHTTPSURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
 		return err

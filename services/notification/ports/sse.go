@@ -189,14 +189,29 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Spec is the notification service.
-func Spec() svc.Spec {
+// Spec is the notification service; auth (read when the service is built,
+// after the flags are parsed) says how its streams verify bearer tokens:
+// nil or the zero value, they do not.
+func Spec(auth *AuthConfig) svc.Spec {
 	return svc.Spec{
 		Name:      "notification",
 		API:       true,
 		Consumes:  events.AllTopics(),
 		UsesRedis: true,
 		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
+			// Before anything starts: a bad or missing (AUTH_REQUIRED)
+			// configuration fails the start, closed.
+			var cfg AuthConfig
+			if auth != nil {
+				cfg = *auth
+			}
+			guard, err := NewGuard(cfg, rt.Registry, rt.Log)
+			if err != nil {
+				return nil, err
+			}
+			if guard == nil {
+				rt.Log.Warn("stream endpoints serve without tokens (AUTH_ISSUER not set)")
+			}
 			store := adapters.NewStore(rt.Redis)
 			hub := app.NewHub()
 			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping}
@@ -215,8 +230,9 @@ func Spec() svc.Spec {
 			return &svc.Parts{
 				Handler: app.Handler(store),
 				Routes: map[string]http.Handler{
-					"GET /v1/orders/{id}/stream": http.HandlerFunc(streams.Order),
-					"GET /v1/stream":             http.HandlerFunc(streams.All),
+					// Verified before the stream starts (no 200 is sent first).
+					"GET /v1/orders/{id}/stream": guard.Require(streams.Order),
+					"GET /v1/stream":             guard.Require(streams.All, cfg.StreamAllScope),
 				},
 				Background: func(bctx context.Context) error {
 					select {

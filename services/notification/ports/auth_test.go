@@ -1,0 +1,339 @@
+package ports
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/config"
+	"github.com/bloody-sweet/platform/services/internal/svc"
+	"github.com/bloody-sweet/platform/services/notification/adapters"
+	"github.com/bloody-sweet/platform/services/notification/domain"
+)
+
+const (
+	testAudience = "app-client-1"
+	testKid      = "k1"
+)
+
+// issuer is a local identity provider: its OpenID configuration and JWKS
+// over TLS (the service accepts https issuers only), with a key generated
+// here.
+type issuer struct {
+	srv *httptest.Server
+	key *rsa.PrivateKey
+}
+
+func newIssuer(t *testing.T) *issuer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := &issuer{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/jwks"})
+	})
+	mux.HandleFunc("/jwks", func(w http.ResponseWriter, r *http.Request) {
+		b := func(x []byte) string { return base64.RawURLEncoding.EncodeToString(x) }
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
+			"kty": "RSA", "kid": testKid, "use": "sig", "alg": "RS256",
+			"n": b(key.N.Bytes()), "e": b(big.NewInt(int64(key.E)).Bytes()),
+		}}})
+	})
+	is.srv = httptest.NewTLSServer(mux)
+	t.Cleanup(is.srv.Close)
+	return is
+}
+
+// token signs claims; iss, sub, client_id and a one-hour exp unless claims
+// set them.
+func (is *issuer) token(t *testing.T, claims jwt.MapClaims) string {
+	t.Helper()
+	c := jwt.MapClaims{"iss": is.srv.URL, "sub": "customer-1", "client_id": testAudience, "exp": time.Now().Add(time.Hour).Unix()}
+	for k, v := range claims {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+	tok.Header["kid"] = testKid
+	s, err := tok.SignedString(is.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// startService starts the notification service as main.go does, on a
+// Redis the test also writes to, so that changes appended here flow to the
+// streams.
+func startService(t *testing.T, auth *AuthConfig) (*svc.Service, *adapters.Store) {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", RedisURL: "redis://" + mr.Addr()}
+	s, err := svc.Start(context.Background(), cfg, Spec(auth), svc.Options{LogWriter: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background(), 0) })
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return s, adapters.NewStore(rdb)
+}
+
+func get(t *testing.T, url, token string) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	return resp
+}
+
+// nextEvent reads SSE lines up to the end of the next event (skipping
+// keep-alive comments) and returns its event and data fields.
+func nextEvent(t *testing.T, r *bufio.Reader) (event, data string) {
+	t.Helper()
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended before an event: %v", err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "" && event != "":
+			return event, data
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data = strings.TrimPrefix(line, "data: ")
+		}
+	}
+}
+
+type problem struct {
+	Status int    `json:"status"`
+	Title  string `json:"title"`
+	Field  string `json:"field,omitempty"`
+}
+
+// TestStreamAuth: both stream endpoints refuse before streaming without a
+// valid token (401, WWW-Authenticate, problem+json), /v1/stream also
+// without the stream-all scope (403), and stream with one.
+func TestStreamAuth(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	s, store := startService(t, &AuthConfig{
+		Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience},
+		StreamAllScope: DefaultStreamAllScope, Client: is.srv.Client(),
+	})
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-1", Status: events.StatusPlaced, Time: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	orderURL, allURL := s.URL()+"/v1/orders/o-1/stream", s.URL()+"/v1/stream"
+
+	other := rsaKey(t)
+	forged := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": is.srv.URL, "sub": "x", "client_id": testAudience, "exp": time.Now().Add(time.Hour).Unix()})
+	forged.Header["kid"] = testKid
+	forgedToken, err := forged.SignedString(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	refusals := []struct {
+		name, url, token string
+		status           int
+		authenticate     string
+	}{
+		{"no token", orderURL, "", 401, `Bearer realm="orders"`},
+		{"no token, all orders", allURL, "", 401, `Bearer realm="orders"`},
+		{"expired", orderURL, is.token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix()}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"no exp", orderURL, is.token(t, jwt.MapClaims{"exp": nil}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"wrong audience (client_id)", orderURL, is.token(t, jwt.MapClaims{"client_id": "someone-else"}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"wrong audience (aud)", orderURL, is.token(t, jwt.MapClaims{"aud": "someone-else"}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"wrong issuer", orderURL, is.token(t, jwt.MapClaims{"iss": "https://evil.example.com"}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"signed by another key", orderURL, forgedToken, 401, `Bearer realm="orders", error="invalid_token"`},
+		{"not a JWT", orderURL, "garbage", 401, `Bearer realm="orders", error="invalid_token"`},
+		{"all orders without the scope", allURL, is.token(t, jwt.MapClaims{"scope": "orders/read"}), 403,
+			`Bearer realm="orders", error="insufficient_scope", scope="orders/stream.all"`},
+	}
+	for _, tc := range refusals {
+		resp := get(t, tc.url, tc.token)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
+		if got := resp.Header.Get("WWW-Authenticate"); got != tc.authenticate {
+			t.Errorf("%s: WWW-Authenticate %q, want %q", tc.name, got, tc.authenticate)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s: Content-Type %q, want application/problem+json", tc.name, ct)
+		}
+		var p problem
+		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+			t.Errorf("%s: body is not a problem: %v", tc.name, err)
+		} else if p.Status != tc.status {
+			t.Errorf("%s: problem status %d, want %d", tc.name, p.Status, tc.status)
+		}
+	}
+
+	// A customer's token follows an order: its history, then live changes.
+	resp := get(t, orderURL, is.token(t, nil))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("order stream with a valid token: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	r := bufio.NewReader(resp.Body)
+	if ev, _ := nextEvent(t, r); ev != string(events.StatusPlaced) {
+		t.Errorf("first event %q, want %s", ev, events.StatusPlaced)
+	}
+	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-1", Status: events.StatusPaid, Time: t0.Add(time.Second)}}); err != nil {
+		t.Fatal(err)
+	}
+	if ev, _ := nextEvent(t, r); ev != string(events.StatusPaid) {
+		t.Errorf("live event %q, want %s", ev, events.StatusPaid)
+	}
+
+	// The machine client's token (scope orders/stream.all) follows every order.
+	resp = get(t, allURL, is.token(t, jwt.MapClaims{"scope": "orders/read " + DefaultStreamAllScope, "aud": "other-client", "client_id": nil}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("all-orders stream with the scope: status %d", resp.StatusCode)
+	}
+	// Headers arrive once the stream has subscribed: a change appended now
+	// is seen.
+	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-2", Status: events.StatusPlaced, Time: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	ev, data := nextEvent(t, bufio.NewReader(resp.Body))
+	var got struct {
+		OrderID string `json:"order_id"`
+	}
+	if err := json.Unmarshal([]byte(data), &got); err != nil {
+		t.Fatal(err)
+	}
+	if ev != string(events.StatusPlaced) || got.OrderID != "o-2" {
+		t.Errorf("all-orders event %q for %q, want %s for o-2", ev, got.OrderID, events.StatusPlaced)
+	}
+
+	// Refusals are counted by reason.
+	m := get(t, s.URL()+"/metrics", "")
+	body, err := io.ReadAll(m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		`notification_stream_auth_refusals_total{reason="no_token"} 2`,
+		`notification_stream_auth_refusals_total{reason="invalid_token"} 7`,
+		`notification_stream_auth_refusals_total{reason="missing_scope"} 1`,
+	} {
+		if !strings.Contains(string(body), line+"\n") {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
+}
+
+func rsaKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestStreamsOpenWithoutIssuer: the embedded defaults (demo, dev, the
+// stack tests) serve the streams without tokens.
+func TestStreamsOpenWithoutIssuer(t *testing.T) {
+	t.Parallel()
+	s, _ := startService(t, nil)
+	resp := get(t, s.URL()+"/v1/stream", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestAuthRequiredWithoutIssuer: AUTH_REQUIRED without an issuer stops the
+// start with an error naming the variables, before any port is served.
+func TestAuthRequiredWithoutIssuer(t *testing.T) {
+	t.Parallel()
+	var auth AuthConfig
+	_, err := config.Parse("notification", []string{"-auth-required"}, func(b *config.Binder) { BindAuth(b, &auth) })
+	if err == nil || !strings.Contains(err.Error(), "AUTH_REQUIRED=true but AUTH_ISSUER is not set") {
+		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
+	}
+	// The same when the Spec is started directly (the stack, a test).
+	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
+	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Required: true}), svc.Options{LogWriter: io.Discard})
+	if err == nil {
+		_ = s.Close(context.Background(), 0)
+		t.Fatal("Start succeeded with AUTH_REQUIRED and no issuer")
+	}
+	if !strings.Contains(err.Error(), "AUTH_ISSUER is not set") {
+		t.Errorf("Start error %q does not name AUTH_ISSUER", err)
+	}
+}
+
+// TestBindAuth reads the AUTH_* flags and checks them.
+func TestBindAuth(t *testing.T) {
+	t.Parallel()
+	parse := func(args ...string) (AuthConfig, error) {
+		var a AuthConfig
+		_, err := config.Parse("notification", args, func(b *config.Binder) { BindAuth(b, &a) })
+		return a, err
+	}
+	a, err := parse("-auth-required", "-auth-issuer", "https://idp.example.com/pool", "-auth-audiences", " a, b ,,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AuthConfig{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, StreamAllScope: DefaultStreamAllScope}
+	if d := cmp.Diff(want, a); d != "" {
+		t.Errorf("AuthConfig (-want +got):\n%s", d)
+	}
+	if a, err := parse(); err != nil || a.Enabled() {
+		t.Errorf("defaults: %+v, %v; want verification off and no error", a, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-auth-issuer", "http://idp.example.com", "-auth-audiences", "a"}, "AUTH_ISSUER"},
+		{[]string{"-auth-issuer", "https://idp.example.com"}, "AUTH_AUDIENCES is not set"},
+		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-jwks-url", "http://x/keys"}, "AUTH_JWKS_URL"},
+		{[]string{"-auth-jwks-url", "https://idp.example.com/keys"}, "AUTH_JWKS_URL is set without AUTH_ISSUER"},
+		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-stream-all-scope", " "}, "AUTH_STREAM_ALL_SCOPE"},
+	} {
+		if _, err := parse(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one naming %s", tc.args, err, tc.want)
+		}
+	}
+}
