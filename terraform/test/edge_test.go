@@ -50,7 +50,14 @@ var fakeIDs = map[string]any{
 	"vpc_link_security_group_id": "sg-0a1b2c3d4e5f60002",
 	"regional_certificate_arn":   "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
 	"zone_id":                    "Z0123456789ABCDEFGHIJ",
+	// the customers' user pool (module identity, in the platform stage), which the
+	// edge authorizer trusts
+	"jwt_issuer":    fakeIssuer,
+	"jwks_url":      fakeIssuer + "/.well-known/jwks.json",
+	"jwt_audiences": []any{"1example23456789abcdefghij", "2example23456789abcdefghij"},
 }
+
+const fakeIssuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EdgeTest1"
 
 // fakeSecretARN is the ARN Secrets Manager gave the origin-verify secret of env.
 func fakeSecretARN(env string) string {

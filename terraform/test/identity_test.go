@@ -9,20 +9,51 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	tfjson "github.com/hashicorp/terraform-json"
 )
 
-// The edge stage's identity provider (module identity): each environment's Cognito
-// user pool issues the customers' tokens, and the edge authorizer trusts that pool
-// only. Its issuer and client IDs are known only after apply, so the plans show the
-// wiring by reference (the authorizer's issuer and audiences are unknown because they
-// are the pool's, and the configuration names the pool's outputs), and the rest by
-// value: every scope a route requires exists on the resource server and some client
-// may request it, the customers' client is public with the code grant only and gets
-// no route scope, prod's pool is deletion protected and enforces threat protection.
+// The customers' identity provider (module identity, in the platform stage): each
+// environment's Cognito user pool issues the customers' tokens; the edge authorizer
+// (edge stage) and the notification service (its SSE streams bypass API Gateway)
+// trust that pool only. The pool is in the platform stage because the notification
+// pods need its issuer in their connections secret at their first sync, before the
+// edge stage can be applied. Its issuer and client IDs are known only after apply, so
+// the platform plan shows the wiring by reference and the rest by value: every scope
+// the API requires exists on the resource server and some client may request it, the
+// customers' client is public with the code grant only and gets no scope, prod's pool
+// is deletion protected and enforces threat protection. The edge plan, against a
+// platform state with made-up issuer values, shows the authorizer takes exactly the
+// platform's.
+
+// streamAllScope is the scope GET /v1/stream requires (docs/CONTRACTS.md): the
+// notification service checks it on the stream itself, which bypasses API Gateway.
+const streamAllScope = "orders/stream.all"
+
+// TestPlatformStageHoldsTheUserPool plans each platform root and checks its user
+// pool, clients and scopes, and that the pool's facts reach the notification
+// service's connections secret and the root's outputs.
+func TestPlatformStageHoldsTheUserPool(t *testing.T) {
+	for _, env := range envs {
+		t.Run(env, func(t *testing.T) {
+			platform := planRoot(t, env)
+			edge, _, err := planEdge(t, env, true)
+			if err != nil {
+				t.Fatalf("plan live/%s/edge: %v", env, err)
+			}
+			checkPoolWiring(t, platform)
+			checkRouteScopesOnResourceServer(t, edge, platform)
+			checkCustomerClient(t, platform)
+			checkUserPool(t, env, platform)
+			checkNotificationIssuerFacts(t, platform)
+			if n := len(after(edge, "aws_cognito_user_pool")); n != 0 {
+				t.Errorf("the edge plan creates %d user pools: the pool belongs to the platform stage", n)
+			}
+		})
+	}
+}
 
 // TestEdgeAuthorizerTrustsTheUserPool plans each edge root and checks the authorizer
-// verifies the tokens of that environment's user pool.
+// verifies the tokens of the platform stage's user pool: its issuer, JWKS and
+// audiences are the platform state's outputs, which are module identity's.
 func TestEdgeAuthorizerTrustsTheUserPool(t *testing.T) {
 	for _, env := range envs {
 		t.Run(env, func(t *testing.T) {
@@ -30,70 +61,107 @@ func TestEdgeAuthorizerTrustsTheUserPool(t *testing.T) {
 			if err != nil {
 				t.Fatalf("plan live/%s/edge: %v", env, err)
 			}
-			checkAuthorizerTrustsPool(t, edge)
-			checkRouteScopesOnResourceServer(t, edge)
-			checkCustomerClient(t, edge)
-			checkUserPool(t, env, edge)
+			fn := only(t, after(edge, "aws_lambda_function"))
+			audiences := fmt.Sprint(fakeIDs["jwt_audiences"].([]any)[0]) + "," + fmt.Sprint(fakeIDs["jwt_audiences"].([]any)[1])
+			for v, want := range map[string]any{
+				"EDGE_AUTH_ISSUER":    fakeIDs["jwt_issuer"],
+				"EDGE_AUTH_JWKS_URL":  fakeIDs["jwks_url"],
+				"EDGE_AUTH_AUDIENCES": audiences,
+			} {
+				if got := dig(fn, "environment.0.variables."+v); got != want {
+					t.Errorf("authorizer %s = %v, want the platform state's %v", v, got, want)
+				}
+			}
 			checkEdgeTags(t, env, edge)
 		})
 	}
 }
 
-// checkAuthorizerTrustsPool: the function's issuer, JWKS and audiences are unknown
-// at plan (the pool's region and ID, the clients' IDs) and come, in the root's
-// configuration, from module identity's outputs, which name the pool and clients.
-func checkAuthorizerTrustsPool(t *testing.T, edge *rootPlan) {
+// checkPoolWiring: the platform root's issuer outputs are module identity's (through
+// module platform), and identity's outputs name the pool and its clients.
+func checkPoolWiring(t *testing.T, platform *rootPlan) {
 	t.Helper()
-	var fn *tfjson.ResourceChange
-	for _, rc := range edge.Plan.ResourceChanges {
-		if rc.Type == "aws_lambda_function" && rc.Mode == tfjson.ManagedResourceMode {
-			fn = rc
+	root := platform.Plan.Config.RootModule
+	for out, want := range map[string]string{
+		"jwt_issuer":        "module.platform.jwt_issuer",
+		"jwks_url":          "module.platform.jwks_url",
+		"jwt_audiences":     "module.platform.jwt_audiences",
+		"user_pool_id":      "module.platform.user_pool_id",
+		"app_client_id":     "module.platform.app_client_id",
+		"machine_client_id": "module.platform.machine_client_id",
+		"hosted_ui_url":     "module.platform.hosted_ui_url",
+	} {
+		if refs := outputRefs(root, out); !slices.Contains(refs, want) {
+			t.Errorf("platform root output %s references %v, want %s", out, refs, want)
 		}
 	}
-	if fn == nil {
-		t.Fatal("no authorizer function in the edge plan")
-	}
-	unknownVars, _ := dig(fn.Change.AfterUnknown, "environment.0.variables").(map[string]any)
-	for _, v := range []string{"EDGE_AUTH_ISSUER", "EDGE_AUTH_JWKS_URL", "EDGE_AUTH_AUDIENCES"} {
-		if unknownVars[v] != true {
-			known := dig(fn.Change.After, "environment.0.variables."+v)
-			t.Errorf("authorizer %s is %v at plan: it must be the user pool's (known after apply), not a literal", v, known)
-		}
-	}
-
-	root := edge.Plan.Config.RootModule
-	api := root.ModuleCalls["api"]
-	if api == nil || root.ModuleCalls["identity"] == nil {
-		t.Fatalf("the edge root must call modules api and identity, calls %v", mapKeys(root.ModuleCalls))
-	}
-	for arg, want := range map[string]string{
+	pm := root.ModuleCalls["platform"].Module
+	for out, want := range map[string]string{
 		"jwt_issuer":    "module.identity.issuer_url",
 		"jwks_url":      "module.identity.jwks_url",
 		"jwt_audiences": "module.identity.audiences",
 	} {
-		e := api.Expressions[arg]
-		if e == nil || e.ExpressionData == nil || !slices.Contains(e.References, want) {
-			t.Errorf("module api's %s must be %s", arg, want)
+		if refs := outputRefs(pm, out); !slices.Contains(refs, want) {
+			t.Errorf("module platform's output %s references %v, want %s", out, refs, want)
 		}
 	}
-	identity := root.ModuleCalls["identity"].Module
+	call := pm.ModuleCalls["identity"]
+	if call == nil {
+		t.Fatalf("module platform must call module identity, calls %v", mapKeys(pm.ModuleCalls))
+	}
 	for out, want := range map[string][]string{
 		"issuer_url": {"aws_cognito_user_pool.this.region", "aws_cognito_user_pool.this.id"},
 		"jwks_url":   {"aws_cognito_user_pool.this.region", "aws_cognito_user_pool.this.id"},
 		"audiences":  {"aws_cognito_user_pool_client.app.id", "aws_cognito_user_pool_client.machine"},
 	} {
-		refs := outputRefs(identity, out)
+		refs := outputRefs(call.Module, out)
 		for _, w := range want {
 			if !slices.Contains(refs, w) {
 				t.Errorf("module identity's output %s references %v, want %s", out, refs, w)
 			}
 		}
 	}
+	// The notification service's secret gets the same issuer, JWKS and audiences.
+	cs := pm.ModuleCalls["connection_secrets"]
+	if cs == nil {
+		t.Fatal("module platform must call module connection_secrets")
+	}
+	e := cs.Expressions["token_issuer"]
+	for _, want := range []string{"module.identity.issuer_url", "module.identity.jwks_url", "module.identity.audiences"} {
+		if e == nil || !slices.Contains(e.References, want) {
+			t.Errorf("module connection_secrets' token_issuer must reference %s", want)
+		}
+	}
+}
+
+// checkNotificationIssuerFacts: the notification service's connections secret, and
+// only its, holds auth_issuer, auth_audiences and auth_jwks_url.
+func checkNotificationIssuerFacts(t *testing.T, platform *rootPlan) {
+	t.Helper()
+	props, _ := output(t, platform, "connection_secret_properties").(map[string]any)
+	if len(props) == 0 {
+		t.Fatal("no connection secret properties in the platform plan")
+	}
+	auth := []string{"auth_audiences", "auth_issuer", "auth_jwks_url"}
+	for svc, ps := range props {
+		var written []string
+		for _, p := range asList(ps) {
+			written = append(written, fmt.Sprint(p))
+		}
+		for _, a := range auth {
+			if got, want := slices.Contains(written, a), svc == "notification"; got != want {
+				t.Errorf("%s's connections secret writes %s: %v, want %v (only the notification service verifies tokens itself)", svc, a, got, want)
+			}
+		}
+	}
+	if _, ok := props["notification"]; !ok {
+		t.Error("no connections secret for the notification service")
+	}
 }
 
 // checkRouteScopesOnResourceServer: every scope the authorizer requires for a route
 // is <identifier>/<scope> of the resource server, and a client may request it.
-func checkRouteScopesOnResourceServer(t *testing.T, edge *rootPlan) {
+func checkRouteScopesOnResourceServer(t *testing.T, edge, platform *rootPlan) {
 	t.Helper()
 	fn := only(t, after(edge, "aws_lambda_function"))
 	raw, ok := dig(fn, "environment.0.variables.EDGE_AUTH_ROUTE_SCOPES").(string)
@@ -104,22 +172,20 @@ func checkRouteScopesOnResourceServer(t *testing.T, edge *rootPlan) {
 	if err := json.Unmarshal([]byte(raw), &routeScopes); err != nil {
 		t.Fatalf("EDGE_AUTH_ROUTE_SCOPES %q: %v", raw, err)
 	}
-	var required []string
-	for _, s := range routeScopes {
-		required = append(required, s...)
-	}
-	if len(required) == 0 {
-		t.Fatal("no route requires a scope: the check below would prove nothing")
+	// The stream of every order needs its scope too, checked by the notification
+	// service itself when the route is not API Gateway's.
+	if _, ok := routeScopes["GET /v1/stream"]; !ok {
+		routeScopes["GET /v1/stream (notification service)"] = []string{streamAllScope}
 	}
 
-	rs := only(t, after(edge, "aws_cognito_resource_server"))
+	rs := only(t, after(platform, "aws_cognito_resource_server"))
 	var declared []string
 	for _, s := range asList(rs["scope"]) {
 		declared = append(declared, fmt.Sprintf("%v/%v", rs["identifier"], s.(map[string]any)["scope_name"]))
 	}
 	sort.Strings(declared)
 	var requestable []string
-	for _, c := range after(edge, "aws_cognito_user_pool_client") {
+	for _, c := range after(platform, "aws_cognito_user_pool_client") {
 		for _, s := range asList(c["allowed_oauth_scopes"]) {
 			requestable = append(requestable, s.(string))
 		}
@@ -139,12 +205,12 @@ func checkRouteScopesOnResourceServer(t *testing.T, edge *rootPlan) {
 // checkCustomerClient: the mobile app's client is public (no secret), gets tokens by
 // the authorization code grant only, through the hosted pages only, and cannot
 // request a route scope (it would be every customer's).
-func checkCustomerClient(t *testing.T, edge *rootPlan) {
+func checkCustomerClient(t *testing.T, platform *rootPlan) {
 	t.Helper()
-	clients := after(edge, "aws_cognito_user_pool_client")
-	app := clients["module.identity.aws_cognito_user_pool_client.app"]
+	clients := after(platform, "aws_cognito_user_pool_client")
+	app := clients["module.platform.module.identity.aws_cognito_user_pool_client.app"]
 	if app == nil {
-		t.Fatalf("no customer app client in the edge plan, clients %v", mapKeys(clients))
+		t.Fatalf("no customer app client in the platform plan, clients %v", mapKeys(clients))
 	}
 	if app["generate_secret"] != false {
 		t.Errorf("the mobile app's client has generate_secret %v: a public client has no secret", app["generate_secret"])
@@ -178,9 +244,9 @@ func checkCustomerClient(t *testing.T, edge *rootPlan) {
 
 // checkUserPool: email sign-in, optional TOTP, recovery by email, and in prod
 // deletion protection and enforced threat protection.
-func checkUserPool(t *testing.T, env string, edge *rootPlan) {
+func checkUserPool(t *testing.T, env string, platform *rootPlan) {
 	t.Helper()
-	pool := only(t, after(edge, "aws_cognito_user_pool"))
+	pool := only(t, after(platform, "aws_cognito_user_pool"))
 	if diff := cmp.Diff([]any{"email"}, pool["username_attributes"]); diff != "" {
 		t.Errorf("username attributes (-want +got):\n%s", diff)
 	}
@@ -203,7 +269,7 @@ func checkUserPool(t *testing.T, env string, edge *rootPlan) {
 	if got := dig(pool, "user_pool_add_ons.0.advanced_security_mode"); got != wantSecurity || pool["user_pool_tier"] != "PLUS" {
 		t.Errorf("threat protection %v on tier %v in %s, want %s on PLUS", got, pool["user_pool_tier"], env, wantSecurity)
 	}
-	domain := only(t, after(edge, "aws_cognito_user_pool_domain"))
+	domain := only(t, after(platform, "aws_cognito_user_pool_domain"))
 	if domain["domain"] != "bloody-sweet-"+env {
 		t.Errorf("hosted UI prefix %v, want bloody-sweet-%s", domain["domain"], env)
 	}

@@ -28,6 +28,10 @@ var (
 		"db_host":       "bloody-sweet-dev.abc123.eu-west-1.rds.amazonaws.com",
 		"db_port":       "5432",
 		"db_name":       "orders",
+		// the notification service's token issuer (its SSE streams bypass API Gateway)
+		"auth_issuer":    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+		"auth_audiences": "1example23456789abcdefghij,2example23456789abcdefghij",
+		"auth_jwks_url":  "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json",
 	}
 	sampleUser       = "platform_admin"
 	samplePassword   = `p@ss w:rd/+%?#&=[]'$`

@@ -46,6 +46,8 @@ module "platform" {
   vpc_cidr            = "10.10.0.0/16"
   deletion_protection = false
   bastion_ami_id      = "ami-0a1b2c3d4e5f60718"
+  # dev's user pool records risky sign-ins without blocking them.
+  identity_threat_protection = "AUDIT"
 
   sizes = {
     nat_gateway_per_az = false

@@ -168,3 +168,41 @@ output "zone_id" {
   description = "Route 53 zone of the domain."
   value       = module.platform.zone_id
 }
+
+# The customers' Cognito user pool (module identity). The edge stage reads the issuer,
+# JWKS and audiences for its authorizer from here.
+
+output "user_pool_id" {
+  description = "The customers' Cognito user pool."
+  value       = module.platform.user_pool_id
+}
+
+output "jwt_issuer" {
+  description = "Issuer of the customers' tokens, as the edge authorizer and the notification service check it."
+  value       = module.platform.jwt_issuer
+}
+
+output "jwks_url" {
+  description = "JWKS of the customers' token issuer."
+  value       = module.platform.jwks_url
+}
+
+output "jwt_audiences" {
+  description = "The audiences the customers' tokens may carry: the client IDs of the user pool."
+  value       = module.platform.jwt_audiences
+}
+
+output "app_client_id" {
+  description = "Client ID the mobile app signs in with (authorization code with PKCE, no secret)."
+  value       = module.platform.app_client_id
+}
+
+output "machine_client_id" {
+  description = "Client ID of the operators' machine client (client_credentials; secret: aws cognito-idp describe-user-pool-client)."
+  value       = module.platform.machine_client_id
+}
+
+output "hosted_ui_url" {
+  description = "Base URL of the hosted sign-in pages and OAuth endpoints."
+  value       = module.platform.hosted_ui_url
+}

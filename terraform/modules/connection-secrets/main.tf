@@ -26,8 +26,20 @@ locals {
   # db_user: the service's own database user (RDS IAM auth, no password), the role
   # its migrate hook creates and its IRSA role may rds-db:connect as (modules/iam).
   database_users = { for name, s in var.services : name => "${name}_svc" if s.database }
+  # The issuer a service that verifies the customers' bearer JWTs itself checks them
+  # against (the notification service's SSE streams bypass API Gateway and its
+  # authorizer): issuer, the accepted audiences comma-separated, and the JWKS URL.
+  token_facts = var.token_issuer == null ? {} : {
+    auth_issuer    = var.token_issuer.issuer
+    auth_audiences = join(",", var.token_issuer.audiences)
+    auth_jwks_url  = var.token_issuer.jwks_url
+  }
   facts = {
-    for name, s in var.services : name => merge(local.base_facts, s.database ? merge(local.database_facts, { db_user = local.database_users[name] }) : {})
+    for name, s in var.services : name => merge(
+      local.base_facts,
+      s.database ? merge(local.database_facts, { db_user = local.database_users[name] }) : {},
+      s.verifies_tokens ? local.token_facts : {},
+    )
   }
 
   secret_arn_prefix = "arn:aws:secretsmanager:${var.region}:${var.account_id}:secret"
@@ -95,6 +107,13 @@ resource "aws_kms_key" "this" {
   description         = "${local.prefix}: connection secrets of the services"
   enable_key_rotation = true
   tags                = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.token_issuer != null || !anytrue([for s in values(var.services) : s.verifies_tokens])
+      error_message = "A service verifies tokens (services.<name>.verifies_tokens) but token_issuer is null: its secret would lack auth_issuer, auth_audiences and auth_jwks_url."
+    }
+  }
 }
 
 resource "aws_secretsmanager_secret" "connections" {

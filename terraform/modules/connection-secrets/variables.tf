@@ -29,14 +29,30 @@ variable "region" {
 }
 
 variable "services" {
-  description = "The services that get a connections secret; database says whether the service keeps state in PostgreSQL (its secret then also holds the database facts)."
+  description = "The services that get a connections secret; database says whether the service keeps state in PostgreSQL (its secret then also holds the database facts), verifies_tokens whether it verifies the customers' bearer JWTs itself (its secret then also holds the token issuer's facts, var.token_issuer)."
   type = map(object({
-    database = bool
+    database        = bool
+    verifies_tokens = optional(bool, false)
   }))
 
   validation {
     condition     = length(var.services) > 0 && alltrue([for s in keys(var.services) : can(regex("^[a-z][a-z0-9-]{1,30}$", s))])
     error_message = "services must name at least one service; names are lowercase letters, digits and dashes."
+  }
+}
+
+variable "token_issuer" {
+  description = "The customers' token issuer (the Cognito user pool, module identity) for the services with verifies_tokens: its issuer URL, the audiences it accepts (the pool's client IDs) and its JWKS URL; null when no service verifies tokens."
+  type = object({
+    issuer    = string
+    audiences = list(string)
+    jwks_url  = string
+  })
+  default = null
+
+  validation {
+    condition     = var.token_issuer == null || (startswith(try(var.token_issuer.issuer, ""), "https://") && startswith(try(var.token_issuer.jwks_url, ""), "https://") && length(try(var.token_issuer.audiences, [])) > 0)
+    error_message = "token_issuer needs an https:// issuer and JWKS URL and at least one audience."
   }
 }
 

@@ -115,6 +115,35 @@ module "redis" {
   tags         = local.tags
 }
 
+# The customers' identity provider: they sign in on its hosted pages from the mobile
+# app; the edge authorizer (the edge stage, live/<env>/edge) and the notification
+# service (its SSE streams bypass API Gateway) admit the access tokens it issues. It is
+# here, not in the edge stage, because the notification pods need its issuer in their
+# connections secret at their first sync, before the edge stage can be applied. The
+# scopes are those the API requires (GET /v1/stream needs orders/stream.all), held by
+# the machine client only: a scope on the customers' client would be granted to every
+# customer.
+module "identity" {
+  source = "../identity"
+
+  name          = local.name
+  environment   = var.environment
+  domain_prefix = local.name
+  callback_urls = ["bloodysweet://auth/callback"]
+  logout_urls   = ["bloodysweet://auth/signout"]
+
+  resource_server_identifier = "orders"
+  scopes = {
+    "stream.all" = "Read the live changes of every order (GET /v1/stream: operators and the load harness)"
+  }
+  machine_client_scopes = ["stream.all"]
+
+  access_token_validity_minutes = 60
+  refresh_token_validity_days   = 30
+  threat_protection             = var.identity_threat_protection
+  tags                          = local.tags
+}
+
 # The facts the services connect with, in Secrets Manager for the External Secrets
 # Operator (bloody-sweet/<env>/<service>/connections), and the operator's role.
 module "connection_secrets" {
@@ -123,7 +152,7 @@ module "connection_secrets" {
   environment   = var.environment
   account_id    = var.account_id
   region        = var.region
-  services      = { for s in keys(var.services) : s => { database = contains(var.database_services, s) } }
+  services      = { for s in keys(var.services) : s => { database = contains(var.database_services, s), verifies_tokens = s == "notification" } }
   kafka_brokers = module.msk.bootstrap_brokers_sasl_iam
   database = {
     identifier = module.rds.identifier
@@ -135,6 +164,13 @@ module "connection_secrets" {
     host = module.redis.primary_endpoint_address
     port = module.redis.port
     user = module.redis.app_user
+  }
+  # The notification service verifies the customers' bearer JWTs itself: its SSE
+  # streams reach it from CloudFront directly, around API Gateway and its authorizer.
+  token_issuer = {
+    issuer    = module.identity.issuer_url
+    audiences = module.identity.audiences
+    jwks_url  = module.identity.jwks_url
   }
   oidc_provider_arn    = module.eks.oidc_provider_arn
   oidc_issuer_host     = module.eks.oidc_issuer_host

@@ -167,3 +167,38 @@ output "zone_id" {
   description = "Route 53 zone of the domain."
   value       = module.edge.zone_id
 }
+
+output "user_pool_id" {
+  description = "The customers' Cognito user pool."
+  value       = module.identity.user_pool_id
+}
+
+output "jwt_issuer" {
+  description = "Issuer of the customers' tokens, as the edge authorizer and the notification service check it."
+  value       = module.identity.issuer_url
+}
+
+output "jwks_url" {
+  description = "JWKS of the customers' token issuer."
+  value       = module.identity.jwks_url
+}
+
+output "jwt_audiences" {
+  description = "The audiences the customers' tokens may carry: the client IDs of the user pool."
+  value       = module.identity.audiences
+}
+
+output "app_client_id" {
+  description = "Client ID the mobile app signs in with (authorization code with PKCE, no secret)."
+  value       = module.identity.app_client_id
+}
+
+output "machine_client_id" {
+  description = "Client ID of the operators' machine client (client_credentials; secret: aws cognito-idp describe-user-pool-client)."
+  value       = module.identity.machine_client_id
+}
+
+output "hosted_ui_url" {
+  description = "Base URL of the hosted sign-in pages and OAuth endpoints."
+  value       = module.identity.hosted_ui_url
+}

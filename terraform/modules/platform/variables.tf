@@ -168,3 +168,14 @@ variable "bastion_ami_id" {
     error_message = "bastion_ami_id must be null or an AMI ID such as ami-0123456789abcdef0."
   }
 }
+
+variable "identity_threat_protection" {
+  description = "Cognito threat protection of the customers' user pool (module identity): AUDIT only records risky sign-ins, ENFORCED also blocks them."
+  type        = string
+  default     = "ENFORCED"
+
+  validation {
+    condition     = contains(["AUDIT", "ENFORCED"], var.identity_threat_protection)
+    error_message = "identity_threat_protection must be AUDIT or ENFORCED."
+  }
+}

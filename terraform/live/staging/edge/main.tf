@@ -1,5 +1,5 @@
-# The edge stage of staging: the customers' identity provider (Cognito user pool, module identity)
-# and API Gateway (the edge Lambda authorizer verifying that pool's tokens, custom
+# The edge stage of staging: API Gateway (the edge Lambda authorizer verifying the tokens of
+# the customers' Cognito user pool, which the platform stage creates; custom
 # domain api-origin.<domain>, execute-api endpoint disabled) with a VPC link to the
 # internal ALB that the AWS Load Balancer Controller created for the Ingress group.
 # Apply it after live/staging and the first Argo CD sync of the api services
@@ -48,32 +48,6 @@ data "aws_secretsmanager_secret" "origin_verify" {
   name = "bloody-sweet/${local.environment}/edge/origin-verify"
 }
 
-# The customers' identity provider: they sign in on its hosted pages from the mobile
-# app, and the edge authorizer admits the access tokens it issues. The scopes are
-# those the API's routes require (module api-gateway, routes: GET /v1/stream needs
-# orders/stream.all), held by the machine client only: a scope on the customers'
-# client would be granted to every customer.
-module "identity" {
-  source = "../../../modules/identity"
-
-  name          = "bloody-sweet-${local.environment}"
-  environment   = local.environment
-  domain_prefix = "bloody-sweet-${local.environment}"
-  callback_urls = ["bloodysweet://auth/callback"]
-  logout_urls   = ["bloodysweet://auth/signout"]
-
-  resource_server_identifier = "orders"
-  scopes = {
-    "stream.all" = "Read the live changes of every order (GET /v1/stream: operators and the load harness)"
-  }
-  machine_client_scopes = ["stream.all"]
-
-  access_token_validity_minutes = 60
-  refresh_token_validity_days   = 30
-  threat_protection             = "ENFORCED"
-  tags                          = local.tags
-}
-
 module "api" {
   source = "../../../modules/api-gateway"
 
@@ -90,11 +64,12 @@ module "api" {
   certificate_arn = local.platform.regional_certificate_arn
   zone_id         = local.platform.zone_id
 
-  # Tokens of this environment's user pool only: its issuer and keys, and the client
-  # IDs of its app clients as the audience (Cognito access tokens carry client_id).
-  jwt_issuer    = module.identity.issuer_url
-  jwks_url      = module.identity.jwks_url
-  jwt_audiences = module.identity.audiences
+  # Tokens of this environment's user pool only (module identity, in the platform
+  # stage): its issuer and keys, and the client IDs of its app clients as the audience
+  # (Cognito access tokens carry client_id).
+  jwt_issuer    = local.platform.jwt_issuer
+  jwks_url      = local.platform.jwks_url
+  jwt_audiences = local.platform.jwt_audiences
 
   origin_verify_secret_arn = data.aws_secretsmanager_secret.origin_verify.arn
   authorizer_s3_bucket     = "bloody-sweet-release-artifacts"

@@ -153,3 +153,66 @@ run "rejects_bad_database_identifier" {
 
   expect_failures = [var.database]
 }
+
+# The notification service verifies the customers' bearer JWTs itself (its SSE
+# streams bypass API Gateway): only its secret holds the issuer's facts.
+run "token_issuer_facts_only_for_the_verifying_service" {
+  command = plan
+
+  variables {
+    services = {
+      order        = { database = true }
+      notification = { database = false, verifies_tokens = true }
+    }
+    token_issuer = {
+      issuer    = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE"
+      audiences = ["appclient", "machineclient"]
+      jwks_url  = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE/.well-known/jwks.json"
+    }
+  }
+
+  assert {
+    condition     = output.properties["notification"] == tolist(["auth_audiences", "auth_issuer", "auth_jwks_url", "kafka_brokers", "redis_host", "redis_port", "redis_user"])
+    error_message = "the verifying service's secret holds auth_issuer, auth_audiences and auth_jwks_url besides its other facts"
+  }
+
+  assert {
+    condition = { for k, v in jsondecode(aws_secretsmanager_secret_version.connections["notification"].secret_string) : k => v if startswith(k, "auth_") } == {
+      auth_issuer    = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE"
+      auth_audiences = "appclient,machineclient"
+      auth_jwks_url  = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE/.well-known/jwks.json"
+    }
+    error_message = "auth_audiences must be the client IDs comma-separated, auth_issuer and auth_jwks_url the issuer's"
+  }
+
+  assert {
+    condition     = !contains(output.properties["order"], "auth_issuer")
+    error_message = "a service that does not verify tokens gets no issuer facts"
+  }
+}
+
+run "rejects_a_verifying_service_without_issuer" {
+  command = plan
+
+  variables {
+    services = {
+      notification = { database = false, verifies_tokens = true }
+    }
+  }
+
+  expect_failures = [aws_kms_key.this]
+}
+
+run "rejects_an_issuer_without_audiences" {
+  command = plan
+
+  variables {
+    token_issuer = {
+      issuer    = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE"
+      audiences = []
+      jwks_url  = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE/.well-known/jwks.json"
+    }
+  }
+
+  expect_failures = [var.token_issuer]
+}
