@@ -605,7 +605,7 @@ func TestEdgeStageRejectsAnInternetFacingALB(t *testing.T) {
 
 // TestPlatformStageLeavesTheALBToTheController checks the platform stage creates no
 // load balancer, listener or target group (the controller owns the ALB), and that the
-// ALB's security group admits only the VPC link's group.
+// ALB's security group admits only the VPC link's group and CloudFront's VPC origins.
 func TestPlatformStageLeavesTheALBToTheController(t *testing.T) {
 	for _, env := range envs {
 		t.Run(env, func(t *testing.T) {
@@ -627,8 +627,10 @@ func TestPlatformStageLeavesTheALBToTheController(t *testing.T) {
 			if rule == nil || rule["cidr_ipv4"] != nil || rule["from_port"] != float64(443) {
 				t.Errorf("the ALB's only ingress must be 443 from the VPC link's group, got %v", rule)
 			}
+			// Besides the VPC link, only CloudFront's VPC origins (the SSE streams;
+			// streams_test.go checks that rule).
 			for addr := range rules {
-				if strings.Contains(addr, "module.alb.") && addr != `module.platform.module.alb.aws_vpc_security_group_ingress_rule.alb_from_vpc_link` {
+				if strings.Contains(addr, "module.alb.") && addr != `module.platform.module.alb.aws_vpc_security_group_ingress_rule.alb_from_vpc_link` && addr != `module.platform.module.alb.aws_vpc_security_group_ingress_rule.alb_from_cloudfront` {
 					t.Errorf("unexpected ingress rule on the edge groups: %s", addr)
 				}
 			}

@@ -3,7 +3,8 @@
 # shifts canary weights on it. Terraform owns what the controller must not decide:
 # the ALB's security group, attached by the Ingress annotation
 # alb.ingress.kubernetes.io/security-groups (the controller resolves its Name tag),
-# and the API Gateway VPC link's group, the only source that group admits.
+# and the API Gateway VPC link's group; that group and CloudFront's VPC origins (the
+# status streams, which bypass API Gateway) are the only sources it admits.
 
 locals {
   alb_group_name      = "${var.name}-alb"
@@ -33,6 +34,28 @@ resource "aws_vpc_security_group_ingress_rule" "alb_from_vpc_link" {
   to_port                      = 443
   referenced_security_group_id = aws_security_group.vpc_link.id
   tags                         = var.tags
+}
+
+# CloudFront's VPC origin (module waf-cdn-acm-route53: the SSE status streams) reaches
+# the ALB from network interfaces CloudFront places in the VPC. AWS documents two
+# sources for the origin's group: the group CloudFront-VPCOrigins-Service-SG, which
+# CloudFront creates in the VPC only when the first VPC origin is created (a lookup
+# would fail at the first plan, before the ALB and its VPC origin exist), or the
+# managed prefix list com.amazonaws.global.cloudfront.origin-facing, which exists in
+# every region. The prefix list it is: it names CloudFront only, nothing else in the
+# VPC. Its entries count against the group's rule quota (about 55 of the default 60).
+data "aws_ec2_managed_prefix_list" "cloudfront" {
+  name = "com.amazonaws.global.cloudfront.origin-facing"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_from_cloudfront" {
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS from CloudFront VPC origins (the SSE status streams)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront.id
+  tags              = var.tags
 }
 
 # The controller also attaches its shared backend group and opens the pods to it

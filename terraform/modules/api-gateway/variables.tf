@@ -112,12 +112,14 @@ variable "routes" {
   type = map(object({
     authorization_scopes = optional(list(string), [])
   }))
+  # Not the status streams (GET /v1/orders/{id}/stream, GET /v1/stream): Server-Sent
+  # Events cannot pass an HTTP API (it buffers the whole response and ends it at 30 s),
+  # so CloudFront sends them to the ALB directly (module waf-cdn-acm-route53) and the
+  # notification service verifies their bearer JWT and scope itself.
   default = {
-    "POST /v1/orders"            = {}
-    "GET /v1/orders"             = {}
-    "GET /v1/orders/{id}"        = {}
-    "GET /v1/orders/{id}/stream" = {}
-    "GET /v1/stream"             = { authorization_scopes = ["orders/stream.all"] }
+    "POST /v1/orders"     = {}
+    "GET /v1/orders"      = {}
+    "GET /v1/orders/{id}" = {}
   }
 
   validation {
@@ -128,6 +130,11 @@ variable "routes" {
   validation {
     condition     = alltrue([for k in keys(var.routes) : !can(regex("/(healthz|readyz|livez|metrics)(/|$)", k))])
     error_message = "routes must not expose /healthz, /readyz, /livez or /metrics."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.routes) : !can(regex("^[A-Z]+ /v[0-9]+(/orders/[^/]+)?/stream$", k))])
+    error_message = "routes must not include the status streams (/v1/stream, /v1/orders/{id}/stream): API Gateway buffers responses and ends them at 30 s, so CloudFront sends them to the ALB directly."
   }
 }
 

@@ -1,7 +1,12 @@
 # The whole AWS footprint of one environment. The live roots differ only in their
 # inputs (sizes, CIDR), so that dev, staging and prod cannot drift apart in shape.
 locals {
-  name         = "bloody-sweet-${var.environment}"
+  name = "bloody-sweet-${var.environment}"
+  # The ingress ALB once the controller has created it (one per Ingress group), else null.
+  ingress_alb = length(data.aws_lb.ingress) == 1 ? {
+    alb_arn      = data.aws_lb.ingress[0].arn
+    alb_dns_name = data.aws_lb.ingress[0].dns_name
+  } : null
   cluster_name = "bloody-sweet-${var.environment}"
   namespace    = "orders-${var.environment}"
   azs          = [for s in ["a", "b", "c"] : "${var.region}${s}"]
@@ -204,8 +209,38 @@ module "edge" {
     aws.us_east_1 = aws.us_east_1
   }
 
-  environment = var.environment
-  tags        = local.tags
+  environment   = var.environment
+  stream_origin = local.ingress_alb
+  tags          = local.tags
+}
+
+# The status streams (SSE) cannot pass API Gateway (it buffers responses and ends them
+# at 30 s): CloudFront sends them to the ingress ALB through a VPC origin. That ALB is
+# the controller's, created at the first sync, so it is looked up by the controller's
+# tags (as the edge stage does) with the plural data source, which answers an empty
+# list instead of failing: the first apply, before the sync, leaves the streams on the
+# default behavior, and the apply after the first sync (terraform/README.md, "Edge")
+# adds the VPC origin and the stream behaviors.
+data "aws_lbs" "ingress" {
+  tags = {
+    "elbv2.k8s.aws/cluster" = local.cluster_name
+    "ingress.k8s.aws/stack" = local.name
+  }
+}
+
+data "aws_lb" "ingress" {
+  count = length(coalesce(data.aws_lbs.ingress.arns, [])) == 1 ? 1 : 0
+
+  arn = one(data.aws_lbs.ingress.arns)
+
+  # Its security group is checked by the edge stage (modules/api-gateway), which looks
+  # up the same ALB; a check here would wait for this stage's own group.
+  lifecycle {
+    postcondition {
+      condition     = self.internal == true && self.load_balancer_type == "application"
+      error_message = "The ALB of Ingress group ${local.name} must be an internal application load balancer: check the Ingress annotation alb.ingress.kubernetes.io/scheme."
+    }
+  }
 }
 
 module "alb" {

@@ -12,6 +12,24 @@ locals {
   # (terraform/README.md, "Edge": bootstrap), rotated in Secrets Manager.
   origin_verify_secret_name = coalesce(var.origin_verify_secret_name, "bloody-sweet/${var.environment}/edge/origin-verify")
 
+  # The status streams (Server-Sent Events of the notification service). API Gateway
+  # HTTP APIs buffer the whole response and end every integration at 30 s, so an SSE
+  # stream through them never delivers an event: these paths go from CloudFront to the
+  # internal ALB through a VPC origin. The notification service verifies the bearer
+  # JWT itself on both (issuer, audiences and JWKS from its connections secret), and
+  # the web ACL covers every behavior of the distribution, these included.
+  stream_paths     = ["/v1/stream", "/v1/orders/*/stream"]
+  stream_origin_id = "notification-streams"
+
+  # Managed policies. CachingDisabled: nothing of the API is cached. AllViewer sends
+  # every viewer header, the query string and the cookies to the origin: Authorization
+  # (CloudFront forwards it from an origin request policy only when caching is
+  # disabled; otherwise it must be part of the cache key), Last-Event-ID (an SSE
+  # client's reconnect) and Host = api.<domain>, the name on the ALB's certificate,
+  # against which CloudFront verifies the origin when the Host header is forwarded.
+  caching_disabled_policy_id = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+  all_viewer_policy_id       = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+
   managed_rule_groups = {
     AWSManagedRulesCommonRuleSet          = 10
     AWSManagedRulesKnownBadInputsRuleSet  = 20
@@ -140,6 +158,27 @@ resource "aws_wafv2_web_acl" "this" {
   tags = var.tags
 }
 
+# CloudFront's connection into the VPC: it places its own network interfaces in the
+# ALB's subnets (the ALB's security group admits them on 443: modules/alb).
+resource "aws_cloudfront_vpc_origin" "streams" {
+  count = var.stream_origin == null ? 0 : 1
+
+  vpc_origin_endpoint_config {
+    name                   = "bloody-sweet-${var.environment}-streams"
+    arn                    = var.stream_origin.alb_arn
+    http_port              = 80
+    https_port             = 443
+    origin_protocol_policy = "https-only"
+
+    origin_ssl_protocols {
+      items    = ["TLSv1.2"]
+      quantity = 1
+    }
+  }
+
+  tags = var.tags
+}
+
 resource "aws_cloudfront_distribution" "api" {
   enabled         = true
   comment         = "bloody-sweet ${var.environment} API"
@@ -165,8 +204,43 @@ resource "aws_cloudfront_distribution" "api" {
       https_port             = 443
       origin_protocol_policy = "https-only"
       origin_ssl_protocols   = ["TLSv1.2"]
-      # The status stream (SSE) keeps connections open.
-      origin_read_timeout = 60
+      origin_read_timeout    = 60 # API Gateway itself ends an integration at 30 s
+    }
+  }
+
+  dynamic "origin" {
+    for_each = aws_cloudfront_vpc_origin.streams
+    content {
+      origin_id = local.stream_origin_id
+      # The ALB's own name; the TLS name CloudFront verifies is the forwarded Host,
+      # api.<domain> (AllViewer), which the ALB's certificate covers.
+      domain_name = var.stream_origin.alb_dns_name
+
+      vpc_origin_config {
+        vpc_origin_id = origin.value.id
+        # The notification service writes an SSE comment (": keep-alive") every 15 s
+        # (services/notification/ports/sse.go, Heartbeat) on an idle stream, so a
+        # healthy stream is never silent for 15 s; CloudFront gives up on a read after
+        # 60 s (four missed heartbeats; 60 s is the most without a quota increase) and
+        # keeps an idle connection to the ALB 60 s (the most it allows), both above 15 s.
+        origin_read_timeout      = 60
+        origin_keepalive_timeout = 60
+      }
+    }
+  }
+
+  # The streams, ahead of the default behavior (API Gateway). GET and HEAD only.
+  dynamic "ordered_cache_behavior" {
+    for_each = var.stream_origin == null ? [] : local.stream_paths
+    content {
+      path_pattern             = ordered_cache_behavior.value
+      target_origin_id         = local.stream_origin_id
+      viewer_protocol_policy   = "https-only"
+      allowed_methods          = ["GET", "HEAD"]
+      cached_methods           = ["GET", "HEAD"]
+      compress                 = false # each event must leave as soon as it is written
+      cache_policy_id          = local.caching_disabled_policy_id
+      origin_request_policy_id = local.all_viewer_policy_id
     }
   }
 
@@ -177,7 +251,7 @@ resource "aws_cloudfront_distribution" "api" {
     cached_methods         = ["GET", "HEAD"]
     compress               = true
     # Managed policies: CachingDisabled and AllViewerExceptHostHeader (an API is not cached).
-    cache_policy_id          = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    cache_policy_id          = local.caching_disabled_policy_id
     origin_request_policy_id = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
   }
 

@@ -42,3 +42,13 @@ output "origin_verify_secret_name" {
   description = "Secrets Manager secret whose value CloudFront sends to the origin as X-Origin-Verify (the edge authorizer reads the same secret)."
   value       = local.origin_verify_secret_name
 }
+
+output "stream_vpc_origin_id" {
+  description = "ID of the CloudFront VPC origin of the status streams (the internal ALB); null while stream_origin is null."
+  value       = one(aws_cloudfront_vpc_origin.streams[*].id)
+}
+
+output "stream_paths" {
+  description = "Path patterns CloudFront sends to the internal ALB directly (the SSE status streams); empty while stream_origin is null."
+  value       = var.stream_origin == null ? [] : local.stream_paths
+}

@@ -61,3 +61,17 @@ variable "tags" {
     error_message = "tags must include the keys environment, owner and cost-center."
   }
 }
+
+variable "stream_origin" {
+  description = "The internal ALB of the api services' Ingress group (created by the AWS Load Balancer Controller after the first sync): its ARN and DNS name. When set, the status streams (GET /v1/stream, GET /v1/orders/*/stream, Server-Sent Events) go from CloudFront to it directly through a CloudFront VPC origin, around API Gateway, which buffers responses and cuts them at 30 s; null (before the ALB exists) leaves them on the default behavior."
+  type = object({
+    alb_arn      = string
+    alb_dns_name = string
+  })
+  default = null
+
+  validation {
+    condition     = var.stream_origin == null || can(regex("^arn:aws:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/app/.+$", try(var.stream_origin.alb_arn, "")))
+    error_message = "stream_origin.alb_arn must be the ARN of an application load balancer."
+  }
+}

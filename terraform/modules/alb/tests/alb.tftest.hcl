@@ -1,4 +1,10 @@
-mock_provider "aws" {}
+mock_provider "aws" {
+  mock_data "aws_ec2_managed_prefix_list" {
+    defaults = {
+      id = "pl-4fa04526"
+    }
+  }
+}
 
 variables {
   name     = "bloody-sweet-test"
@@ -52,4 +58,23 @@ run "rejects_open_vpc_cidr" {
   }
 
   expect_failures = [var.vpc_cidr]
+}
+
+run "cloudfront_vpc_origins_reach_the_alb_on_https_only" {
+  command = plan
+
+  assert {
+    condition     = data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
+    error_message = "the CloudFront source is AWS's managed origin-facing prefix list"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.alb_from_cloudfront.prefix_list_id == "pl-4fa04526" && aws_vpc_security_group_ingress_rule.alb_from_cloudfront.cidr_ipv4 == null && aws_vpc_security_group_ingress_rule.alb_from_cloudfront.referenced_security_group_id == null
+    error_message = "the CloudFront rule admits the prefix list and nothing else"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.alb_from_cloudfront.from_port == 443 && aws_vpc_security_group_ingress_rule.alb_from_cloudfront.to_port == 443 && aws_vpc_security_group_ingress_rule.alb_from_cloudfront.ip_protocol == "tcp"
+    error_message = "CloudFront reaches the ALB on HTTPS only"
+  }
 }

@@ -85,13 +85,18 @@ run "edge_authorizer_on_every_route_to_the_controllers_alb" {
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_route.this) == 5 && alltrue([for r in aws_apigatewayv2_route.this : r.authorization_type == "CUSTOM" && r.authorization_scopes == null])
+    condition     = length(aws_apigatewayv2_route.this) == 3 && alltrue([for r in aws_apigatewayv2_route.this : r.authorization_type == "CUSTOM" && r.authorization_scopes == null])
     error_message = "every route must be behind the Lambda authorizer (which checks the scopes)"
   }
 
   assert {
-    condition     = jsondecode(aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_ROUTE_SCOPES) == { "GET /v1/stream" = ["orders/stream.all"] }
-    error_message = "the all-orders stream needs its scope, checked by the authorizer; customer routes a valid token"
+    condition     = jsondecode(aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_ROUTE_SCOPES) == {}
+    error_message = "the customer routes need a valid token and no scope"
+  }
+
+  assert {
+    condition     = length([for k in keys(aws_apigatewayv2_route.this) : k if endswith(k, "/stream")]) == 0
+    error_message = "the SSE status streams bypass API Gateway: no route for them"
   }
 
   assert {
@@ -274,4 +279,47 @@ run "rejects_a_name_too_long_for_the_authorizer_function" {
   }
 
   expect_failures = [var.name]
+}
+
+# A route with scopes: the authorizer gets them (API Gateway checks route scopes for
+# JWT authorizers only).
+run "route_scopes_reach_the_authorizer" {
+  command = plan
+
+  variables {
+    routes = {
+      "GET /v1/orders"         = {}
+      "DELETE /v1/orders/{id}" = { authorization_scopes = ["orders/admin"] }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(aws_lambda_function.authorizer.environment[0].variables.EDGE_AUTH_ROUTE_SCOPES) == { "DELETE /v1/orders/{id}" = ["orders/admin"] }
+    error_message = "a route's scopes must reach the authorizer, and only the routes with scopes"
+  }
+}
+
+run "rejects_a_stream_route" {
+  command = plan
+
+  variables {
+    routes = {
+      "GET /v1/orders"             = {}
+      "GET /v1/orders/{id}/stream" = {}
+    }
+  }
+
+  expect_failures = [var.routes]
+}
+
+run "rejects_the_all_orders_stream_route" {
+  command = plan
+
+  variables {
+    routes = {
+      "GET /v1/stream" = { authorization_scopes = ["orders/stream.all"] }
+    }
+  }
+
+  expect_failures = [var.routes]
 }

@@ -119,3 +119,79 @@ run "rejects_low_rate_limit" {
 
   expect_failures = [var.rate_limit_per_5min]
 }
+
+# Before the first sync there is no ALB: the streams stay on the default behavior.
+run "no_stream_origin_without_the_alb" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudfront_vpc_origin.streams) == 0 && length(aws_cloudfront_distribution.api.ordered_cache_behavior) == 0 && length(output.stream_paths) == 0
+    error_message = "without stream_origin there is no VPC origin and no stream behavior"
+  }
+}
+
+# With the ingress ALB: the SSE streams go to it through a VPC origin, uncached, with
+# the viewer's headers (Authorization, Last-Event-ID, Host) and query string.
+run "streams_go_to_the_alb_through_a_vpc_origin" {
+  command = apply
+
+  variables {
+    stream_origin = {
+      alb_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/k8s-bloodysweet-0123456789/0123456789abcdef"
+      alb_dns_name = "internal-k8s-bloodysweet-0123456789.eu-west-1.elb.amazonaws.com"
+    }
+  }
+
+  assert {
+    condition = (
+      aws_cloudfront_vpc_origin.streams[0].vpc_origin_endpoint_config[0].arn == var.stream_origin.alb_arn &&
+      aws_cloudfront_vpc_origin.streams[0].vpc_origin_endpoint_config[0].origin_protocol_policy == "https-only" &&
+      aws_cloudfront_vpc_origin.streams[0].vpc_origin_endpoint_config[0].https_port == 443 &&
+      aws_cloudfront_vpc_origin.streams[0].vpc_origin_endpoint_config[0].origin_ssl_protocols[0].items == toset(["TLSv1.2"])
+    )
+    error_message = "the VPC origin is the ALB, over HTTPS with TLS 1.2"
+  }
+
+  assert {
+    condition = alltrue([for o in [one([for o in aws_cloudfront_distribution.api.origin : o if o.origin_id == "notification-streams"])] :
+      o.domain_name == var.stream_origin.alb_dns_name &&
+      o.vpc_origin_config[0].vpc_origin_id == aws_cloudfront_vpc_origin.streams[0].id &&
+      o.vpc_origin_config[0].origin_read_timeout > 15 && o.vpc_origin_config[0].origin_keepalive_timeout > 15
+    ]) && length(aws_cloudfront_distribution.api.origin) == 2
+    error_message = "the distribution's stream origin is the VPC origin, with read and keep-alive timeouts above the 15 s SSE heartbeat"
+  }
+
+  assert {
+    condition     = tolist([for b in aws_cloudfront_distribution.api.ordered_cache_behavior : b.path_pattern]) == tolist(["/v1/stream", "/v1/orders/*/stream"]) && output.stream_paths == tolist(["/v1/stream", "/v1/orders/*/stream"])
+    error_message = "both stream paths have their own behavior"
+  }
+
+  assert {
+    condition = alltrue([for b in aws_cloudfront_distribution.api.ordered_cache_behavior :
+      b.target_origin_id == "notification-streams" &&
+      b.allowed_methods == toset(["GET", "HEAD"]) &&
+      b.cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" &&
+      b.origin_request_policy_id == "216adef6-5c7f-47e4-b989-5492eafa07d3" &&
+      b.viewer_protocol_policy == "https-only"
+    ])
+    error_message = "the stream behaviors: GET/HEAD to the VPC origin, CachingDisabled, AllViewer (Authorization, Last-Event-ID, query string, Host)"
+  }
+
+  assert {
+    condition     = aws_cloudfront_distribution.api.web_acl_id == aws_wafv2_web_acl.this.arn && aws_cloudfront_distribution.api.default_cache_behavior[0].target_origin_id == "api-gateway"
+    error_message = "the web ACL covers the whole distribution; everything else still goes to API Gateway"
+  }
+}
+
+run "rejects_a_stream_origin_that_is_not_an_alb" {
+  command = plan
+
+  variables {
+    stream_origin = {
+      alb_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/k8s-nlb/0123456789abcdef"
+      alb_dns_name = "k8s-nlb.elb.eu-west-1.amazonaws.com"
+    }
+  }
+
+  expect_failures = [var.stream_origin]
+}
