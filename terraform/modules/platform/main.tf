@@ -228,6 +228,15 @@ data "aws_lbs" "ingress" {
   }
 }
 
+# More than one ALB with the group's tags would be a controller or naming fault; the
+# streams then keep the default behavior and the plan says why.
+check "one_ingress_alb" {
+  assert {
+    condition     = length(coalesce(data.aws_lbs.ingress.arns, [])) <= 1
+    error_message = "Several load balancers carry the tags of Ingress group ${local.name}: CloudFront's stream origin is left out until one remains."
+  }
+}
+
 data "aws_lb" "ingress" {
   count = length(coalesce(data.aws_lbs.ingress.arns, [])) == 1 ? 1 : 0
 
