@@ -158,8 +158,26 @@ func planEdge(t *testing.T, env string, lbInternal bool) (*rootPlan, map[string]
 		"aws_lb_listener":           map[string]any{"arn": fakeListenerARN, "protocol": "HTTPS"},
 		"aws_secretsmanager_secret": map[string]any{"arn": fakeSecretARN(env)},
 	}
-	fb, _ := json.Marshal(fixture)
-	fixtureFile := filepath.Join(dir, fmt.Sprintf("fixtures-internal-%v.json", lbInternal))
+	p, err := planWithFixture(t, dir, fmt.Sprintf("fixtures-internal-%v.json", lbInternal), fixture)
+	if err != nil {
+		return nil, outputs, err
+	}
+	if lbInternal {
+		edgePlans[env] = edgePlan{p, outputs}
+	}
+	return p, outputs, nil
+}
+
+// planWithFixture inits and plans the root in dir with the offline provider answering
+// data sources from fixture (written to dir/name). A failed plan is returned as an
+// error with its output; any other failure stops the test.
+func planWithFixture(t *testing.T, dir, name string, fixture map[string]any) (*rootPlan, error) {
+	t.Helper()
+	fb, err := json.Marshal(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixtureFile := filepath.Join(dir, name)
 	if err := os.WriteFile(fixtureFile, fb, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -167,24 +185,20 @@ func planEdge(t *testing.T, env string, lbInternal bool) (*rootPlan, map[string]
 	opts.EnvVars["AWSPROVIDER_DATA_FIXTURES"] = fixtureFile
 	opts.PlanFilePath = filepath.Join(dir, "tfplan.bin")
 	if _, err := terraform.InitE(t, opts); err != nil {
-		t.Fatalf("init live/%s/edge: %v", env, err)
+		t.Fatalf("init %s: %v", dir, err)
 	}
 	if out, err := terraform.PlanE(t, opts); err != nil {
-		return nil, outputs, fmt.Errorf("%w\n%s", err, out)
+		return nil, fmt.Errorf("%w\n%s", err, out)
 	}
 	out, err := terraform.RunTerraformCommandAndGetStdoutE(t, opts, "show", "-json", opts.PlanFilePath)
 	if err != nil {
-		t.Fatalf("show live/%s/edge: %v", env, err)
+		t.Fatalf("show %s: %v", dir, err)
 	}
 	var plan tfjson.Plan
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
-		t.Fatalf("parse plan of live/%s/edge: %v", env, err)
+		t.Fatalf("parse plan of %s: %v", dir, err)
 	}
-	p := &rootPlan{JSON: []byte(out), Plan: &plan}
-	if lbInternal {
-		edgePlans[env] = edgePlan{p, outputs}
-	}
-	return p, outputs, nil
+	return &rootPlan{JSON: []byte(out), Plan: &plan}, nil
 }
 
 type edgePlan struct {

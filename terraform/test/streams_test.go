@@ -1,7 +1,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/gruntwork-io/terratest/modules/terraform"
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
@@ -61,29 +59,11 @@ func planPlatformWithALB(t *testing.T, env string) *rootPlan {
 		},
 		"aws_ec2_managed_prefix_list": map[string]any{"id": fakeCloudFrontPrefixList},
 	}
-	fb, _ := json.Marshal(fixture)
-	fixtureFile := filepath.Join(dir, "fixtures.json")
-	if err := os.WriteFile(fixtureFile, fb, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	opts := options(dir)
-	opts.EnvVars["AWSPROVIDER_DATA_FIXTURES"] = fixtureFile
-	opts.PlanFilePath = filepath.Join(dir, "tfplan.bin")
-	if _, err := terraform.InitE(t, opts); err != nil {
-		t.Fatalf("init live/%s: %v", env, err)
-	}
-	if out, err := terraform.PlanE(t, opts); err != nil {
-		t.Fatalf("plan live/%s with the ingress ALB: %v\n%s", env, err, out)
-	}
-	out, err := terraform.RunTerraformCommandAndGetStdoutE(t, opts, "show", "-json", opts.PlanFilePath)
+	p, err := planWithFixture(t, dir, "fixtures.json", fixture)
 	if err != nil {
-		t.Fatalf("show live/%s: %v", env, err)
+		t.Fatalf("plan live/%s with the ingress ALB: %v", env, err)
 	}
-	var plan tfjson.Plan
-	if err := json.Unmarshal([]byte(out), &plan); err != nil {
-		t.Fatalf("parse plan of live/%s: %v", env, err)
-	}
-	return &rootPlan{JSON: []byte(out), Plan: &plan}
+	return p
 }
 
 // sseHeartbeatSeconds reads the notification service's keep-alive comment interval
