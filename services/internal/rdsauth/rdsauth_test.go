@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -30,7 +29,6 @@ func TestTokenIsAPresignedConnectForTheUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := time.Now().UTC().Format("20060102")
 	for k, want := range map[string]string{
 		"Action":               "connect",
 		"DBUser":               "order_svc",
@@ -42,9 +40,8 @@ func TestTokenIsAPresignedConnectForTheUser(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	// Signed today, unless the test ran across midnight.
 	if c := q.Get("X-Amz-Credential"); !strings.HasPrefix(c, "AKIDEXAMPLE/") || !strings.HasSuffix(c, "/eu-west-1/rds-db/aws4_request") {
-		t.Errorf("X-Amz-Credential = %q, want AKIDEXAMPLE/%s/eu-west-1/rds-db/aws4_request", c, day)
+		t.Errorf("X-Amz-Credential = %q, want AKIDEXAMPLE/<date>/eu-west-1/rds-db/aws4_request", c)
 	}
 	if q.Get("X-Amz-Signature") == "" {
 		t.Error("token is not signed")

@@ -181,11 +181,8 @@ func requireTLS(url string) error {
 // redact hides a URL's password, for error messages.
 func redact(url string) string {
 	u, err := neturl.Parse(url)
-	if err != nil || u.User == nil {
-		if err != nil {
-			return "<unparsable URL>"
-		}
-		return url
+	if err != nil {
+		return "<unparsable URL>"
 	}
 	return u.Redacted()
 }

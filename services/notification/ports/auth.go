@@ -1,7 +1,6 @@
 package ports
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,7 +115,6 @@ const (
 // starts.
 type Guard struct {
 	verifier *edgeauth.Verifier
-	allScope string
 	refused  *prometheus.CounterVec
 	log      *slog.Logger
 }
@@ -142,7 +140,6 @@ func NewGuard(cfg AuthConfig, reg prometheus.Registerer, log *slog.Logger) (*Gua
 			Audiences: cfg.Audiences,
 			Now:       time.Now,
 		},
-		allScope: cfg.StreamAllScope,
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "notification_stream_auth_refusals_total",
 			Help: "Stream requests refused before the stream started, by reason (no_token, invalid_token, missing_scope).",
@@ -176,20 +173,13 @@ func (g *Guard) Require(next http.HandlerFunc, scopes ...string) http.HandlerFun
 			return
 		}
 		if len(scopes) > 0 && !edgeauth.HasAnyScope(claims.Scopes, scopes) {
+			// RFC 6750: the scope the resource needs.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="orders", error="insufficient_scope", scope="`+strings.Join(scopes, " ")+`"`)
 			g.refuse(w, r, http.StatusForbidden, RefusedScope, "the token lacks the scope "+strings.Join(scopes, " or "), nil)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, claims.Subject)))
+		next(w, r)
 	}
-}
-
-type subjectKey struct{}
-
-// Subject is the verified token's subject of a guarded request ("" when
-// verification is off).
-func Subject(ctx context.Context) string {
-	s, _ := ctx.Value(subjectKey{}).(string)
-	return s
 }
 
 func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, status int, reason, detail string, err error) {
@@ -210,6 +200,5 @@ func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, status int, reaso
 		httpserver.Problem(w, status, "Unauthorized", detail, "Authorization")
 		return
 	}
-	w.Header().Set("WWW-Authenticate", `Bearer realm="orders", error="insufficient_scope", scope="`+g.allScope+`"`)
 	httpserver.Problem(w, status, "Forbidden", detail, "")
 }
