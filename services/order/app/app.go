@@ -49,8 +49,11 @@ var ErrConflict = errors.New("idempotency key reused with a different request")
 // is committed with its OrderPlaced event, so every later event of the saga
 // finds it; the grace only rides out a database that briefly answers from
 // behind (a restore, a lagging failover target) instead of dead-lettering
-// during it. Measured from the event's time, so a retry always ends.
-const UnknownOrderGrace = 30 * time.Second
+// during it. Measured from the event's time, so a retry always ends; kept
+// below the consumer's not-ready threshold (KAFKA_CONSUMER_BLOCKED_AFTER,
+// 10 s) so that one bogus event does not take an order API pod out of
+// service.
+const UnknownOrderGrace = 5 * time.Second
 
 // UnknownOrderError is what Repository.ApplyEvents returns for an event
 // whose order is not stored.
