@@ -32,6 +32,13 @@ type Policy struct {
 // the last failure (errors.Is(err, context.Canceled) holds). ctx bounds the
 // waits only: op decides for itself which context its work runs on.
 func Do(ctx context.Context, p Policy, op func() error, notify func(attempt int, err error, wait time.Duration)) error {
+	// The first attempt runs before any backoff state exists: it is the
+	// consumer's hot path (every batch, every commit) and nearly always
+	// succeeds.
+	first := op()
+	if first == nil || IsPermanent(first) {
+		return first
+	}
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = cmpOr(p.Initial, 50*time.Millisecond)
 	b.MaxInterval = cmpOr(p.Max, 5*time.Second)
@@ -41,7 +48,10 @@ func Do(ctx context.Context, p Policy, op func() error, notify func(attempt int,
 	var last error
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		attempt++
-		err := op()
+		err := first // backoff's first call replays the failure seen above
+		if attempt > 1 {
+			err = op()
+		}
 		last = err
 		if err != nil && IsPermanent(err) {
 			return struct{}{}, backoff.Permanent(err)

@@ -86,3 +86,15 @@ func TestPermanent(t *testing.T) {
 		t.Errorf("wrapped mark lost or message changed: %q", p.Error())
 	}
 }
+
+// BenchmarkDoFirstTrySucceeds is the overhead Do adds to every consumer
+// batch and commit when nothing fails (the hot path).
+func BenchmarkDoFirstTrySucceeds(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Do(ctx, Policy{}, func() error { return nil }, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
