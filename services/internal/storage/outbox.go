@@ -168,7 +168,7 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		// consumer's backoff until it is back or ctx ends (then the flush
 		// above takes over).
 		var n int
-		_ = retry.Do(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 5 * time.Second}, func() error {
+		err := retry.Do(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 5 * time.Second}, func() error {
 			var err error
 			n, err = r.publishDue(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -178,6 +178,10 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		}, func(attempt int, err error, wait time.Duration) {
 			r.log.Error("outbox publish failed, retrying", "attempt", attempt, "wait", wait, "err", err)
 		})
+		if err != nil && ctx.Err() == nil {
+			// Permanent (a row the database refuses): tried again next poll.
+			r.log.Error("outbox publish failed", "err", err)
+		}
 		if time.Since(lastCount) > time.Second {
 			r.updateBacklog(ctx)
 			lastCount = time.Now()
