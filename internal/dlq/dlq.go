@@ -242,7 +242,15 @@ func (c *Client) read(ctx context.Context, topic string, partition int, from, en
 	if from >= end {
 		return nil, nil
 	}
-	conn, err := c.dialer.DialLeader(ctx, "tcp", c.brokers[0], topic, partition)
+	var (
+		conn *kafka.Conn
+		err  error
+	)
+	for _, b := range c.brokers { // any live bootstrap broker finds the leader
+		if conn, err = c.dialer.DialLeader(ctx, "tcp", b, topic, partition); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dlq: connect to the leader of %s/%d: %w", topic, partition, err)
 	}
