@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -308,7 +309,7 @@ type Summary struct {
 	Reasons        []Reason  // most frequent first
 }
 
-// Reason is how many messages gave one reason.
+// Reason is how many messages gave one reason (grouped by ReasonGroup).
 type Reason struct {
 	Reason string
 	Count  int
@@ -335,7 +336,7 @@ func (c *Client) List(ctx context.Context, topics []string) ([]Summary, error) {
 				if km.Offset >= sp.hasMessagesFrom {
 					s.Pending++
 				}
-				reasons[m.Reason]++
+				reasons[ReasonGroup(m.Reason)]++
 				if s.Oldest.IsZero() || m.Time.Before(s.Oldest) {
 					s.Oldest = m.Time
 				}
@@ -356,6 +357,18 @@ func (c *Client) List(ctx context.Context, topics []string) ([]Summary, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+var (
+	uuidRe   = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+	quotedRe = regexp.MustCompile(`"[^"]*"`)
+)
+
+// ReasonGroup is reason with event ids and quoted values replaced, so
+// that "event OrderReady 01a2...: unknown order "o-1"" and the same for
+// another order count as one reason.
+func ReasonGroup(reason string) string {
+	return quotedRe.ReplaceAllString(uuidRe.ReplaceAllString(reason, "<id>"), `"..."`)
 }
 
 // ReplayOptions selects what Replay re-publishes.
