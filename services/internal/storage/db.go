@@ -233,9 +233,13 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // permanent marks Postgres data exceptions (SQLSTATE class 22: a NUL or
 // invalid UTF-8 in text, a number out of range, a value too long) as
 // retry.Permanent: the statement fails the same way for the same values
-// however often it runs. Everything else stays transient, integrity
-// violations (class 23) too: a concurrent writer's row can make a retry
-// succeed (or skip, through the inbox).
+// however often it runs, so a consumer dead-letters that one message.
+// Everything else stays transient for a consumer: integrity violations
+// (class 23), because a concurrent writer's row (two replicas during a
+// rebalance) makes the retry succeed or skip through the inbox, and access
+// or schema errors (class 42), because a missing grant or migration is
+// fixed by a deploy and must block the consumer (not ready, paged) rather
+// than dead-letter every valid message meanwhile.
 func permanent(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && strings.HasPrefix(pg.Code, "22") {
