@@ -137,11 +137,15 @@ func New(id string, r PlaceRequest, now time.Time) Order {
 	return o
 }
 
+func (o Order) ref() events.OrderRef {
+	return events.OrderRef{OrderID: o.ID, StoreID: o.StoreID, CustomerID: o.CustomerID}
+}
+
 // Placed returns the OrderPlaced event of a new order.
 func (o Order) Placed() (events.Envelope, error) {
 	return events.New(events.OrderPlaced, o.ID, o.PlacedAt, events.OrderPlacedData{
-		OrderRef: events.OrderRef{OrderID: o.ID, StoreID: o.StoreID}, CustomerID: o.CustomerID,
-		Items: o.Items, Address: o.Address, TotalCents: o.TotalCents,
+		OrderRef: o.ref(),
+		Items:    o.Items, Address: o.Address, TotalCents: o.TotalCents,
 	})
 }
 
@@ -183,7 +187,7 @@ func (o *Order) Apply(t events.Type, at time.Time, reason string) (cancel *event
 		o.CancelledAt = at
 		o.CancelReason = reason
 		e, err := events.New(events.OrderCancelled, o.ID, at, events.OrderCancelledData{
-			OrderRef: events.OrderRef{OrderID: o.ID, StoreID: o.StoreID}, Reason: reason})
+			OrderRef: o.ref(), Reason: reason})
 		if err != nil {
 			return nil, err
 		}
