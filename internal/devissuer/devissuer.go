@@ -158,9 +158,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Client returns an HTTP client that trusts the issuer's certificate: the
+// TLSClient returns an HTTP client that trusts the issuer's certificate: the
 // services fetch the JWKS with it.
-func (is *Issuer) Client() *http.Client { return is.client }
+func (is *Issuer) TLSClient() *http.Client { return is.client }
 
 // Close stops serving.
 func (is *Issuer) Close() error { return is.srv.Close() }
@@ -255,4 +255,42 @@ func ReadFile(path string) (*Signer, error) {
 		return nil, fmt.Errorf("devissuer: %s: private key: %w", path, err)
 	}
 	return &Signer{Issuer: f.Issuer, Kid: f.Kid, key: key}, nil
+}
+
+// Client returns an HTTP client whose requests carry a bearer token of
+// subject with scopes (minted once, valid MaxTTL: longer than any test or
+// demo run). It is the one way tests, the demo and the load harness call
+// the stack's APIs as a customer or an operator.
+func (s *Signer) Client(subject string, scopes ...string) (*http.Client, error) {
+	return s.Authorize(&http.Client{}, subject, scopes...)
+}
+
+// Authorize returns a copy of c whose requests carry such a token.
+func (s *Signer) Authorize(c *http.Client, subject string, scopes ...string) (*http.Client, error) {
+	tok, err := s.Token(subject, scopes...)
+	if err != nil {
+		return nil, err
+	}
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	authed := *c
+	authed.Transport = bearer{token: tok, base: base}
+	return &authed, nil
+}
+
+// bearer adds the Authorization header to requests that have none.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") != "" {
+		return b.base.RoundTrip(r)
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(r)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func verifier(is *Issuer) *edgeauth.Verifier {
-	return &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.Client(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{Audience}}
+	return &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{Audience}}
 }
 
 // TestTokensVerify: a minted token passes the services' verifier through

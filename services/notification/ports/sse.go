@@ -5,6 +5,7 @@ package ports
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,6 +42,17 @@ type Streams struct {
 	Stopping <-chan struct{}
 	// AllScope lets its holders (operators) follow any order's stream.
 	AllScope string
+	// Log receives the cause of every 5xx answer.
+	Log *slog.Logger
+}
+
+// unavailable answers 503 and logs why (the cause is never sent).
+func (s Streams) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	if s.Log != nil {
+		s.Log.Error("request failed", "path", r.URL.Path, "status", http.StatusServiceUnavailable, "err", err.Error())
+	}
+	w.Header().Set("Retry-After", "1")
+	httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "status history unavailable", "")
 }
 
 // customer returns the customer of order id, waiting up to OwnerWait on
@@ -67,6 +79,8 @@ func (s Streams) customer(ctx context.Context, id string, sub *app.Subscriber) (
 func startSSE(w http.ResponseWriter) (http.Flusher, bool) {
 	f, ok := w.(http.Flusher)
 	if !ok {
+		// A wiring bug (a middleware hid the Flusher), not a client's fault.
+		slog.Error("request failed", "status", http.StatusInternalServerError, "err", "the response writer cannot flush")
 		httpserver.Problem(w, http.StatusInternalServerError, "streaming unsupported", "", "")
 		return nil, false
 	}
@@ -105,7 +119,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 		// not even that it exists (404, as the order API answers).
 		owner, err := s.customer(r.Context(), id, sub)
 		if err != nil {
-			httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "status history unavailable", "")
+			s.unavailable(w, r, err)
 			return
 		}
 		if owner != who.Subject {
@@ -115,7 +129,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 	}
 	hist, err := s.Store.History(r.Context(), id, last)
 	if err != nil {
-		httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "status history unavailable", "")
+		s.unavailable(w, r, err)
 		return
 	}
 	f, ok := startSSE(w)
@@ -260,7 +274,7 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 			}
 			store := adapters.NewStore(rt.Redis)
 			hub := app.NewHub()
-			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping, AllScope: cfg.StreamAllScope}
+			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping, AllScope: cfg.StreamAllScope, Log: rt.Log}
 			// The subscription must be live before the first change is
 			// published, or a stream opened now could miss it.
 			ready := make(chan struct{})
