@@ -17,10 +17,10 @@ func TestPermanent(t *testing.T) {
 		want bool
 	}{
 		{nil, false},
-		{pg("22021"), true}, // NUL / invalid byte sequence
-		{pg("22P02"), true}, // invalid text representation
-		{pg("23505"), true}, // unique violation
-		{pg("42P01"), true}, // undefined table
+		{pg("22021"), true},  // NUL / invalid byte sequence
+		{pg("22P02"), true},  // invalid text representation
+		{pg("23505"), true},  // unique violation
+		{pg("42P01"), true},  // undefined table
 		{pg("08006"), false}, // connection failure
 		{pg("40001"), false}, // serialization failure
 		{pg("57P01"), false}, // admin shutdown (failover)

@@ -52,9 +52,9 @@ type ItemRequest struct {
 // PlaceRequest is the body of POST /v1/orders. The customer is not in it:
 // it is the verified bearer token's subject, given to New.
 type PlaceRequest struct {
-	StoreID    string         `json:"store_id"`
-	Items      []ItemRequest  `json:"items"`
-	Address    events.Address `json:"address"`
+	StoreID string         `json:"store_id"`
+	Items   []ItemRequest  `json:"items"`
+	Address events.Address `json:"address"`
 }
 
 // FieldError says which request field is wrong and why.
