@@ -203,6 +203,20 @@ type signerFile struct {
 // KeyFile is the name of the signer file in a dev stack's state directory.
 const KeyFile = "dev-issuer.json"
 
+// KeyPath is where `platform dev` keeps its signer: in its --data-dir, or
+// without one in the user's cache directory (never a shared temporary
+// directory: the file holds a private key).
+func KeyPath(dataDir string) string {
+	if dataDir != "" {
+		return filepath.Join(dataDir, KeyFile)
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "bloody-sweet", "dev", KeyFile)
+}
+
 // WriteFile stores the signer in path, readable and writable by the owner
 // only (it holds the private key), replacing any older one atomically.
 func (s *Signer) WriteFile(path string) error {

@@ -28,7 +28,7 @@ func TestSaga(t *testing.T) {
 	var mu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := streamAll(ctx, p.NotificationURL, func(id, s string) {
+	if _, err := streamAll(ctx, operator(t, p), p.NotificationURL, func(id, s string) {
 		if s == "DELIVERED" || s == "CANCELLED" {
 			mu.Lock()
 			seen[id] = s
