@@ -43,7 +43,7 @@ func TestPlatformStageHoldsTheUserPool(t *testing.T) {
 			checkRouteScopesOnResourceServer(t, edge, platform)
 			checkCustomerClient(t, platform)
 			checkUserPool(t, env, platform)
-			checkNotificationIssuerFacts(t, platform)
+			checkIssuerFacts(t, platform)
 			if n := len(after(edge, "aws_cognito_user_pool")); n != 0 {
 				t.Errorf("the edge plan creates %d user pools: the pool belongs to the platform stage", n)
 			}
@@ -134,9 +134,15 @@ func checkPoolWiring(t *testing.T, platform *rootPlan) {
 	}
 }
 
-// checkNotificationIssuerFacts: the notification service's connections secret, and
-// only its, holds auth_issuer, auth_audiences and auth_jwks_url.
-func checkNotificationIssuerFacts(t *testing.T, platform *rootPlan) {
+// tokenServices verify the customers' bearer JWTs themselves (the CUE services
+// with an AUTH_ISSUER; contract_test checks modules/platform's token_services
+// against CUE): the order API acts for the token's subject, the notification
+// streams bypass API Gateway.
+var tokenServices = []string{"notification", "order"}
+
+// checkIssuerFacts: the connections secrets of the token services, and only
+// theirs, hold auth_issuer, auth_audiences and auth_jwks_url.
+func checkIssuerFacts(t *testing.T, platform *rootPlan) {
 	t.Helper()
 	props, _ := output(t, platform, "connection_secret_properties").(map[string]any)
 	if len(props) == 0 {
@@ -149,13 +155,15 @@ func checkNotificationIssuerFacts(t *testing.T, platform *rootPlan) {
 			written = append(written, fmt.Sprint(p))
 		}
 		for _, a := range auth {
-			if got, want := slices.Contains(written, a), svc == "notification"; got != want {
-				t.Errorf("%s's connections secret writes %s: %v, want %v (only the notification service verifies tokens itself)", svc, a, got, want)
+			if got, want := slices.Contains(written, a), slices.Contains(tokenServices, svc); got != want {
+				t.Errorf("%s's connections secret writes %s: %v, want %v (only %v verify tokens themselves)", svc, a, got, want, tokenServices)
 			}
 		}
 	}
-	if _, ok := props["notification"]; !ok {
-		t.Error("no connections secret for the notification service")
+	for _, svc := range tokenServices {
+		if _, ok := props[svc]; !ok {
+			t.Errorf("no connections secret for the %s service", svc)
+		}
 	}
 }
 

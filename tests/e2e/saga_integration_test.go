@@ -199,15 +199,16 @@ func TestPoisonMessage(t *testing.T) {
 	second := placeOrders(t, p, "post", 30)
 	final := awaitTerminal(t, p, append(first, second...), 60*time.Second)
 	checkInvariants(t, p, final)
-	// payment must dead-letter all three (the third has a payload it cannot
-	// read); notification only the two that are not valid envelopes.
+	// payment and notification must dead-letter all three: the third has a
+	// payload neither can read (notification reads every status event's
+	// order reference for the customer who may stream it).
 	eventually(t, 30*time.Second, "dead letters counted", func() bool {
 		return metric(t, p.URLs["payment"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3 &&
-			metric(t, p.URLs["notification"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 2
+			metric(t, p.URLs["notification"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3
 	})
 	dlq := readAll(t, p.Brokers, events.DLQ(events.TopicOrder))
-	if len(dlq) != 5 {
-		t.Fatalf("%d dead letters, want 5", len(dlq))
+	if len(dlq) != 6 {
+		t.Fatalf("%d dead letters, want 6", len(dlq))
 	}
 	for _, m := range dlq {
 		if headerValue(m, events.HeaderDLQReason) == "" || headerValue(m, events.HeaderDLQTopic) != events.TopicOrder {

@@ -87,7 +87,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	}
 	rows.Close()
 	want := []table{
-		{"order_svc", "order_idempotency", "order_svc"}, {"order_svc", "order_inbox", "order_svc"},
+		{"order_svc", "order_idempotency_keys", "order_svc"}, {"order_svc", "order_inbox", "order_svc"},
 		{"order_svc", "order_orders", "order_svc"}, {"order_svc", "order_outbox", "order_svc"},
 		{"order_svc", "order_schema_migrations", "order_svc"},
 		{"payment_svc", "payment_inbox", "payment_svc"}, {"payment_svc", "payment_outbox", "payment_svc"},
@@ -97,8 +97,8 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 		t.Errorf("tables after migrating twice (-want +got):\n%s", d)
 	}
 	var applied int
-	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 2 {
-		t.Errorf("order migrations recorded: %d, %v; want 2 (shared + 001), once each", applied, err)
+	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 3 {
+		t.Errorf("order migrations recorded: %d, %v; want 3 (shared, 001, 002), once each", applied, err)
 	}
 	type role struct {
 		Name           string
@@ -315,7 +315,7 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 	}
 	rows.Close()
 	want := []rel{
-		{"order_svc", "order_idempotency", "r", "order_svc"}, {"order_svc", "order_inbox", "r", "order_svc"},
+		{"order_svc", "order_idempotency_keys", "r", "order_svc"}, {"order_svc", "order_inbox", "r", "order_svc"},
 		{"order_svc", "order_orders", "r", "order_svc"}, {"order_svc", "order_outbox", "r", "order_svc"},
 		{"order_svc", "order_outbox_id_seq", "S", "order_svc"}, {"order_svc", "order_schema_migrations", "r", "order_svc"},
 	}
@@ -327,8 +327,8 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 		t.Errorf("the legacy order: %q, %v; want o-1 kept", id, err)
 	}
 	var applied int
-	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 2 {
-		t.Errorf("migrations recorded: %d, %v; want the 2 of before, none applied again", applied, err)
+	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 3 {
+		t.Errorf("migrations recorded: %d, %v; want the 3 of before, none applied again", applied, err)
 	}
 	// order_svc writes with the adopted sequence.
 	conn, err := super.Conn(ctx)
