@@ -59,6 +59,30 @@ func TestSaga(t *testing.T) {
 		}
 	}
 	mu.Unlock()
+
+	// Every status event, whichever service produced it, carries the
+	// order's customer: the notification service checks a stream's owner
+	// with it, whichever event of an order it sees first.
+	for _, topic := range events.AllTopics() {
+		n := 0
+		for _, m := range readAll(t, p.Brokers, topic) {
+			e, err := events.Decode(m.Value)
+			if err != nil {
+				t.Fatalf("%s: %v", topic, err)
+			}
+			if _, status := events.StatusOf(e.Type); !status {
+				continue
+			}
+			ref, err := events.DecodeData[events.OrderRef](e)
+			if err != nil || !strings.HasPrefix(ref.CustomerID, "c-") {
+				t.Errorf("%s %s of %s carries customer %q (%v)", topic, e.Type, e.Subject, ref.CustomerID, err)
+			}
+			n++
+		}
+		if n == 0 {
+			t.Errorf("%s: no status event read", topic)
+		}
+	}
 }
 
 // TestConsumerKilledMidBatch kills the payment consumer after it committed
