@@ -24,7 +24,9 @@ func init() {
 			Use:   "dev",
 			Short: "Run the five order services in one process and keep them running, printing URLs",
 			Long: "Starts the local stack (embedded Kafka, SQLite and Redis unless --kafka-brokers, --database-url\n" +
-				"or --redis-url name real ones), prints each service's URL and runs until interrupted.",
+				"or --redis-url name real ones), prints each service's URL and runs until interrupted.\n" +
+				"Authentication is on, as in a cluster: the order API and the streams accept tokens of a local issuer\n" +
+				"(port base+5); `platform dev token --customer ID` prints one.",
 			Args: badArgs(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				if cfg.BasePort < 0 || cfg.BasePort > 65530 {
