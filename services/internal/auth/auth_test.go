@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/internal/edgeauth"
 )
 
 // TestRequire: a valid token reaches the handler with its identity in the
@@ -64,5 +66,48 @@ func TestRequire(t *testing.T) {
 	}
 	if _, err := NewGuard(Config{Required: true}, "x", prometheus.NewRegistry(), nil); err == nil {
 		t.Error("NewGuard accepted AUTH_REQUIRED without an issuer")
+	}
+}
+
+// TestVerifiedTokensAreCachedUntilExpiry: a verified token is not verified
+// again while it is valid (the issuer's key can be gone meanwhile), and is
+// refused once it has expired even though it is still cached.
+func TestVerifiedTokensAreCachedUntilExpiry(t *testing.T) {
+	t.Parallel()
+	is, err := devissuer.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGuard(Config{Issuer: is.Issuer, Audiences: []string{devissuer.Audience}, Client: is.TLSClient()},
+		"test_auth_refusals_total", prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	g.now = func() time.Time { return now }
+	tok, err := is.TokenTTL("alice", 2*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func() int {
+		req := httptest.NewRequest(http.MethodGet, "/v1/orders", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		g.Require(func(http.ResponseWriter, *http.Request) {})(rec, req)
+		return rec.Code
+	}
+	if code := serve(); code != 200 {
+		t.Fatalf("first request: %d", code)
+	}
+	// The issuer is gone: only the cache can answer now.
+	_ = is.Close()
+	g.verifier.Keys = edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer)
+	if code := serve(); code != 200 {
+		t.Errorf("cached token: %d, want 200 without verifying again", code)
+	}
+	// Past its exp (and the verifier's leeway) the cache does not answer.
+	now = now.Add(2*time.Minute + edgeauth.Leeway + time.Second)
+	if code := serve(); code != 401 {
+		t.Errorf("expired cached token: %d, want 401", code)
 	}
 }
