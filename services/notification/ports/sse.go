@@ -246,7 +246,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Spec is the notification service; auth (read when the service is built,
+// Spec is the notification service; authCfg (read when the service is built,
 // after the flags are parsed) says how its streams verify bearer tokens:
 // nil or the zero value, they do not.
 func Spec(authCfg *AuthConfig) svc.Spec {
