@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/harness"
@@ -46,7 +47,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 			}
 			if oauth.Enabled() {
 				if embedded {
-					return cliexit.BadInputf("--oauth-token-url is for --target: the embedded stack takes no tokens")
+					return cliexit.BadInputf("--oauth-token-url is for --target: the embedded stack mints its own tokens")
 				}
 				if oauth.ClientID == "" || os.Getenv(load.ClientSecretEnv) == "" {
 					return cliexit.BadInputf("--oauth-token-url needs --oauth-client-id and the client secret in $%s", load.ClientSecretEnv)
@@ -77,6 +78,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				}()
 				cfg.OrderURL, cfg.NotificationURL, cfg.TargetName = stack.orderURL, stack.notificationURL, "embedded stack"
 				cfg.Brokers, cfg.BrokersName = stack.brokers, "the embedded stack's broker"
+				cfg.Issuer = stack.issuer
 			} else {
 				if notifications == "" {
 					notifications = target
@@ -122,6 +124,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 type embeddedStack struct {
 	orderURL, notificationURL string
 	brokers                   []string
+	issuer                    *devissuer.Signer
 	close                     func(context.Context) error
 }
 
@@ -133,5 +136,5 @@ func startEmbedded(ctx context.Context) (*embeddedStack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &embeddedStack{orderURL: st.OrderURL, notificationURL: st.NotificationURL, brokers: st.Brokers, close: st.Close}, nil
+	return &embeddedStack{orderURL: st.OrderURL, notificationURL: st.NotificationURL, brokers: st.Brokers, issuer: st.Issuer.Signer, close: st.Close}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/bloody-sweet/platform/internal/devissuer"
 )
 
 // DemoOptions configures RunDemo.
@@ -54,9 +56,10 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 	return s[max(0, min(i, len(s)-1))]
 }
 
-// OrderRequest is the body of POST /v1/orders.
+// OrderRequest is the body of POST /v1/orders, with the customer who
+// places it (not sent: the order API takes it from the bearer token).
 type OrderRequest struct {
-	CustomerID string `json:"customer_id"`
+	CustomerID string `json:"-"`
 	StoreID    string `json:"store_id"`
 	Items      []struct {
 		SKU      string `json:"sku"`
@@ -88,7 +91,8 @@ func RandomOrder(r *rand.Rand) OrderRequest {
 	return o
 }
 
-// PlaceOrder posts one order and returns its id.
+// PlaceOrder posts one order and returns its id; client sends the
+// customer's token (Stack.Issuer.Authorize).
 func PlaceOrder(ctx context.Context, client *http.Client, orderURL, key string, o OrderRequest) (string, error) {
 	body, err := json.Marshal(o)
 	if err != nil {
@@ -176,7 +180,15 @@ func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) 
 	}
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	errc, err := Stream(streamCtx, st.NotificationURL+"/v1/stream", "", func(e StatusEvent) {
+	// The demo watches and reads every order as an operator would (the
+	// all-orders stream and any order need the operators' scopes) and
+	// places each order with its customer's token.
+	base := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: 10 * time.Second}
+	client, err := st.Issuer.Authorize(base, "demo-operator", devissuer.StreamAllScope, devissuer.StoreReadScope)
+	if err != nil {
+		return DemoResult{}, err
+	}
+	errc, err := Stream(streamCtx, client, st.NotificationURL+"/v1/stream", "", func(e StatusEvent) {
 		if !terminal(e.Status) {
 			return
 		}
@@ -193,7 +205,6 @@ func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) 
 		return DemoResult{}, err
 	}
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: 10 * time.Second}
 	var (
 		failures []string
 		next     atomic.Int64
@@ -210,8 +221,13 @@ func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) 
 					return
 				}
 				r := rand.New(rand.NewPCG(o.Seed, uint64(i)))
+				order := RandomOrder(r)
 				t0 := time.Now()
-				id, err := PlaceOrder(ctx, client, st.OrderURL, fmt.Sprintf("demo-%d-%d", o.Seed, i), RandomOrder(r))
+				customer, err := st.Issuer.Authorize(base, order.CustomerID)
+				var id string
+				if err == nil {
+					id, err = PlaceOrder(ctx, customer, st.OrderURL, fmt.Sprintf("demo-%d-%d", o.Seed, i), order)
+				}
 				mu.Lock()
 				if err != nil {
 					failures = append(failures, err.Error())

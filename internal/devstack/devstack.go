@@ -19,7 +19,9 @@ import (
 type Config = stack.Config
 
 // Stack is a running local platform: OrderURL, NotificationURL, Brokers,
-// URLs (every service) and Close(ctx).
+// URLs (every service), Issuer (the local identity provider the order API
+// and the streams verify tokens of: Issuer.Token, Issuer.Client) and
+// Close(ctx).
 type Stack = stack.Stack
 
 // Start runs the stack and returns once every service is serving.

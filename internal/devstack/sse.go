@@ -62,10 +62,11 @@ func ReadSSE(r io.Reader, fn func(SSEEvent) error) error {
 	return sc.Err()
 }
 
-// Stream opens an SSE endpoint and calls fn for each status event until ctx
-// ends or the stream closes. It returns once the response headers arrived,
-// so the caller knows the subscription is live; errc yields the end.
-func Stream(ctx context.Context, url, lastEventID string, fn func(StatusEvent)) (errc <-chan error, err error) {
+// Stream opens an SSE endpoint with client (which sends the caller's token)
+// and calls fn for each status event until ctx ends or the stream closes.
+// It returns once the response headers arrived, so the caller knows the
+// subscription is live; errc yields the end.
+func Stream(ctx context.Context, client *http.Client, url, lastEventID string, fn func(StatusEvent)) (errc <-chan error, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,8 @@ func Stream(ctx context.Context, url, lastEventID string, fn func(StatusEvent)) 
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// A stream outlives any client timeout: use the client's transport only.
+	resp, err := (&http.Client{Transport: client.Transport}).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: open stream %s: %w", url, err)
 	}

@@ -9,14 +9,17 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/load/scenario"
 )
 
-// OrderRequest is the body of POST /v1/orders (docs/CONTRACTS.md).
+// OrderRequest is the body of POST /v1/orders (docs/CONTRACTS.md), with
+// the customer who places it: not sent in the body, the order API takes
+// the customer from the bearer token.
 type OrderRequest struct {
-	CustomerID string          `json:"customer_id"`
+	CustomerID string          `json:"-"`
 	StoreID    string          `json:"store_id"`
 	Items      []scenario.Item `json:"items"`
 	Address    Address         `json:"address"`
@@ -86,6 +89,32 @@ type HTTPSender struct {
 	// RunID makes Idempotency-Keys unique per run, so a second run does not
 	// get the first run's orders back.
 	RunID string
+	// Tokens, when set, gives each order its customer's bearer token (a
+	// local issuer can mint one per customer); nil leaves authentication
+	// to Client (a deployed environment's client-credentials token, whose
+	// subject is then every order's customer).
+	Tokens *TokenCache
+}
+
+// TokenCache mints a bearer token per customer once and reuses it (a run
+// places many orders per customer, and signing costs CPU the pipeline
+// benchmark measures).
+type TokenCache struct {
+	Mint func(customer string) (string, error)
+	m    sync.Map // customer -> token
+}
+
+// Token returns customer's token.
+func (c *TokenCache) Token(customer string) (string, error) {
+	if t, ok := c.m.Load(customer); ok {
+		return t.(string), nil
+	}
+	t, err := c.Mint(customer)
+	if err != nil {
+		return "", err
+	}
+	c.m.Store(customer, t)
+	return t, nil
 }
 
 // NewHTTPClient returns a client sized for many concurrent requests to one
@@ -111,6 +140,13 @@ func (h *HTTPSender) Send(ctx context.Context, seq int) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("load-%s-%d", h.RunID, seq))
+	if h.Tokens != nil {
+		tok, err := h.Tokens.Token(order.CustomerID)
+		if err != nil {
+			return "", fmt.Errorf("token for %s: %w", order.CustomerID, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := h.Client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("place order: %w", err)

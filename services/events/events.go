@@ -260,17 +260,22 @@ type Address struct {
 }
 
 // OrderRef identifies the order an event is about; every payload embeds it.
+// CustomerID is the order's customer (the verified token's subject at
+// POST): OrderPlaced always carries it, and every service copies the ref it
+// consumed into the events it produces, so the status events carry it too
+// and the notification service can serve a stream to its customer only. It
+// is optional on the wire: events written before it existed lack it.
 type OrderRef struct {
-	OrderID string `json:"order_id"`
-	StoreID string `json:"store_id"`
+	OrderID    string `json:"order_id"`
+	StoreID    string `json:"store_id"`
+	CustomerID string `json:"customer_id,omitempty"`
 }
 
 func (r OrderRef) orderID() string { return r.OrderID }
 
 // OrderPlacedData is the payload of OrderPlaced.
 type OrderPlacedData struct {
-	OrderRef
-	CustomerID string  `json:"customer_id"`
+	OrderRef           // with CustomerID set
 	Items      []Item  `json:"items"`
 	Address    Address `json:"address"`
 	TotalCents int64   `json:"total_cents"`
@@ -311,6 +316,9 @@ type StatusChange struct {
 	Status  Status    `json:"status"`
 	Time    time.Time `json:"time"`
 	Seq     int64     `json:"seq"`
+	// CustomerID is the order's customer when the event carried it; the
+	// notification service keeps it per order and does not stream it.
+	CustomerID string `json:"customer_id,omitempty"`
 }
 
 // Headers are the Kafka header keys the services set besides traceparent.

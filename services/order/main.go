@@ -8,13 +8,16 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/order/ports"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := svc.Main(ctx, ports.Spec(), os.Args[1:], nil)
+	// Spec reads auth when the service is built, after the flags are parsed.
+	var auth ports.AuthConfig
+	code := svc.Main(ctx, ports.Spec(&auth), os.Args[1:], func(b *config.Binder) { ports.BindAuth(b, &auth) })
 	stop()
 	os.Exit(code)
 }

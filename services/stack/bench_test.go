@@ -36,11 +36,14 @@ func newPipeline(b *testing.B, cfg Config) *pipeline {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = st.Close(context.Background()) })
-	p := &pipeline{st: st, sent: map[string]time.Time{}, early: map[string]time.Time{},
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	client, err := st.Issuer.Authorize(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}, "bench-customer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &pipeline{st: st, sent: map[string]time.Time{}, early: map[string]time.Time{}, client: client}
 	sctx, cancel := context.WithCancel(ctx)
 	b.Cleanup(cancel)
-	if _, err := streamTerminal(sctx, st.NotificationURL+"/v1/stream", p.terminal); err != nil {
+	if _, err := streamTerminal(sctx, st, p.terminal); err != nil {
 		b.Fatal(err)
 	}
 	return p

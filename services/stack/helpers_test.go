@@ -10,29 +10,33 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+
+	"github.com/bloody-sweet/platform/internal/devissuer"
 )
 
-func placeOrder(ctx context.Context, url, key string, r *rand.Rand) (string, error) {
-	body := fmt.Sprintf(`{"customer_id":"c-%d","store_id":"store-%d","items":[{"sku":"pizza-margherita","quantity":%d}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`,
-		r.IntN(1000), 1+r.IntN(20), 1+r.IntN(3))
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/orders", bytes.NewBufferString(body))
-	req.Header.Set("Idempotency-Key", key)
-	resp, err := http.DefaultClient.Do(req)
+// placeOrder places an order as a random customer c-N (with that
+// customer's token).
+func placeOrder(ctx context.Context, st *Stack, key string, r *rand.Rand) (string, error) {
+	c, err := st.Issuer.Client(fmt.Sprintf("c-%d", r.IntN(1000)))
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 201 {
-		return "", fmt.Errorf("%s: %s", resp.Status, b)
-	}
-	var o struct{ ID string }
-	return o.ID, json.Unmarshal(b, &o)
+	return placeOrderClient(ctx, c, st.OrderURL, key, r)
 }
 
-func getStatus(ctx context.Context, url, id string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/orders/"+id, nil)
-	resp, err := http.DefaultClient.Do(req)
+// operator returns a client with the operators' scopes: it reads any order
+// and follows every stream.
+func operator(st *Stack) (*http.Client, error) {
+	return st.Issuer.Client("operator", devissuer.StoreReadScope, devissuer.StreamAllScope)
+}
+
+func getStatus(ctx context.Context, st *Stack, id string) (string, error) {
+	c, err := operator(st)
+	if err != nil {
+		return "", err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, st.OrderURL+"/v1/orders/"+id, nil)
+	resp, err := c.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -42,8 +46,8 @@ func getStatus(ctx context.Context, url, id string) (string, error) {
 }
 
 func placeOrderClient(ctx context.Context, c *http.Client, url, key string, r *rand.Rand) (string, error) {
-	body := fmt.Sprintf(`{"customer_id":"c-%d","store_id":"store-%d","items":[{"sku":"pizza-margherita","quantity":%d}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`,
-		r.IntN(1000), 1+r.IntN(20), 1+r.IntN(3))
+	body := fmt.Sprintf(`{"store_id":"store-%d","items":[{"sku":"pizza-margherita","quantity":%d}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`,
+		1+r.IntN(20), 1+r.IntN(3))
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/orders", bytes.NewBufferString(body))
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.Do(req)
@@ -59,10 +63,15 @@ func placeOrderClient(ctx context.Context, c *http.Client, url, key string, r *r
 	return o.ID, json.Unmarshal(b, &o)
 }
 
-// streamTerminal follows an all-orders stream and reports terminal statuses.
-func streamTerminal(ctx context.Context, url string, fn func(id string, delivered bool)) (<-chan error, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
+// streamTerminal follows an all-orders stream (as an operator) and reports
+// terminal statuses.
+func streamTerminal(ctx context.Context, st *Stack, fn func(id string, delivered bool)) (<-chan error, error) {
+	c, err := operator(st)
+	if err != nil {
+		return nil, err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, st.NotificationURL+"/v1/stream", nil)
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,9 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	deliveryports "github.com/bloody-sweet/platform/services/delivery/ports"
+	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/sim"
@@ -71,7 +73,12 @@ type Config struct {
 type Stack struct {
 	OrderURL        string
 	NotificationURL string
-	Brokers         []string
+	// Issuer is the local identity provider the order API and the streams
+	// verify tokens against, as a cluster's services do against Cognito:
+	// Issuer.Token mints a customer's (or an operator's) token, and
+	// Issuer.Client returns an HTTP client that sends one.
+	Issuer  *devissuer.Issuer
+	Brokers []string
 	// URLs has every service's base URL by name.
 	URLs map[string]string
 	// Provider is the simulated payment provider (its ledger shows charges).
@@ -119,6 +126,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.Provider = paymentadapters.NewSimProvider(s.sim)
 	tuneGC()
+
+	issuerPort := 0
+	if s.cfg.BasePort != 0 {
+		issuerPort = s.cfg.BasePort + len(portOrder) // after the five services
+	}
+	is, err := devissuer.Start(net.JoinHostPort(s.cfg.Host, strconv.Itoa(issuerPort)))
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	s.Issuer = is
 
 	if len(s.Brokers) == 0 {
 		if err := s.startBroker(); err != nil {
@@ -190,7 +207,7 @@ func (s *Stack) spec(name string) svc.Spec {
 	simCfg := s.sim
 	switch name {
 	case "order":
-		return orderports.Spec()
+		return orderports.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
 	case "payment":
 		return paymentports.Spec(s.Provider)
 	case "store":
@@ -198,8 +215,14 @@ func (s *Stack) spec(name string) svc.Spec {
 	case "delivery":
 		return deliveryports.Spec(&simCfg)
 	default:
-		return notificationports.Spec(nil) // streams without tokens, as on the edge-less embedded stack
+		return notificationports.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope})
 	}
+}
+
+// authConfig makes the services verify tokens against the stack's issuer,
+// required as in a cluster.
+func (s *Stack) authConfig() auth.Config {
+	return auth.Config{Required: true, Issuer: s.Issuer.Issuer, Audiences: []string{devissuer.Audience}, Client: s.Issuer.TLSClient()}
 }
 
 // StartService starts (or restarts after StopService) one service.
@@ -283,6 +306,9 @@ func (s *Stack) Close(ctx context.Context) error {
 	if s.redis != nil {
 		s.redis.Close()
 		s.redis = nil
+	}
+	if s.Issuer != nil {
+		errs = append(errs, s.Issuer.Close())
 	}
 	return errors.Join(errs...)
 }

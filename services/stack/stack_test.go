@@ -44,7 +44,7 @@ func awaitTerminal(t *testing.T, st *Stack, ids []string, within time.Duration) 
 			if _, done := final[id]; done {
 				continue
 			}
-			s, err := getStatus(context.Background(), st.OrderURL, id)
+			s, err := getStatus(context.Background(), st, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +139,7 @@ func TestSagaOnEmbeddedDefaults(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 60 {
-		id, err := placeOrder(ctx, st.OrderURL, fmt.Sprintf("saga-%d", i), rand.New(rand.NewPCG(3, uint64(i))))
+		id, err := placeOrder(ctx, st, fmt.Sprintf("saga-%d", i), rand.New(rand.NewPCG(3, uint64(i))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestSagaOnEmbeddedDefaults(t *testing.T) {
 	// be consuming an earlier status from another topic: read until all six.
 	var all []streamEvent
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		if all = readOrderStream(t, st.NotificationURL, delivered, ""); len(all) == 6 {
+		if all = readOrderStream(t, st, delivered, ""); len(all) == 6 {
 			break
 		}
 	}
@@ -183,7 +183,7 @@ func TestSagaOnEmbeddedDefaults(t *testing.T) {
 	if d := cmp.Diff([]string{"PLACED", "PAID", "ACCEPTED", "READY", "PICKED_UP", "DELIVERED"}, sortedBySaga(statuses)); d != "" {
 		t.Errorf("history of %s %v (-want +got):\n%s", delivered, all, d)
 	}
-	rest := readOrderStream(t, st.NotificationURL, delivered, "2")
+	rest := readOrderStream(t, st, delivered, "2")
 	if len(rest) != len(all)-2 || rest[0].Seq != 3 {
 		t.Errorf("resume after 2: %+v, want seq 3..%d", rest, len(all))
 	}
@@ -196,15 +196,19 @@ type streamEvent struct {
 
 // readOrderStream reads an order's SSE stream until it ends (it ends after
 // a terminal status).
-func readOrderStream(t *testing.T, base, id, lastEventID string) []streamEvent {
+func readOrderStream(t *testing.T, st *Stack, id, lastEventID string) []streamEvent {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/orders/"+id+"/stream", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, st.NotificationURL+"/v1/orders/"+id+"/stream", nil)
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	c, err := operator(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

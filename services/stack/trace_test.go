@@ -126,11 +126,15 @@ func TestOneOrderIsOneTrace(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	traceID := fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
 	appSpan := fmt.Sprintf("%016x", rng.Uint64())
-	body := `{"customer_id":"c-1","store_id":"store-1","items":[{"sku":"pizza-margherita","quantity":1}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`
+	body := `{"store_id":"store-1","items":[{"sku":"pizza-margherita","quantity":1}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`
 	req, _ := http.NewRequest(http.MethodPost, st.OrderURL+"/v1/orders", bytes.NewBufferString(body))
 	req.Header.Set("Idempotency-Key", "trace-1")
 	req.Header.Set("traceparent", "00-"+traceID+"-"+appSpan+"-01")
-	resp, err := http.DefaultClient.Do(req)
+	customer, err := st.Issuer.Client("c-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := customer.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

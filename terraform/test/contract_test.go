@@ -148,7 +148,14 @@ func TestCUEEnvironmentsAgreeWithLiveRoots(t *testing.T) {
 					redisUsers = append(redisUsers, svc)
 				}
 			}
-			checkRedisServices(t, p, env, redisUsers)
+			checkServiceSet(t, p, env, "redis_services", "REDIS_URL", redisUsers)
+			var tokenUsers []string
+			for svc, sv := range cueServices {
+				if _, ok := sv.SecretEnv["AUTH_ISSUER"]; ok {
+					tokenUsers = append(tokenUsers, svc)
+				}
+			}
+			checkServiceSet(t, p, env, "token_services", "AUTH_ISSUER", tokenUsers)
 			for svc := range cueServices {
 				checkKafkaBrokersFromSecret(t, filepath.Join(repoRoot, "environments", env, svc, "manifests.gen.yaml"), svc)
 			}
@@ -379,21 +386,23 @@ func checkExternalSecret(t *testing.T, path, svc string, want connectionSecret) 
 	return m[1]
 }
 
-// checkRedisServices: the services whose IRSA roles may connect to ElastiCache
-// (modules/platform's redis_services, which the live roots leave at its
-// default) are exactly the CUE services that read a REDIS_URL.
-func checkRedisServices(t *testing.T, p *rootPlan, env string, want []string) {
+// checkServiceSet: a set of services modules/platform treats specially, its
+// variable (which the live roots leave at its default) is exactly the CUE
+// services that read envVar: redis_services (their IRSA roles may connect to
+// ElastiCache) and REDIS_URL; token_services (their connections secret holds
+// the user pool's issuer) and AUTH_ISSUER.
+func checkServiceSet(t *testing.T, p *rootPlan, env, variable, envVar string, want []string) {
 	t.Helper()
 	call, ok := p.Plan.Config.RootModule.ModuleCalls["platform"]
 	if !ok || call.Module == nil {
 		t.Fatalf("live/%s does not call module platform", env)
 	}
-	if _, set := call.Expressions["redis_services"]; set {
-		t.Fatalf("live/%s sets redis_services: check it against CUE here too", env)
+	if _, set := call.Expressions[variable]; set {
+		t.Fatalf("live/%s sets %s: check it against CUE here too", env, variable)
 	}
-	v, ok := call.Module.Variables["redis_services"]
+	v, ok := call.Module.Variables[variable]
 	if !ok {
-		t.Fatalf("modules/platform has no variable redis_services")
+		t.Fatalf("modules/platform has no variable %s", variable)
 	}
 	var got []string
 	list, _ := v.Default.([]any)
@@ -403,7 +412,7 @@ func checkRedisServices(t *testing.T, p *rootPlan, env string, want []string) {
 	sort.Strings(got)
 	sort.Strings(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("modules/platform redis_services = %v, but the CUE services reading REDIS_URL are %v", got, want)
+		t.Errorf("modules/platform %s = %v, but the CUE services reading %s are %v", variable, got, envVar, want)
 	}
 }
 

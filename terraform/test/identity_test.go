@@ -13,10 +13,10 @@ import (
 
 // The customers' identity provider (module identity, in the platform stage): each
 // environment's Cognito user pool issues the customers' tokens; the edge authorizer
-// (edge stage) and the notification service (its SSE streams bypass API Gateway)
-// trust that pool only. The pool is in the platform stage because the notification
-// pods need its issuer in their connections secret at their first sync, before the
-// edge stage can be applied. Its issuer and client IDs are known only after apply, so
+// (edge stage), the order API (it acts for the token's subject) and the notification
+// service (its SSE streams bypass API Gateway) trust that pool only. The pool is in
+// the platform stage because the order and notification pods need its issuer in their
+// connections secret at their first sync, before the edge stage can be applied. Its issuer and client IDs are known only after apply, so
 // the platform plan shows the wiring by reference and the rest by value: every scope
 // the API requires exists on the resource server and some client may request it, the
 // customers' client is public with the code grant only and gets no scope, prod's pool
@@ -26,11 +26,17 @@ import (
 
 // streamAllScope is the scope GET /v1/stream requires (docs/CONTRACTS.md): the
 // notification service checks it on the stream itself, which bypasses API Gateway.
-const streamAllScope = "orders/stream.all"
+// storeReadScope is the scope the order API requires to list a store's orders
+// (GET /v1/orders?store=), checked by the service: the route is GET /v1/orders
+// either way.
+const (
+	streamAllScope = "orders/stream.all"
+	storeReadScope = "orders/store.read"
+)
 
 // TestPlatformStageHoldsTheUserPool plans each platform root and checks its user
-// pool, clients and scopes, and that the pool's facts reach the notification
-// service's connections secret and the root's outputs.
+// pool, clients and scopes, and that the pool's facts reach the connections
+// secrets of the services that verify tokens and the root's outputs.
 func TestPlatformStageHoldsTheUserPool(t *testing.T) {
 	for _, env := range envs {
 		t.Run(env, func(t *testing.T) {
@@ -43,7 +49,7 @@ func TestPlatformStageHoldsTheUserPool(t *testing.T) {
 			checkRouteScopesOnResourceServer(t, edge, platform)
 			checkCustomerClient(t, platform)
 			checkUserPool(t, env, platform)
-			checkNotificationIssuerFacts(t, platform)
+			checkIssuerFacts(t, platform)
 			if n := len(after(edge, "aws_cognito_user_pool")); n != 0 {
 				t.Errorf("the edge plan creates %d user pools: the pool belongs to the platform stage", n)
 			}
@@ -134,9 +140,15 @@ func checkPoolWiring(t *testing.T, platform *rootPlan) {
 	}
 }
 
-// checkNotificationIssuerFacts: the notification service's connections secret, and
-// only its, holds auth_issuer, auth_audiences and auth_jwks_url.
-func checkNotificationIssuerFacts(t *testing.T, platform *rootPlan) {
+// tokenServices verify the customers' bearer JWTs themselves (the CUE services
+// with an AUTH_ISSUER; contract_test checks modules/platform's token_services
+// against CUE): the order API acts for the token's subject, the notification
+// streams bypass API Gateway.
+var tokenServices = []string{"notification", "order"}
+
+// checkIssuerFacts: the connections secrets of the token services, and only
+// theirs, hold auth_issuer, auth_audiences and auth_jwks_url.
+func checkIssuerFacts(t *testing.T, platform *rootPlan) {
 	t.Helper()
 	props, _ := output(t, platform, "connection_secret_properties").(map[string]any)
 	if len(props) == 0 {
@@ -149,13 +161,15 @@ func checkNotificationIssuerFacts(t *testing.T, platform *rootPlan) {
 			written = append(written, fmt.Sprint(p))
 		}
 		for _, a := range auth {
-			if got, want := slices.Contains(written, a), svc == "notification"; got != want {
-				t.Errorf("%s's connections secret writes %s: %v, want %v (only the notification service verifies tokens itself)", svc, a, got, want)
+			if got, want := slices.Contains(written, a), slices.Contains(tokenServices, svc); got != want {
+				t.Errorf("%s's connections secret writes %s: %v, want %v (only %v verify tokens themselves)", svc, a, got, want, tokenServices)
 			}
 		}
 	}
-	if _, ok := props["notification"]; !ok {
-		t.Error("no connections secret for the notification service")
+	for _, svc := range tokenServices {
+		if _, ok := props[svc]; !ok {
+			t.Errorf("no connections secret for the %s service", svc)
+		}
 	}
 }
 
@@ -177,6 +191,8 @@ func checkRouteScopesOnResourceServer(t *testing.T, edge, platform *rootPlan) {
 	if _, ok := routeScopes["GET /v1/stream"]; !ok {
 		routeScopes["GET /v1/stream (notification service)"] = []string{streamAllScope}
 	}
+	// So does listing a store's orders, checked by the order API itself.
+	routeScopes["GET /v1/orders?store= (order service)"] = []string{storeReadScope}
 
 	rs := only(t, after(platform, "aws_cognito_resource_server"))
 	var declared []string

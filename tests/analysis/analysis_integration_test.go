@@ -34,6 +34,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack"
 )
 
@@ -163,7 +164,13 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 // API serves requests too), and polls until every order is terminal.
 func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
 	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
+	// Orders are read and followed as an operator; each is placed with its
+	// customer's token.
+	base := &http.Client{Timeout: 10 * time.Second}
+	client, err := st.Issuer.Authorize(base, "analysis-operator", devissuer.StoreReadScope, devissuer.StreamAllScope)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := make([]string, orders)
 	errs := make(chan error, orders)
 	var wg sync.WaitGroup
@@ -174,7 +181,13 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 42))
 			for i := range next {
-				id, err := devstack.PlaceOrder(ctx, client, st.OrderURL, fmt.Sprintf("analysis-%d", i), devstack.RandomOrder(r))
+				order := devstack.RandomOrder(r)
+				customer, err := st.Issuer.Authorize(base, order.CustomerID)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				id, err := devstack.PlaceOrder(ctx, customer, st.OrderURL, fmt.Sprintf("analysis-%d", i), order)
 				if err != nil {
 					errs <- err
 					continue
@@ -224,7 +237,7 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
 			defer wg.Done()
 			sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
 			defer scancel()
-			errc, err := devstack.Stream(sctx, st.NotificationURL+"/v1/orders/"+id+"/stream", "", func(devstack.StatusEvent) {})
+			errc, err := devstack.Stream(sctx, client, st.NotificationURL+"/v1/orders/"+id+"/stream", "", func(devstack.StatusEvent) {})
 			if err != nil {
 				t.Errorf("stream %s: %v", id, err)
 				return

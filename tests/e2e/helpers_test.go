@@ -26,6 +26,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack/testservers"
 	"github.com/bloody-sweet/platform/services/stack"
 )
@@ -57,9 +58,21 @@ func startPlatform(t *testing.T, cfg stack.Config) *platform {
 	return &platform{Stack: st, dbURL: cfg.DatabaseURL}
 }
 
-func orderBody(r *rand.Rand) string {
-	return fmt.Sprintf(`{"customer_id":"c-%d","store_id":"store-%d","items":[{"sku":"pizza-margherita","quantity":%d},{"sku":"lemonade","quantity":1}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`,
-		r.IntN(1000), 1+r.IntN(20), 1+r.IntN(3))
+// orderBody returns a random order and the customer who places it.
+func orderBody(r *rand.Rand) (customer, body string) {
+	return fmt.Sprintf("c-%d", r.IntN(1000)), fmt.Sprintf(`{"store_id":"store-%d","items":[{"sku":"pizza-margherita","quantity":%d},{"sku":"lemonade","quantity":1}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`,
+		1+r.IntN(20), 1+r.IntN(3))
+}
+
+// operator is a client with the operators' scopes: it reads any order and
+// follows /v1/stream.
+func operator(t *testing.T, p *platform) *http.Client {
+	t.Helper()
+	c, err := p.Issuer.Client("e2e-operator", devissuer.StoreReadScope, devissuer.StreamAllScope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // placeOrders posts n orders from 8 clients and returns their ids.
@@ -80,7 +93,13 @@ func placeOrders(t *testing.T, p *platform, prefix string, n int) []string {
 				if i >= n {
 					return
 				}
-				id, err := post(p.OrderURL, fmt.Sprintf("%s-%d", prefix, i), orderBody(rand.New(rand.NewPCG(11, uint64(i)))))
+				customer, body := orderBody(rand.New(rand.NewPCG(11, uint64(i))))
+				c, err := p.Issuer.Client(customer)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				id, err := post(c, p.OrderURL, fmt.Sprintf("%s-%d", prefix, i), body)
 				if err != nil {
 					t.Error(err)
 					return
@@ -98,7 +117,8 @@ func placeOrders(t *testing.T, p *platform, prefix string, n int) []string {
 	return ids
 }
 
-func post(url, key, body string) (string, error) {
+// post places an order with client (it sends the customer's token).
+func post(client *http.Client, url, key, body string) (string, error) {
 	// A service restarting refuses connections for a moment: retry with
 	// the same Idempotency-Key, which is what the key is for.
 	var last error
@@ -106,7 +126,7 @@ func post(url, key, body string) (string, error) {
 		req, _ := http.NewRequest(http.MethodPost, url+"/v1/orders", strings.NewReader(body))
 		req.Header.Set("Idempotency-Key", key)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			last = err
 			time.Sleep(100 * time.Millisecond)
@@ -123,8 +143,8 @@ func post(url, key, body string) (string, error) {
 	return "", last
 }
 
-func status(url, id string) (string, error) {
-	resp, err := http.Get(url + "/v1/orders/" + id)
+func status(client *http.Client, url, id string) (string, error) {
+	resp, err := client.Get(url + "/v1/orders/" + id)
 	if err != nil {
 		return "", err
 	}
@@ -141,12 +161,13 @@ func awaitTerminal(t *testing.T, p *platform, ids []string, within time.Duration
 	t.Helper()
 	final := map[string]string{}
 	deadline := time.Now().Add(within)
+	op := operator(t, p)
 	for len(final) < len(ids) {
 		for _, id := range ids {
 			if _, ok := final[id]; ok {
 				continue
 			}
-			s, err := status(p.OrderURL, id)
+			s, err := status(op, p.OrderURL, id)
 			if err != nil {
 				t.Fatal(err) // a lost order is a 404 here
 			}

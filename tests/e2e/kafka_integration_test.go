@@ -97,9 +97,9 @@ func headerValue(m kafkago.Message, key string) string {
 }
 
 // streamAll follows /v1/stream, calling fn with each (order id, status).
-func streamAll(ctx context.Context, base string, fn func(id, status string)) (<-chan error, error) {
+func streamAll(ctx context.Context, client *http.Client, base string, fn func(id, status string)) (<-chan error, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/stream", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

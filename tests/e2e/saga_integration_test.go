@@ -28,7 +28,7 @@ func TestSaga(t *testing.T) {
 	var mu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := streamAll(ctx, p.NotificationURL, func(id, s string) {
+	if _, err := streamAll(ctx, operator(t, p), p.NotificationURL, func(id, s string) {
 		if s == "DELIVERED" || s == "CANCELLED" {
 			mu.Lock()
 			seen[id] = s
@@ -59,6 +59,32 @@ func TestSaga(t *testing.T) {
 		}
 	}
 	mu.Unlock()
+
+	// Every status event, whichever service produced it, carries the
+	// order's customer: the notification service checks a stream's owner
+	// with it, whichever event of an order it sees first.
+	for _, topic := range events.AllTopics() {
+		n, bad := 0, 0
+		for _, m := range readAll(t, p.Brokers, topic) {
+			e, err := events.Decode(m.Value)
+			if err != nil {
+				t.Fatalf("%s: %v", topic, err)
+			}
+			if _, status := events.StatusOf(e.Type); !status {
+				continue
+			}
+			ref, err := events.DecodeData[events.OrderRef](e)
+			if err != nil || !strings.HasPrefix(ref.CustomerID, "c-") {
+				if bad++; bad == 1 {
+					t.Errorf("%s %s of %s carries customer %q (%v)", topic, e.Type, e.Subject, ref.CustomerID, err)
+				}
+			}
+			n++
+		}
+		if n == 0 || bad > 0 {
+			t.Errorf("%s: %d status events, %d without the customer", topic, n, bad)
+		}
+	}
 }
 
 // TestConsumerKilledMidBatch kills the payment consumer after it committed
@@ -199,15 +225,16 @@ func TestPoisonMessage(t *testing.T) {
 	second := placeOrders(t, p, "post", 30)
 	final := awaitTerminal(t, p, append(first, second...), 60*time.Second)
 	checkInvariants(t, p, final)
-	// payment must dead-letter all three (the third has a payload it cannot
-	// read); notification only the two that are not valid envelopes.
+	// payment and notification must dead-letter all three: the third has a
+	// payload neither can read (notification reads every status event's
+	// order reference for the customer who may stream it).
 	eventually(t, 30*time.Second, "dead letters counted", func() bool {
 		return metric(t, p.URLs["payment"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3 &&
-			metric(t, p.URLs["notification"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 2
+			metric(t, p.URLs["notification"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3
 	})
 	dlq := readAll(t, p.Brokers, events.DLQ(events.TopicOrder))
-	if len(dlq) != 5 {
-		t.Fatalf("%d dead letters, want 5", len(dlq))
+	if len(dlq) != 6 {
+		t.Fatalf("%d dead letters, want 6", len(dlq))
 	}
 	for _, m := range dlq {
 		if headerValue(m, events.HeaderDLQReason) == "" || headerValue(m, events.HeaderDLQTopic) != events.TopicOrder {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/rawkafka"
 	"github.com/bloody-sweet/platform/internal/load/report"
@@ -39,6 +40,9 @@ type Config struct {
 	// OAuth, when enabled, puts the identity provider's bearer token on
 	// every request to the target (a deployed environment's edge).
 	OAuth load.OAuth
+	// Issuer, when set (the embedded stack's local issuer), mints each
+	// order's customer token and an operator's token for the stream.
+	Issuer *devissuer.Signer
 }
 
 // Run executes the configured runs, writes the results folder and returns
@@ -77,22 +81,32 @@ func Run(ctx context.Context, cfg Config) (*load.Summary, error) {
 
 func runPipeline(ctx context.Context, cfg Config, mix *load.Mix, runID string) (*load.Result, error) {
 	client := load.NewHTTPClient(cfg.Scenario.MaxInFlight)
-	if cfg.OAuth.Enabled() {
+	streamClient := client
+	var tokens *load.TokenCache
+	switch {
+	case cfg.OAuth.Enabled():
 		var err error
 		if client, err = cfg.OAuth.Authorize(ctx, client); err != nil {
+			return nil, fmt.Errorf("pipeline run: %w", err)
+		}
+		streamClient = client
+	case cfg.Issuer != nil:
+		tokens = &load.TokenCache{Mint: func(c string) (string, error) { return cfg.Issuer.Token(c) }}
+		var err error
+		if streamClient, err = cfg.Issuer.Authorize(client, "load-operator", devissuer.StreamAllScope); err != nil {
 			return nil, fmt.Errorf("pipeline run: %w", err)
 		}
 	}
 	// The stream is opened before the first order, so no status is missed.
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	comps, err := load.WatchStatuses(streamCtx, client, cfg.NotificationURL, func(err error) {
+	comps, err := load.WatchStatuses(streamCtx, streamClient, cfg.NotificationURL, func(err error) {
 		fmt.Fprintf(cfg.Progress, "status stream ended early: %v (orders still in flight will count as undelivered)\n", err)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline run: %w", err)
 	}
-	sender := &load.HTTPSender{BaseURL: cfg.OrderURL, Client: client, Mix: mix, RunID: runID}
+	sender := &load.HTTPSender{BaseURL: cfg.OrderURL, Client: client, Mix: mix, RunID: runID, Tokens: tokens}
 	res, err := load.Run(ctx, cfg.Scenario, sender, load.Options{
 		Mode: "pipeline", Target: cfg.TargetName, Progress: cfg.Progress, Completions: comps,
 	})

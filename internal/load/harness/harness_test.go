@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/internal/edgeauth"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
@@ -27,9 +29,27 @@ type fakePlatform struct {
 	subs    []chan string
 	n       int
 	badReqs []string
+	// verifier, when set, requires a valid bearer token: a customer's on
+	// POST (subjects records them), the stream-all scope on the stream.
+	verifier *edgeauth.Verifier
+	subjects map[string]int
 }
 
 func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.verifier != nil {
+		tok, _ := edgeauth.BearerToken(r.Header.Get("Authorization"))
+		c, err := f.verifier.Verify(r.Context(), tok)
+		stream := r.URL.Path == "/v1/stream"
+		if err != nil || (stream && !edgeauth.HasAnyScope(c.Scopes, []string{devissuer.StreamAllScope})) {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if !stream {
+			f.mu.Lock()
+			f.subjects[c.Subject]++
+			f.mu.Unlock()
+		}
+	}
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/orders":
 		var body load.OrderRequest
@@ -135,6 +155,47 @@ func TestRunPipelineAndRaw(t *testing.T) {
 	}
 	if !strings.Contains(progress.String(), "[t pipeline] 1s") || !strings.Contains(progress.String(), "[t raw] 1s") {
 		t.Errorf("progress lets no one follow the run:\n%s", progress.String())
+	}
+}
+
+// TestRunWithIssuerTokens: with a local issuer (--embedded), each order
+// carries its customer's token and the stream an operator's.
+func TestRunWithIssuerTokens(t *testing.T) {
+	is, err := devissuer.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer is.Close()
+	fake := &fakePlatform{subjects: map[string]int{},
+		verifier: &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	sc, err := scenario.Parse("t.json", []byte(`{
+	  "name": "t", "seed": 1, "stages": [{"name": "a", "duration": "1s", "rate": 20}],
+	  "delivery_timeout": "5s", "max_in_flight": 50, "stores": 2, "customers": 3,
+	  "order_mix": [{"name": "one", "weight": 1, "items": [{"sku": "pizza-margherita", "quantity": 1}]}],
+	  "thresholds": {"http_p95": "1s", "http_p99": "2s", "placed_to_delivered_p99": "1s", "max_error_rate": 0.01, "min_throughput": 5}
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), Config{Scenario: sc, OrderURL: srv.URL, NotificationURL: srv.URL, TargetName: "fake",
+		OutDir: t.TempDir(), Progress: &strings.Builder{}, Issuer: is.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Pipeline.Total; p.OK != 20 || p.Undelivered != 0 {
+		t.Errorf("pipeline ok %d undelivered %d, want 20/0", p.OK, p.Undelivered)
+	}
+	n := 0
+	for sub, k := range fake.subjects {
+		if sub != "c-1" && sub != "c-2" && sub != "c-3" {
+			t.Errorf("order placed as %q, want one of the scenario's customers", sub)
+		}
+		n += k
+	}
+	if n != 20 {
+		t.Errorf("%d orders carried a customer's token, want 20", n)
 	}
 }
 

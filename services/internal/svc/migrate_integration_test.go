@@ -17,7 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack/testservers"
+	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/storage"
@@ -47,7 +49,13 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	masterURL := fmt.Sprintf("postgres://master@127.0.0.1:%d/orders?sslmode=disable", pg.Port)
 
 	payment := paymentports.Spec(paymentadapters.NewSimProvider(sim.Defaults()))
-	order := orderports.Spec()
+	issuer, err := devissuer.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = issuer.Close() })
+	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 	migrate := func(spec svc.Spec) {
 		t.Helper()
 		if code := svc.Main(ctx, spec, []string{"migrate", "-database-url", masterURL, "-log-level", "error"}, nil); code != 0 {
@@ -79,7 +87,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	}
 	rows.Close()
 	want := []table{
-		{"order_svc", "order_idempotency", "order_svc"}, {"order_svc", "order_inbox", "order_svc"},
+		{"order_svc", "order_idempotency_keys", "order_svc"}, {"order_svc", "order_inbox", "order_svc"},
 		{"order_svc", "order_orders", "order_svc"}, {"order_svc", "order_outbox", "order_svc"},
 		{"order_svc", "order_schema_migrations", "order_svc"},
 		{"payment_svc", "payment_inbox", "payment_svc"}, {"payment_svc", "payment_outbox", "payment_svc"},
@@ -89,8 +97,8 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 		t.Errorf("tables after migrating twice (-want +got):\n%s", d)
 	}
 	var applied int
-	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 2 {
-		t.Errorf("order migrations recorded: %d, %v; want 2 (shared + 001), once each", applied, err)
+	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 3 {
+		t.Errorf("order migrations recorded: %d, %v; want 3 (shared, 001, 002), once each", applied, err)
 	}
 	type role struct {
 		Name           string
@@ -139,11 +147,15 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 		t.Fatalf("start order as order_svc: %v", err)
 	}
 	defer s.Close(context.Background(), 0)
-	body := `{"customer_id":"c-42","store_id":"store-1","items":[{"sku":"pizza-margherita","quantity":2}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`
+	body := `{"store_id":"store-1","items":[{"sku":"pizza-margherita","quantity":2}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/v1/orders", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", "k-1")
-	resp, err := http.DefaultClient.Do(req)
+	customer, err := issuer.Client("c-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := customer.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +219,13 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 // TestMigrateRefusesBadConfig: exit 2 with nothing done.
 func TestMigrateRefusesBadConfig(t *testing.T) {
 	t.Parallel()
-	order := orderports.Spec()
+	issuer, err := devissuer.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = issuer.Close() })
+	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 	for _, args := range [][]string{
 		{"migrate"}, // in-memory SQLite has no roles
 		{"migrate", "-database-url", "sqlite:///tmp/x.db"},
@@ -251,7 +269,13 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 	super := open(t, pg.URL("legacy"))
 	mustExec(t, super, "CREATE ROLE master LOGIN CREATEROLE", "ALTER DATABASE legacy OWNER TO master")
 	masterURL := fmt.Sprintf("postgres://master@127.0.0.1:%d/legacy?sslmode=disable", pg.Port)
-	order := orderports.Spec()
+	issuer, err := devissuer.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = issuer.Close() })
+	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 
 	// The old deployment: the service itself migrated as the master user.
 	old, err := storage.Open(ctx, masterURL, "order")
@@ -291,7 +315,7 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 	}
 	rows.Close()
 	want := []rel{
-		{"order_svc", "order_idempotency", "r", "order_svc"}, {"order_svc", "order_inbox", "r", "order_svc"},
+		{"order_svc", "order_idempotency_keys", "r", "order_svc"}, {"order_svc", "order_inbox", "r", "order_svc"},
 		{"order_svc", "order_orders", "r", "order_svc"}, {"order_svc", "order_outbox", "r", "order_svc"},
 		{"order_svc", "order_outbox_id_seq", "S", "order_svc"}, {"order_svc", "order_schema_migrations", "r", "order_svc"},
 	}
@@ -303,8 +327,8 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 		t.Errorf("the legacy order: %q, %v; want o-1 kept", id, err)
 	}
 	var applied int
-	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 2 {
-		t.Errorf("migrations recorded: %d, %v; want the 2 of before, none applied again", applied, err)
+	if err := super.QueryRowContext(ctx, "SELECT count(*) FROM order_svc.order_schema_migrations").Scan(&applied); err != nil || applied != 3 {
+		t.Errorf("migrations recorded: %d, %v; want the 3 of before, none applied again", applied, err)
 	}
 	// order_svc writes with the adopted sequence.
 	conn, err := super.Conn(ctx)

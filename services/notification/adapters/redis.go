@@ -5,6 +5,7 @@ package adapters
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,19 +24,24 @@ const HistoryTTL = 24 * time.Hour
 // appendScript records each change once per (order, status): HSETNX makes
 // redelivered events no-ops, RPUSH assigns the per-order sequence number,
 // and one PUBLISH carries every new change of the batch (one per line).
-// An order's two keys get their TTL once per call however many of its
-// changes the batch holds (each redis.call from Lua is costly in miniredis,
-// the embedded default). It runs atomically, so a crash cannot leave a
-// change stored but unsent.
+// The order's customer, when a new change carries it, is kept in the same
+// hash (field CustomerField; an order's customer never changes, so the
+// first one stays). An order's two keys get their TTL once per call however many
+// of its changes the batch holds (each redis.call from Lua is costly in
+// miniredis, the embedded default). It runs atomically, so a crash cannot
+// leave a change stored but unsent.
 var appendScript = redis.NewScript(`
 local out = {}
 local touched = {}
 local ttl = tonumber(ARGV[1])
-for i = 2, #ARGV, 3 do
-  local k = (i - 2) / 3 * 2
+for i = 2, #ARGV, 4 do
+  local k = (i - 2) / 4 * 2
   local seen, list = KEYS[k + 1], KEYS[k + 2]
-  local oid, status, t = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local oid, status, t, customer = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if redis.call('HSETNX', seen, status, '1') == 1 then
+    if customer ~= '' then
+      redis.call('HSETNX', seen, '` + CustomerField + `', customer)
+    end
     local seq = redis.call('RPUSH', list, status .. '|' .. t)
     touched[seen] = list
     out[#out + 1] = oid .. '|' .. status .. '|' .. t .. '|' .. seq
@@ -50,6 +56,10 @@ if #out > 0 then
 end
 return #out
 `)
+
+// CustomerField is the field of an order's seen hash that holds its
+// customer (statuses are upper case, so it cannot collide).
+const CustomerField = "@customer"
 
 // Store is the Redis side of the notification service.
 type Store struct{ rdb *redis.Client }
@@ -67,11 +77,11 @@ func (s *Store) Append(ctx context.Context, cs []domain.Change) (int, error) {
 		return 0, nil
 	}
 	keys := make([]string, 0, 2*len(cs)+1)
-	args := make([]any, 0, 3*len(cs)+1)
+	args := make([]any, 0, 4*len(cs)+1)
 	args = append(args, int(HistoryTTL.Seconds()))
 	for _, c := range cs {
 		keys = append(keys, seenKey(c.OrderID), listKey(c.OrderID))
-		args = append(args, c.OrderID, string(c.Status), c.Time.Format(time.RFC3339Nano))
+		args = append(args, c.OrderID, string(c.Status), c.Time.Format(time.RFC3339Nano), c.CustomerID)
 	}
 	keys = append(keys, Channel)
 	n, err := appendScript.Run(ctx, s.rdb, keys, args...).Int()
@@ -100,6 +110,20 @@ func (s *Store) History(ctx context.Context, orderID string, afterSeq int64) ([]
 		out = append(out, domain.Change{OrderID: orderID, Status: eventsStatus(status), Time: t, Seq: afterSeq + int64(i) + 1})
 	}
 	return out, nil
+}
+
+// Customer returns the customer of an order, "" while no change carrying
+// it was stored (the order is unknown here, or its events predate the
+// field).
+func (s *Store) Customer(ctx context.Context, orderID string) (string, error) {
+	v, err := s.rdb.HGet(ctx, seenKey(orderID), CustomerField).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("notification: customer of %s: %w", orderID, err)
+	}
+	return v, nil
 }
 
 // Subscribe delivers every published change to fn until ctx ends. ready is

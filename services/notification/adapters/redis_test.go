@@ -58,3 +58,30 @@ func TestAppend(t *testing.T) {
 		t.Errorf("History(a) (-want +got):\n%s", d)
 	}
 }
+
+// TestCustomer: the first change that carries the customer records it for
+// the order; orders without one answer "".
+func TestCustomer(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s := NewStore(rdb)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	if _, err := s.Append(ctx, []domain.Change{
+		{OrderID: "a", Status: events.StatusPaid, Time: t0, CustomerID: "alice"},
+		{OrderID: "a", Status: events.StatusPlaced, Time: t0, CustomerID: "mallory"}, // cannot change it
+		{OrderID: "b", Status: events.StatusPlaced, Time: t0},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"a": "alice", "b": "", "unknown": ""} {
+		if got, err := s.Customer(ctx, id); err != nil || got != want {
+			t.Errorf("Customer(%s) = %q, %v; want %q", id, got, err, want)
+		}
+	}
+	// The customer is not a status: the history holds the two changes only.
+	if h, err := s.History(ctx, "a", 0); err != nil || len(h) != 2 {
+		t.Errorf("History(a) = %v, %v; want 2 changes", h, err)
+	}
+}

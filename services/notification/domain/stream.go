@@ -31,7 +31,12 @@ func FromEvent(e events.Envelope) (Change, bool, error) {
 	if !ValidOrderID(e.Subject) {
 		return Change{}, false, &events.DecodeError{Field: "subject", Reason: fmt.Sprintf("order id %q has characters outside [A-Za-z0-9._:-]", e.Subject)}
 	}
-	return Change{OrderID: e.Subject, Status: s, Time: e.Time.UTC()}, true, nil
+	// The customer travels in every payload's order reference.
+	ref, err := events.DecodeData[events.OrderRef](e)
+	if err != nil {
+		return Change{}, false, err
+	}
+	return Change{OrderID: e.Subject, Status: s, Time: e.Time.UTC(), CustomerID: ref.CustomerID}, true, nil
 }
 
 // WriteSSE writes c as one SSE event. id is the per-order sequence on an

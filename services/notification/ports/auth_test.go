@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/adapters"
@@ -154,11 +155,11 @@ func TestStreamAuth(t *testing.T) {
 	t.Parallel()
 	is := newIssuer(t)
 	s, store := startService(t, &AuthConfig{
-		Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience},
-		StreamAllScope: DefaultStreamAllScope, Client: is.srv.Client(),
+		Config:         auth.Config{Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience}, Client: is.srv.Client()},
+		StreamAllScope: DefaultStreamAllScope,
 	})
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-1", Status: events.StatusPlaced, Time: t0}}); err != nil {
+	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-1", Status: events.StatusPlaced, Time: t0, CustomerID: "customer-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	orderURL, allURL := s.URL()+"/v1/orders/o-1/stream", s.URL()+"/v1/stream"
@@ -286,14 +287,14 @@ func TestStreamsOpenWithoutIssuer(t *testing.T) {
 // start with an error naming the variables, before any port is served.
 func TestAuthRequiredWithoutIssuer(t *testing.T) {
 	t.Parallel()
-	var auth AuthConfig
-	_, err := config.Parse("notification", []string{"-auth-required"}, func(b *config.Binder) { BindAuth(b, &auth) })
+	var ac AuthConfig
+	_, err := config.Parse("notification", []string{"-auth-required"}, func(b *config.Binder) { BindAuth(b, &ac) })
 	if err == nil || !strings.Contains(err.Error(), "AUTH_REQUIRED=true but AUTH_ISSUER is not set") {
 		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
 	}
 	// The same when the Spec is started directly (the stack, a test).
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
-	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Required: true}), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)
 		t.Fatal("Start succeeded with AUTH_REQUIRED and no issuer")
@@ -315,7 +316,7 @@ func TestBindAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AuthConfig{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, StreamAllScope: DefaultStreamAllScope}
+	want := AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}}, StreamAllScope: DefaultStreamAllScope}
 	if d := cmp.Diff(want, a); d != "" {
 		t.Errorf("AuthConfig (-want +got):\n%s", d)
 	}
@@ -335,5 +336,80 @@ func TestBindAuth(t *testing.T) {
 		if _, err := parse(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one naming %s", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestStreamOwnership: an order stream is served to the order's customer
+// (the token's subject equals the customer its events carried) and to
+// holders of the stream-all scope; anyone else gets 404, as for an order
+// that does not exist. A stream opened before the order's first change
+// arrived waits for it.
+func TestStreamOwnership(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	s, store := startService(t, &AuthConfig{
+		Config:         auth.Config{Required: true, Issuer: is.srv.URL, Audiences: []string{testAudience}, Client: is.srv.Client()},
+		StreamAllScope: DefaultStreamAllScope,
+	})
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	if _, err := store.Append(ctx, []domain.Change{{OrderID: "o-a", Status: events.StatusPlaced, Time: t0, CustomerID: "alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	alice := is.token(t, jwt.MapClaims{"sub": "alice"})
+	bob := is.token(t, jwt.MapClaims{"sub": "bob"})
+	operator := is.token(t, jwt.MapClaims{"sub": "ops-client", "scope": DefaultStreamAllScope})
+
+	if resp := get(t, s.URL()+"/v1/orders/o-a/stream", bob); resp.StatusCode != 404 {
+		t.Errorf("bob streams alice's order: %d, want 404", resp.StatusCode)
+	}
+	for name, tok := range map[string]string{"alice": alice, "operator": operator} {
+		resp := get(t, s.URL()+"/v1/orders/o-a/stream", tok)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s streams alice's order: %d, want 200", name, resp.StatusCode)
+			continue
+		}
+		if ev, _ := nextEvent(t, bufio.NewReader(resp.Body)); ev != string(events.StatusPlaced) {
+			t.Errorf("%s: first event %q", name, ev)
+		}
+	}
+
+	// Opened before the order's first change: the stream waits for it,
+	// then serves its customer.
+	done := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/v1/orders/o-late/stream", nil)
+		req.Header.Set("Authorization", "Bearer "+alice)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			resp = nil
+		}
+		done <- resp
+	}()
+	// Appending until the stream answers: the request may not have
+	// subscribed yet when the first change is published.
+	deadline := time.Now().Add(30 * time.Second)
+	var resp *http.Response
+	for i := 0; resp == nil && time.Now().Before(deadline); i++ {
+		if _, err := store.Append(ctx, []domain.Change{{OrderID: "o-late", Status: events.AllStatuses()[i%5], Time: t0, CustomerID: "alice"}}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case resp = <-done:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if resp == nil {
+		t.Fatal("the stream of a late order never answered")
+	}
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	if resp.StatusCode != 200 {
+		t.Errorf("alice streams her late order: %d, want 200", resp.StatusCode)
+	}
+
+	// Never seen: 404 once OwnerWait has passed.
+	if resp := get(t, s.URL()+"/v1/orders/o-none/stream", alice); resp.StatusCode != 404 {
+		t.Errorf("unknown order: %d, want 404", resp.StatusCode)
 	}
 }

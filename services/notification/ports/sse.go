@@ -5,11 +5,13 @@ package ports
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/adapters"
@@ -27,16 +29,58 @@ const TerminalGrace = time.Second
 // open through proxies.
 const Heartbeat = 15 * time.Second
 
+// OwnerWait is how long an order stream waits for the first change of an
+// order it has not seen yet (a client opens the stream right after the
+// POST's 201, usually milliseconds before OrderPlaced arrives here) before
+// answering 404.
+const OwnerWait = 5 * time.Second
+
 // Streams serves the SSE endpoints.
 type Streams struct {
 	Store    *adapters.Store
 	Hub      *app.Hub
 	Stopping <-chan struct{}
+	// AllScope lets its holders (operators) follow any order's stream.
+	AllScope string
+	// Log receives the cause of every 5xx answer.
+	Log *slog.Logger
+}
+
+// unavailable answers 503 and logs why (the cause is never sent).
+func (s Streams) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	if s.Log != nil {
+		s.Log.Error("request failed", "path", r.URL.Path, "status", http.StatusServiceUnavailable, "err", err.Error())
+	}
+	w.Header().Set("Retry-After", "1")
+	httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "status history unavailable", "")
+}
+
+// customer returns the customer of order id, waiting up to OwnerWait on
+// sub (subscribed to the order) for its first change when none is stored
+// yet. The change read from sub is not lost: the stream reads the history
+// afterwards.
+func (s Streams) customer(ctx context.Context, id string, sub *app.Subscriber) (string, error) {
+	c, err := s.Store.Customer(ctx, id)
+	if c != "" || err != nil {
+		return c, err
+	}
+	wait := time.NewTimer(OwnerWait)
+	defer wait.Stop()
+	select {
+	case <-sub.C:
+		return s.Store.Customer(ctx, id)
+	case <-wait.C:
+		return "", nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 func startSSE(w http.ResponseWriter) (http.Flusher, bool) {
 	f, ok := w.(http.Flusher)
 	if !ok {
+		// A wiring bug (a middleware hid the Flusher), not a client's fault.
+		slog.Error("request failed", "status", http.StatusInternalServerError, "err", "the response writer cannot flush")
 		httpserver.Problem(w, http.StatusInternalServerError, "streaming unsupported", "", "")
 		return nil, false
 	}
@@ -70,9 +114,22 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 	// Subscribe before reading history so nothing falls in between.
 	sub := s.Hub.Subscribe(id, 64)
 	defer s.Hub.Unsubscribe(sub)
+	if who, ok := auth.FromContext(r.Context()); ok && !who.HasScope(s.AllScope) {
+		// Only the order's customer follows it; anyone else learns nothing,
+		// not even that it exists (404, as the order API answers).
+		owner, err := s.customer(r.Context(), id, sub)
+		if err != nil {
+			s.unavailable(w, r, err)
+			return
+		}
+		if owner != who.Subject {
+			httpserver.Problem(w, http.StatusNotFound, "Not Found", fmt.Sprintf("no order %q", id), "id")
+			return
+		}
+	}
 	hist, err := s.Store.History(r.Context(), id, last)
 	if err != nil {
-		httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "status history unavailable", "")
+		s.unavailable(w, r, err)
 		return
 	}
 	f, ok := startSSE(w)
@@ -189,10 +246,10 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Spec is the notification service; auth (read when the service is built,
+// Spec is the notification service; authCfg (read when the service is built,
 // after the flags are parsed) says how its streams verify bearer tokens:
 // nil or the zero value, they do not.
-func Spec(auth *AuthConfig) svc.Spec {
+func Spec(authCfg *AuthConfig) svc.Spec {
 	return svc.Spec{
 		Name:      "notification",
 		API:       true,
@@ -202,10 +259,13 @@ func Spec(auth *AuthConfig) svc.Spec {
 			// Before anything starts: a bad or missing (AUTH_REQUIRED)
 			// configuration fails the start, closed.
 			var cfg AuthConfig
-			if auth != nil {
-				cfg = *auth
+			if authCfg != nil {
+				cfg = *authCfg
 			}
-			guard, err := NewGuard(cfg, rt.Registry, rt.Log)
+			if err := cfg.Validate(); err != nil {
+				return nil, err
+			}
+			guard, err := auth.NewGuard(cfg.Config, RefusalsMetric, rt.Registry, rt.Log)
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +274,7 @@ func Spec(auth *AuthConfig) svc.Spec {
 			}
 			store := adapters.NewStore(rt.Redis)
 			hub := app.NewHub()
-			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping}
+			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping, AllScope: cfg.StreamAllScope, Log: rt.Log}
 			// The subscription must be live before the first change is
 			// published, or a stream opened now could miss it.
 			ready := make(chan struct{})

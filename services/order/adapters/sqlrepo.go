@@ -34,15 +34,23 @@ func NewSQLRepository(db *storage.DB) *SQLRepository { return &SQLRepository{db:
 
 var _ app.Repository = (*SQLRepository)(nil)
 
-// Create implements app.Repository.
+// Create implements app.Repository. The customer's record for the key is
+// looked up (and an expired one deleted) in the transaction that inserts
+// the order, so one key places at most one order per customer.
 func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idempotency, placed events.Envelope) (app.Idempotency, bool, error) {
 	var (
 		existing app.Idempotency
 		found    bool
 	)
+	created := rec.CreatedAt.UnixMicro()
+	expired := rec.CreatedAt.Add(-app.IdempotencyTTL).UnixMicro()
 	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at <= ?`),
+			rec.Customer, rec.Key, expired); err != nil {
+			return fmt.Errorf("expire idempotency key: %w", err)
+		}
 		var err error
-		existing, found, err = r.idempotency(ctx, tx, rec.Key)
+		existing, found, err = r.idempotency(ctx, tx, rec.Customer, rec.Key, expired)
 		if err != nil || found {
 			return err
 		}
@@ -50,8 +58,8 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}idempotency (idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?)`),
-			rec.Key, rec.RequestHash, rec.StatusCode, string(rec.Body), time.Now().UnixMicro()); err != nil {
+		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}idempotency_keys (customer_id, idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			rec.Customer, rec.Key, rec.RequestHash, rec.StatusCode, string(rec.Body), created); err != nil {
 			return fmt.Errorf("insert idempotency: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}orders (id, store_id, customer_id, status, body) VALUES (?, ?, ?, ?, ?)`),
@@ -62,7 +70,7 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 	})
 	if err != nil && !found {
 		// Two requests with one key raced: the loser reads the winner's record.
-		if e2, ok, err2 := r.idempotency(ctx, r.db, rec.Key); err2 == nil && ok {
+		if e2, ok, err2 := r.idempotency(ctx, r.db, rec.Customer, rec.Key, expired); err2 == nil && ok {
 			return e2, true, nil
 		}
 		return app.Idempotency{}, false, fmt.Errorf("order: create %s: %w", o.ID, err)
@@ -70,15 +78,29 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 	return existing, found, nil
 }
 
+// PurgeIdempotency implements app.Repository.
+func (r *SQLRepository) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
+	res, err := r.db.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE created_at <= ?`), before.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("order: purge idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-func (r *SQLRepository) idempotency(ctx context.Context, q rowQuerier, key string) (app.Idempotency, bool, error) {
-	rec := app.Idempotency{Key: key}
-	var body string
-	err := q.QueryRowContext(ctx, r.db.Q(`SELECT request_hash, status_code, body FROM {p}idempotency WHERE idem_key = ?`), key).
-		Scan(&rec.RequestHash, &rec.StatusCode, &body)
+// idempotency reads the customer's live record for key (created after
+// expired, in micros).
+func (r *SQLRepository) idempotency(ctx context.Context, q rowQuerier, customer, key string, expired int64) (app.Idempotency, bool, error) {
+	rec := app.Idempotency{Customer: customer, Key: key}
+	var (
+		body    string
+		created int64
+	)
+	err := q.QueryRowContext(ctx, r.db.Q(`SELECT request_hash, status_code, body, created_at FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at > ?`), customer, key, expired).
+		Scan(&rec.RequestHash, &rec.StatusCode, &body, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return app.Idempotency{}, false, nil
 	}
@@ -86,6 +108,7 @@ func (r *SQLRepository) idempotency(ctx context.Context, q rowQuerier, key strin
 		return app.Idempotency{}, false, fmt.Errorf("read idempotency key: %w", err)
 	}
 	rec.Body = []byte(body)
+	rec.CreatedAt = time.UnixMicro(created).UTC()
 	return rec, true, nil
 }
 
@@ -111,10 +134,17 @@ func (r *SQLRepository) Get(ctx context.Context, id string) (domain.Order, error
 }
 
 // List implements app.Repository.
-func (r *SQLRepository) List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error) {
-	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE store_id = ? AND id > ? ORDER BY id LIMIT ?`), storeID, afterID, limit)
+func (r *SQLRepository) List(ctx context.Context, f app.ListFilter, afterID string, limit int) ([]domain.Order, error) {
+	col, val := "customer_id", f.CustomerID
+	if f.StoreID != "" {
+		col, val = "store_id", f.StoreID
+	}
+	if val == "" {
+		return nil, errors.New("order: list needs a customer or a store")
+	}
+	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE `+col+` = ? AND id > ? ORDER BY id LIMIT ?`), val, afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("order: list %s: %w", storeID, err)
+		return nil, fmt.Errorf("order: list by %s: %w", col, err)
 	}
 	defer rows.Close()
 	var out []domain.Order

@@ -31,18 +31,28 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		return NewSQLRepository(db), db
 	}
 	ctx := context.Background()
-	req := domain.PlaceRequest{CustomerID: "c-1", StoreID: "store-2", Items: []domain.ItemRequest{{SKU: "calzone", Quantity: 2}},
+	req := domain.PlaceRequest{StoreID: "store-2", Items: []domain.ItemRequest{{SKU: "calzone", Quantity: 2}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}}
-	create := func(t *testing.T, r *SQLRepository, id, key string) domain.Order {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	// createAt stores order id of customer with key at time at; found says
+	// whether the key's record already existed (nothing stored then).
+	createAt := func(t *testing.T, r *SQLRepository, customer, id, key string, at time.Time) (app.Idempotency, bool, error) {
 		t.Helper()
-		o := domain.New(id, req, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+		o := domain.New(id, customer, req, at)
 		placed, err := o.Placed()
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, found, err := r.Create(ctx, o, app.Idempotency{Key: key, RequestHash: "h-" + key, StatusCode: 201, Body: []byte(`{"id":"` + id + `"}`)}, placed)
-		if err != nil || found {
+		return r.Create(ctx, o, app.Idempotency{Customer: customer, Key: key, RequestHash: "h-" + key, StatusCode: 201, Body: []byte(`{"id":"` + id + `"}`), CreatedAt: at}, placed)
+	}
+	create := func(t *testing.T, r *SQLRepository, id, key string) domain.Order {
+		t.Helper()
+		if _, found, err := createAt(t, r, "c-1", id, key, t0); err != nil || found {
 			t.Fatalf("create %s: found=%v err=%v", id, found, err)
+		}
+		o, err := r.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
 		}
 		return o
 	}
@@ -65,9 +75,9 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 	t.Run("idempotency key returns the stored record and stores nothing", func(t *testing.T) {
 		r, db := newRepo(t)
 		create(t, r, "o-1", "k-1")
-		o2 := domain.New("o-2", req, time.Now())
+		o2 := domain.New("o-2", "c-1", req, t0)
 		placed, _ := o2.Placed()
-		rec, found, err := r.Create(ctx, o2, app.Idempotency{Key: "k-1", RequestHash: "other"}, placed)
+		rec, found, err := r.Create(ctx, o2, app.Idempotency{Customer: "c-1", Key: "k-1", RequestHash: "other", CreatedAt: t0.Add(time.Hour)}, placed)
 		if err != nil || !found {
 			t.Fatalf("found=%v err=%v, want the existing record", found, err)
 		}
@@ -92,9 +102,9 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o := domain.New(fmt.Sprintf("o-%d", i), req, time.Now())
+				o := domain.New(fmt.Sprintf("o-%d", i), "c-1", req, t0)
 				placed, _ := o.Placed()
-				_, found, err := r.Create(ctx, o, app.Idempotency{Key: "same", RequestHash: "h", StatusCode: 201, Body: []byte("{}")}, placed)
+				_, found, err := r.Create(ctx, o, app.Idempotency{Customer: "c-1", Key: "same", RequestHash: "h", StatusCode: 201, Body: []byte("{}"), CreatedAt: t0}, placed)
 				if err != nil {
 					t.Error(err)
 					return
@@ -117,11 +127,11 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		for i := range 5 {
 			create(t, r, fmt.Sprintf("o-%d", i), fmt.Sprintf("k-%d", i))
 		}
-		page, err := r.List(ctx, "store-2", "", 3)
+		page, err := r.List(ctx, app.ListFilter{StoreID: "store-2"}, "", 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		next, err := r.List(ctx, "store-2", page[len(page)-1].ID, 3)
+		next, err := r.List(ctx, app.ListFilter{StoreID: "store-2"}, page[len(page)-1].ID, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,8 +142,82 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		if d := cmp.Diff([]string{"o-0", "o-1", "o-2", "o-3", "o-4"}, ids); d != "" {
 			t.Errorf("ids (-want +got):\n%s", d)
 		}
-		if other, _ := r.List(ctx, "store-3", "", 10); len(other) != 0 {
+		if other, _ := r.List(ctx, app.ListFilter{StoreID: "store-3"}, "", 10); len(other) != 0 {
 			t.Errorf("store-3 has %d orders", len(other))
+		}
+	})
+
+	t.Run("keys are scoped per customer and lists by customer", func(t *testing.T) {
+		r, _ := newRepo(t)
+		for _, c := range []struct{ customer, id string }{{"alice", "o-a"}, {"bob", "o-b"}, {"alice", "o-c"}} {
+			key := "same"
+			if c.id == "o-c" {
+				key = "other"
+			}
+			if _, found, err := createAt(t, r, c.customer, c.id, key, t0); err != nil || found {
+				t.Fatalf("%s's %s: found=%v err=%v, want a new order", c.customer, c.id, found, err)
+			}
+		}
+		for customer, want := range map[string][]string{"alice": {"o-a", "o-c"}, "bob": {"o-b"}, "carol": nil} {
+			got, err := r.List(ctx, app.ListFilter{CustomerID: customer}, "", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, o := range got {
+				ids = append(ids, o.ID)
+			}
+			if d := cmp.Diff(want, ids); d != "" {
+				t.Errorf("%s's orders (-want +got):\n%s", customer, d)
+			}
+		}
+		if _, err := r.List(ctx, app.ListFilter{}, "", 10); err == nil {
+			t.Error("List without a customer or store listed")
+		}
+	})
+
+	t.Run("a key expires after 24 h", func(t *testing.T) {
+		r, _ := newRepo(t)
+		if _, found, err := createAt(t, r, "alice", "o-1", "k", t0); err != nil || found {
+			t.Fatalf("first: found=%v err=%v", found, err)
+		}
+		rec, found, err := createAt(t, r, "alice", "o-2", "k", t0.Add(app.IdempotencyTTL-time.Second))
+		if err != nil || !found || string(rec.Body) != `{"id":"o-1"}` {
+			t.Fatalf("within 24 h: found=%v rec=%s err=%v, want o-1's record", found, rec.Body, err)
+		}
+		if _, found, err := createAt(t, r, "alice", "o-3", "k", t0.Add(app.IdempotencyTTL)); err != nil || found {
+			t.Fatalf("after 24 h: found=%v err=%v, want a new order", found, err)
+		}
+		if _, err := r.Get(ctx, "o-3"); err != nil {
+			t.Errorf("the order placed with the expired key: %v", err)
+		}
+		// The new record runs its own 24 h.
+		if _, found, _ := createAt(t, r, "alice", "o-4", "k", t0.Add(app.IdempotencyTTL+time.Hour)); !found {
+			t.Error("the renewed key was not replayed")
+		}
+		// Purge deletes expired records only.
+		if _, _, err := createAt(t, r, "bob", "o-5", "old", t0); err != nil {
+			t.Fatal(err)
+		}
+		n, err := r.PurgeIdempotency(ctx, t0)
+		if err != nil || n != 1 {
+			t.Errorf("purge = %d, %v; want bob's one record", n, err)
+		}
+		if _, found, _ := createAt(t, r, "alice", "o-6", "k", t0.Add(app.IdempotencyTTL+time.Hour)); !found {
+			t.Error("purge deleted a live record")
+		}
+	})
+
+	t.Run("a value the database refuses is a permanent error", func(t *testing.T) {
+		r, db := newRepo(t)
+		_, _, err := createAt(t, r, "nul\x00customer", "o-1", "k", t0)
+		if db.Dialect == storage.Postgres {
+			// Postgres refuses NUL in text (22021): retrying cannot help.
+			if err == nil || !storage.Permanent(err) {
+				t.Errorf("NUL on Postgres: err %v (permanent %v), want a permanent error", err, storage.Permanent(err))
+			}
+		} else if err != nil {
+			t.Errorf("SQLite stores NUL: %v", err)
 		}
 	})
 

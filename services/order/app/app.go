@@ -19,12 +19,26 @@ import (
 	"github.com/bloody-sweet/platform/services/order/domain"
 )
 
-// Idempotency is the stored outcome of a POST for one Idempotency-Key.
+// IdempotencyTTL is how long an Idempotency-Key is remembered: a retry
+// within it replays the first answer; after it the key places a new order.
+const IdempotencyTTL = 24 * time.Hour
+
+// Idempotency is the stored outcome of a customer's POST for one
+// Idempotency-Key (keys are scoped per customer).
 type Idempotency struct {
+	Customer    string
 	Key         string
 	RequestHash string
 	StatusCode  int
 	Body        []byte
+	CreatedAt   time.Time
+}
+
+// ListFilter selects the orders of List: a store's (StoreID set) or a
+// customer's.
+type ListFilter struct {
+	StoreID    string
+	CustomerID string
 }
 
 // Incoming is one consumed event for ApplyEvents.
@@ -66,12 +80,15 @@ func (e *UnknownOrderError) Error() string {
 // Repository stores orders; adapters implement it for Postgres and SQLite.
 type Repository interface {
 	// Create stores o, its idempotency record and its OrderPlaced event in
-	// one transaction. If the key exists it stores nothing and returns the
-	// existing record with found = true.
+	// one transaction. If the customer's key exists, created less than
+	// IdempotencyTTL before rec.CreatedAt, it stores nothing and returns
+	// the existing record with found = true.
 	Create(ctx context.Context, o domain.Order, rec Idempotency, placed events.Envelope) (existing Idempotency, found bool, err error)
+	// PurgeIdempotency deletes the records created at or before before.
+	PurgeIdempotency(ctx context.Context, before time.Time) (int64, error)
 	Get(ctx context.Context, id string) (domain.Order, error)
-	// List returns up to limit orders of a store with ids after afterID.
-	List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error)
+	// List returns up to limit orders of f with ids after afterID.
+	List(ctx context.Context, f ListFilter, afterID string, limit int) ([]domain.Order, error)
 	// ApplyEvents applies each event not yet in the inbox to its order with
 	// fn, in one transaction with the inbox rows and fn's outgoing events.
 	// An event for an order it does not hold fails the batch with an
@@ -145,11 +162,13 @@ func RequestHash(r domain.PlaceRequest) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Place creates an order for a validated request, or replays the response
-// stored for key. A reused key with another body returns ErrConflict.
-func (a *App) Place(ctx context.Context, key string, r domain.PlaceRequest) (PlaceResult, error) {
+// Place creates an order of customer for a validated request, or replays
+// the response stored for the customer's key. A reused key with another
+// body returns ErrConflict.
+func (a *App) Place(ctx context.Context, customer, key string, r domain.PlaceRequest) (PlaceResult, error) {
 	hash := RequestHash(r)
-	o := domain.New(uuid.Must(uuid.NewV7()).String(), r, a.now())
+	now := a.now()
+	o := domain.New(uuid.Must(uuid.NewV7()).String(), customer, r, now)
 	body, err := json.Marshal(o)
 	if err != nil {
 		return PlaceResult{}, fmt.Errorf("order: encode: %w", err)
@@ -158,7 +177,7 @@ func (a *App) Place(ctx context.Context, key string, r domain.PlaceRequest) (Pla
 	if err != nil {
 		return PlaceResult{}, err
 	}
-	rec := Idempotency{Key: key, RequestHash: hash, StatusCode: 201, Body: body}
+	rec := Idempotency{Customer: customer, Key: key, RequestHash: hash, StatusCode: 201, Body: body, CreatedAt: now}
 	existing, found, err := a.repo.Create(ctx, o, rec, placed)
 	if err != nil {
 		return PlaceResult{}, err
@@ -177,9 +196,17 @@ func (a *App) Place(ctx context.Context, key string, r domain.PlaceRequest) (Pla
 // Get returns one order.
 func (a *App) Get(ctx context.Context, id string) (domain.Order, error) { return a.repo.Get(ctx, id) }
 
-// List returns a page of a store's orders.
-func (a *App) List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error) {
-	return a.repo.List(ctx, storeID, afterID, limit)
+// List returns a page of a store's or a customer's orders.
+func (a *App) List(ctx context.Context, f ListFilter, afterID string, limit int) ([]domain.Order, error) {
+	return a.repo.List(ctx, f, afterID, limit)
+}
+
+// SetClock replaces the app's clock (tests of the idempotency expiry).
+func (a *App) SetClock(now func() time.Time) { a.now = now }
+
+// PurgeExpired deletes the idempotency records older than IdempotencyTTL.
+func (a *App) PurgeExpired(ctx context.Context) (int64, error) {
+	return a.repo.PurgeIdempotency(ctx, a.now().Add(-IdempotencyTTL))
 }
 
 // Handle applies a batch of saga events (the consumer's handler).

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bloody-sweet/platform/services/events"
 )
@@ -47,12 +49,12 @@ type ItemRequest struct {
 	Quantity int    `json:"quantity"`
 }
 
-// PlaceRequest is the body of POST /v1/orders.
+// PlaceRequest is the body of POST /v1/orders. The customer is not in it:
+// it is the verified bearer token's subject, given to New.
 type PlaceRequest struct {
-	CustomerID string         `json:"customer_id"`
-	StoreID    string         `json:"store_id"`
-	Items      []ItemRequest  `json:"items"`
-	Address    events.Address `json:"address"`
+	StoreID string         `json:"store_id"`
+	Items   []ItemRequest  `json:"items"`
+	Address events.Address `json:"address"`
 }
 
 // FieldError says which request field is wrong and why.
@@ -70,14 +72,30 @@ func required(field, v string) *FieldError {
 	case len(v) > maxText:
 		return &FieldError{field, fmt.Sprintf("is longer than %d characters", maxText)}
 	}
+	return Text(field, v)
+}
+
+// Text refuses what no field of an order may hold: invalid UTF-8 (and the
+// replacement character encoding/json substitutes for it and for unpaired
+// surrogate escapes, so the decoder cannot hide it) and control characters
+// (C0, DEL, C1: a NUL that Postgres refuses, line breaks that forge log
+// lines or labels).
+func Text(field, v string) *FieldError {
+	if !utf8.ValidString(v) || strings.ContainsRune(v, utf8.RuneError) {
+		return &FieldError{field, "is not valid UTF-8"}
+	}
+	if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+		return &FieldError{field, fmt.Sprintf("contains the control character %U at byte %d", []rune(v[i:])[0], i)}
+	}
 	return nil
 }
 
+// ValidCustomer checks a customer id (a token's subject) before it is
+// stored with an order.
+func ValidCustomer(id string) *FieldError { return required("customer_id", id) }
+
 // Validate checks a new order and returns the first problem found.
 func (r PlaceRequest) Validate() *FieldError {
-	if e := required("customer_id", r.CustomerID); e != nil {
-		return e
-	}
 	if e := required("store_id", r.StoreID); e != nil {
 		return e
 	}
@@ -126,9 +144,9 @@ type Order struct {
 	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
 }
 
-// New builds a PLACED order from a valid request.
-func New(id string, r PlaceRequest, now time.Time) Order {
-	o := Order{ID: id, CustomerID: r.CustomerID, StoreID: r.StoreID, Address: r.Address, Status: events.StatusPlaced, PlacedAt: now.UTC()}
+// New builds a PLACED order of customer from a valid request.
+func New(id, customer string, r PlaceRequest, now time.Time) Order {
+	o := Order{ID: id, CustomerID: customer, StoreID: r.StoreID, Address: r.Address, Status: events.StatusPlaced, PlacedAt: now.UTC()}
 	for _, it := range r.Items {
 		p := PriceCents(it.SKU)
 		o.Items = append(o.Items, events.Item{SKU: it.SKU, Quantity: it.Quantity, PriceCents: p})
@@ -137,11 +155,15 @@ func New(id string, r PlaceRequest, now time.Time) Order {
 	return o
 }
 
+func (o Order) ref() events.OrderRef {
+	return events.OrderRef{OrderID: o.ID, StoreID: o.StoreID, CustomerID: o.CustomerID}
+}
+
 // Placed returns the OrderPlaced event of a new order.
 func (o Order) Placed() (events.Envelope, error) {
 	return events.New(events.OrderPlaced, o.ID, o.PlacedAt, events.OrderPlacedData{
-		OrderRef: events.OrderRef{OrderID: o.ID, StoreID: o.StoreID}, CustomerID: o.CustomerID,
-		Items: o.Items, Address: o.Address, TotalCents: o.TotalCents,
+		OrderRef: o.ref(),
+		Items:    o.Items, Address: o.Address, TotalCents: o.TotalCents,
 	})
 }
 
@@ -183,7 +205,7 @@ func (o *Order) Apply(t events.Type, at time.Time, reason string) (cancel *event
 		o.CancelledAt = at
 		o.CancelReason = reason
 		e, err := events.New(events.OrderCancelled, o.ID, at, events.OrderCancelledData{
-			OrderRef: events.OrderRef{OrderID: o.ID, StoreID: o.StoreID}, Reason: reason})
+			OrderRef: o.ref(), Reason: reason})
 		if err != nil {
 			return nil, err
 		}

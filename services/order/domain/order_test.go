@@ -11,7 +11,7 @@ import (
 )
 
 func validRequest() PlaceRequest {
-	return PlaceRequest{CustomerID: "c-42", StoreID: "store-1", Items: []ItemRequest{{SKU: "pizza-margherita", Quantity: 2}},
+	return PlaceRequest{StoreID: "store-1", Items: []ItemRequest{{SKU: "pizza-margherita", Quantity: 2}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}}
 }
 
@@ -23,7 +23,14 @@ func TestValidateNamesTheField(t *testing.T) {
 		field string
 	}{
 		{"valid", func(*PlaceRequest) {}, ""},
-		{"no customer", func(r *PlaceRequest) { r.CustomerID = " " }, "customer_id"},
+		{"NUL in street", func(r *PlaceRequest) { r.Address.Street = "1 Main\x00St" }, "address.street"},
+		{"line break in city", func(r *PlaceRequest) { r.Address.City = "Spring\nfield" }, "address.city"},
+		{"C1 control in postcode", func(r *PlaceRequest) { r.Address.Postcode = "12\u0085345" }, "address.postcode"},
+		{"DEL in street", func(r *PlaceRequest) { r.Address.Street = "1 Main\x7fSt" }, "address.street"},
+		{"invalid UTF-8 in city", func(r *PlaceRequest) { r.Address.City = "Spr\xffingfield" }, "address.city"},
+		{"replacement character in street", func(r *PlaceRequest) { r.Address.Street = "1 Main \ufffd" }, "address.street"},
+		{"tab in store", func(r *PlaceRequest) { r.StoreID = "store-1\t" }, "store_id"},
+		{"accents are fine", func(r *PlaceRequest) { r.Address.City = "Zürich – Île" }, ""},
 		{"unknown store", func(r *PlaceRequest) { r.StoreID = "store-21" }, "store_id"},
 		{"store with suffix", func(r *PlaceRequest) { r.StoreID = "store-1x" }, "store_id"},
 		{"store zero-padded", func(r *PlaceRequest) { r.StoreID = "store-01" }, "store_id"},
@@ -50,11 +57,20 @@ func TestValidateNamesTheField(t *testing.T) {
 	}
 }
 
+func TestValidCustomer(t *testing.T) {
+	t.Parallel()
+	for id, ok := range map[string]bool{"c-42": true, "": false, " ": false, "a\x00b": false, strings.Repeat("x", 201): false} {
+		if got := ValidCustomer(id) == nil; got != ok {
+			t.Errorf("ValidCustomer(%q) ok = %v, want %v", id, got, ok)
+		}
+	}
+}
+
 func TestNewPricesItems(t *testing.T) {
 	t.Parallel()
 	r := validRequest()
 	r.Items = append(r.Items, ItemRequest{"lemonade", 3})
-	o := New("o-1", r, time.Unix(0, 0))
+	o := New("o-1", "c-42", r, time.Unix(0, 0))
 	want := 2*PriceCents("pizza-margherita") + 3*PriceCents("lemonade")
 	if o.TotalCents != want || o.Status != events.StatusPlaced {
 		t.Errorf("total %d status %s, want %d PLACED", o.TotalCents, o.Status, want)
@@ -64,7 +80,7 @@ func TestNewPricesItems(t *testing.T) {
 func TestApplyMovesForwardOnly(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	o := New("o-1", validRequest(), t0)
+	o := New("o-1", "c-42", validRequest(), t0)
 	// Delivery-topic events can overtake store-topic ones.
 	steps := []struct {
 		typ  events.Type
@@ -97,7 +113,7 @@ func TestApplyMovesForwardOnly(t *testing.T) {
 func TestApplyCancels(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []events.Type{events.PaymentDeclined, events.PaymentRefunded} {
-		o := New("o-1", validRequest(), time.Now())
+		o := New("o-1", "c-42", validRequest(), time.Now())
 		cancel, err := o.Apply(typ, time.Now(), "no money")
 		if err != nil || cancel == nil {
 			t.Fatalf("%s: cancel=%v err=%v", typ, cancel, err)
@@ -115,7 +131,7 @@ func TestApplyCancels(t *testing.T) {
 func TestCompletedStagesEachOnce(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	o := New("o-1", validRequest(), t0)
+	o := New("o-1", "c-42", validRequest(), t0)
 	var got []StageDuration
 	for i, typ := range []events.Type{events.PaymentAuthorized, events.OrderReady, events.OrderAccepted, events.OrderPickedUp, events.OrderDelivered, events.OrderDelivered} {
 		before := o

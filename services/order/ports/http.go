@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/order/app"
@@ -33,8 +35,10 @@ type RequestError struct {
 func (e *RequestError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Field, e.Detail) }
 
 // DecodePlaceRequest reads and validates a POST /v1/orders body: at most
-// MaxBodyBytes, exactly one JSON object, no unknown fields, valid values.
-// Every failure is a *RequestError naming the field.
+// MaxBodyBytes, exactly one JSON object, every key written exactly as
+// documented and at most once, no unknown fields, no customer_id (the
+// customer is the token's subject), valid values. Every failure is a
+// *RequestError naming the field.
 func DecodePlaceRequest(body io.Reader) (domain.PlaceRequest, *RequestError) {
 	var req domain.PlaceRequest
 	raw, err := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
@@ -43,6 +47,9 @@ func DecodePlaceRequest(body io.Reader) (domain.PlaceRequest, *RequestError) {
 	}
 	if len(raw) > MaxBodyBytes {
 		return req, &RequestError{http.StatusRequestEntityTooLarge, "body", fmt.Sprintf("body exceeds %d bytes", MaxBodyBytes)}
+	}
+	if rerr := checkKeys(raw); rerr != nil {
+		return req, rerr
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -81,20 +88,38 @@ func jsonError(err error) *RequestError {
 		if name == "" {
 			return &RequestError{http.StatusBadRequest, "body", `unknown field ""`}
 		}
+		if name == "customer_id" {
+			return &RequestError{http.StatusBadRequest, name, "the customer is the bearer token's subject: remove customer_id from the body"}
+		}
 		return &RequestError{http.StatusBadRequest, name, "unknown field"}
 	}
 	return &RequestError{http.StatusBadRequest, "body", msg}
 }
 
-// API serves the order endpoints.
-type API struct{ App *app.App }
+// DefaultStoreReadScope is the scope that lists a store's orders (the
+// Cognito resource server "orders"; store operators' clients hold it).
+const DefaultStoreReadScope = "orders/store.read"
+
+// API serves the order endpoints. Every endpoint acts for the verified
+// caller (auth.FromContext): the customer is the token's subject.
+type API struct {
+	App *app.App
+	// Guard verifies the bearer token; nil (AUTH_ISSUER unset) identifies
+	// nobody, so every endpoint answers 401.
+	Guard *auth.Guard
+	// StoreReadScope lets its holders list a store's orders and read any
+	// order.
+	StoreReadScope string
+	// Log receives the cause of every 5xx answer.
+	Log *slog.Logger
+}
 
 // Routes returns the API's ServeMux patterns.
 func (a API) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /v1/orders":     http.HandlerFunc(a.place),
-		"GET /v1/orders/{id}": http.HandlerFunc(a.get),
-		"GET /v1/orders":      http.HandlerFunc(a.list),
+		"POST /v1/orders":     a.Guard.Require(a.place),
+		"GET /v1/orders/{id}": a.Guard.Require(a.get),
+		"GET /v1/orders":      a.Guard.Require(a.list),
 	}
 }
 
@@ -102,10 +127,45 @@ func problem(w http.ResponseWriter, e *RequestError) {
 	httpserver.Problem(w, e.Status, http.StatusText(e.Status), e.Detail, e.Field)
 }
 
+// storageFailed answers a storage error: a transient one (connection lost,
+// timeout, failover) is 503 with Retry-After, and retrying with the same
+// Idempotency-Key is safe; a permanent one (the database refuses the data
+// or the statement) would fail again, so it is a 500 the client must not
+// retry. Either way the cause is logged, never sent.
+func (a API) storageFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	status, detail := http.StatusServiceUnavailable, "could not "+what+", retry later"
+	if storage.Permanent(err) {
+		status, detail = http.StatusInternalServerError, "could not "+what+" (not a transient failure: retrying will not help)"
+	} else {
+		w.Header().Set("Retry-After", "1")
+	}
+	if a.Log != nil {
+		a.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err.Error())
+	}
+	httpserver.Problem(w, status, http.StatusText(status), detail, "")
+}
+
+// caller returns the verified identity, or answers 401.
+func caller(w http.ResponseWriter, r *http.Request) (auth.Identity, bool) {
+	id, ok := auth.FromContext(r.Context())
+	if !ok {
+		auth.Unauthenticated(w)
+	}
+	return id, ok
+}
+
 // MaxKeyLen bounds the Idempotency-Key header.
 const MaxKeyLen = 255
 
 func (a API) place(w http.ResponseWriter, r *http.Request) {
+	who, ok := caller(w, r)
+	if !ok {
+		return
+	}
+	if ferr := domain.ValidCustomer(who.Subject); ferr != nil {
+		problem(w, &RequestError{http.StatusUnprocessableEntity, "Authorization", "the token's subject cannot name a customer: " + ferr.Reason})
+		return
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			problem(w, &RequestError{http.StatusUnsupportedMediaType, "Content-Type", "must be application/json"})
@@ -117,18 +177,22 @@ func (a API) place(w http.ResponseWriter, r *http.Request) {
 		problem(w, &RequestError{http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("header is required (1-%d characters)", MaxKeyLen)})
 		return
 	}
+	if ferr := domain.Text("Idempotency-Key", key); ferr != nil {
+		problem(w, &RequestError{http.StatusBadRequest, ferr.Field, ferr.Reason})
+		return
+	}
 	req, rerr := DecodePlaceRequest(r.Body)
 	if rerr != nil {
 		problem(w, rerr)
 		return
 	}
-	res, err := a.App.Place(r.Context(), key, req)
+	res, err := a.App.Place(r.Context(), who.Subject, key, req)
 	if errors.Is(err, app.ErrConflict) {
 		problem(w, &RequestError{http.StatusConflict, "Idempotency-Key", err.Error()})
 		return
 	}
 	if err != nil {
-		httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "could not store the order, retry with the same Idempotency-Key", "")
+		a.storageFailed(w, r, "store the order", err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -140,14 +204,25 @@ func (a API) place(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a API) get(w http.ResponseWriter, r *http.Request) {
+	who, ok := caller(w, r)
+	if !ok {
+		return
+	}
 	id := r.PathValue("id")
+	if domain.Text("id", id) != nil {
+		// No order has such an id (and the database would refuse a NUL).
+		problem(w, &RequestError{http.StatusNotFound, "id", fmt.Sprintf("no order %q", id)})
+		return
+	}
 	o, err := a.App.Get(r.Context(), id)
-	if errors.Is(err, storage.ErrNotFound) {
+	// Someone else's order is as absent as a missing one: 404 either way,
+	// so a customer learns nothing about orders that are not theirs.
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && o.CustomerID != who.Subject && !who.HasScope(a.StoreReadScope)) {
 		problem(w, &RequestError{http.StatusNotFound, "id", fmt.Sprintf("no order %q", id)})
 		return
 	}
 	if err != nil {
-		httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "could not read the order", "")
+		a.storageFailed(w, r, "read the order", err)
 		return
 	}
 	httpserver.JSON(w, http.StatusOK, o)
@@ -159,12 +234,26 @@ type Page struct {
 	NextPageToken string         `json:"next_page_token,omitempty"`
 }
 
+// list serves GET /v1/orders: the caller's own orders, or with ?store= a
+// store's orders for holders of the store-read scope.
 func (a API) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	store := q.Get("store")
-	if !domain.KnownStore(store) {
-		problem(w, &RequestError{http.StatusBadRequest, "store", fmt.Sprintf("query parameter must name a known store, got %q", store)})
+	who, ok := caller(w, r)
+	if !ok {
 		return
+	}
+	q := r.URL.Query()
+	f := app.ListFilter{CustomerID: who.Subject}
+	if q.Has("store") {
+		store := q.Get("store")
+		if !domain.KnownStore(store) {
+			problem(w, &RequestError{http.StatusBadRequest, "store", fmt.Sprintf("query parameter must name a known store, got %q", store)})
+			return
+		}
+		if !who.HasScope(a.StoreReadScope) {
+			a.Guard.Forbid(w, r, a.StoreReadScope)
+			return
+		}
+		f = app.ListFilter{StoreID: store}
 	}
 	size := 50
 	if s := q.Get("page_size"); s != "" {
@@ -178,15 +267,15 @@ func (a API) list(w http.ResponseWriter, r *http.Request) {
 	after := ""
 	if t := q.Get("page_token"); t != "" {
 		b, err := base64.RawURLEncoding.DecodeString(t)
-		if err != nil {
+		if err != nil || domain.Text("page_token", string(b)) != nil {
 			problem(w, &RequestError{http.StatusBadRequest, "page_token", "not a token returned by this API"})
 			return
 		}
 		after = string(b)
 	}
-	orders, err := a.App.List(r.Context(), store, after, size+1)
+	orders, err := a.App.List(r.Context(), f, after, size+1)
 	if err != nil {
-		httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable", "could not list orders", "")
+		a.storageFailed(w, r, "list orders", err)
 		return
 	}
 	p := Page{Orders: orders}

@@ -2,17 +2,60 @@ package ports
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/auth"
+	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/order/adapters"
 	"github.com/bloody-sweet/platform/services/order/app"
 )
 
+// RefusalsMetric counts requests refused before the handler ran.
+const RefusalsMetric = "order_auth_refusals_total"
+
+// PurgeInterval is how often expired idempotency records are deleted.
+const PurgeInterval = 10 * time.Minute
+
+// AuthConfig is how the order API verifies tokens (AUTH_*, as the
+// notification service).
+type AuthConfig struct {
+	auth.Config
+	StoreReadScope string
+}
+
+// Validate checks the settings, naming the variable at fault.
+func (c AuthConfig) Validate() error {
+	errs := []error{c.Config.Validate()}
+	if c.Enabled() && strings.TrimSpace(c.StoreReadScope) == "" {
+		errs = append(errs, errors.New("config: AUTH_STORE_READ_SCOPE is empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// BindAuth registers the AUTH_* flags.
+func BindAuth(b *config.Binder, c *AuthConfig) {
+	auth.Bind(b, &c.Config)
+	b.String(&c.StoreReadScope, "auth-store-read-scope", "AUTH_STORE_READ_SCOPE", DefaultStoreReadScope, "scope that lists a store's orders (GET /v1/orders?store=) and reads any order")
+	b.AfterParse(func() error {
+		c.StoreReadScope = strings.TrimSpace(c.StoreReadScope)
+		if c.Enabled() && c.StoreReadScope == "" {
+			return errors.New("config: AUTH_STORE_READ_SCOPE is empty")
+		}
+		return nil
+	})
+}
+
 // Spec is the order service: the app's HTTP API, consuming the payment,
-// store and delivery events.
-func Spec() svc.Spec {
+// store and delivery events. authCfg (read when the service is built,
+// after the flags are parsed) says how the API verifies bearer tokens; nil
+// or the zero value verifies none, and then the API identifies nobody and
+// answers 401.
+func Spec(authCfg *AuthConfig) svc.Spec {
 	return svc.Spec{
 		Name:       "order",
 		API:        true,
@@ -20,18 +63,56 @@ func Spec() svc.Spec {
 		Produces:   []string{events.TopicOrder},
 		Migrations: adapters.Migrations(),
 		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
+			var cfg AuthConfig
+			if authCfg != nil {
+				cfg = *authCfg
+			}
+			if cfg.StoreReadScope == "" {
+				cfg.StoreReadScope = DefaultStoreReadScope
+			}
+			// Before anything starts: a bad or missing (AUTH_REQUIRED)
+			// configuration fails the start, closed.
+			if err := cfg.Validate(); err != nil {
+				return nil, err
+			}
+			guard, err := auth.NewGuard(cfg.Config, RefusalsMetric, rt.Registry, rt.Log)
+			if err != nil {
+				return nil, err
+			}
+			if guard == nil {
+				rt.Log.Warn("order API verifies no tokens (AUTH_ISSUER not set): every order endpoint answers 401")
+			}
 			a, err := app.New(ctx, adapters.NewSQLRepository(rt.DB), rt.Relay, app.NewMetrics(rt.Registry))
 			if err != nil {
 				return nil, err
 			}
+			api := API{App: a, Guard: guard, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
 			return &svc.Parts{
-				Routes: API{App: a}.Routes(),
+				Routes: api.Routes(),
 				Handler: func(ctx context.Context, batch []kafka.Delivery) error {
 					in := make([]app.Incoming, len(batch))
 					for i, d := range batch {
 						in[i] = app.Incoming{Ctx: d.Ctx, Event: d.Event}
 					}
 					return a.Handle(ctx, in)
+				},
+				Background: func(bctx context.Context) error {
+					// Expired idempotency records are dead weight: a key
+					// older than IdempotencyTTL places a new order anyway.
+					tick := time.NewTicker(PurgeInterval)
+					defer tick.Stop()
+					for {
+						if n, err := a.PurgeExpired(bctx); err != nil && bctx.Err() == nil {
+							rt.Log.Warn("purge expired idempotency keys", "err", err.Error())
+						} else if n > 0 {
+							rt.Log.Info("purged expired idempotency keys", "count", n)
+						}
+						select {
+						case <-bctx.Done():
+							return nil
+						case <-tick.C:
+						}
+					}
 				},
 			}, nil
 		},

@@ -19,6 +19,7 @@ const (
 type Payment struct {
 	OrderID     string
 	StoreID     string
+	CustomerID  string // from the OrderPlaced event; not stored (a refund's event lacks it)
 	AmountCents int64
 	Status      string
 	PaymentID   string
@@ -41,7 +42,7 @@ type Provider interface {
 
 // FromResult builds the payment for an order's authorization result.
 func FromResult(ref events.OrderRef, amount int64, r Result) Payment {
-	p := Payment{OrderID: ref.OrderID, StoreID: ref.StoreID, AmountCents: amount, PaymentID: r.PaymentID, Reason: r.Reason, Status: Declined}
+	p := Payment{OrderID: ref.OrderID, StoreID: ref.StoreID, CustomerID: ref.CustomerID, AmountCents: amount, PaymentID: r.PaymentID, Reason: r.Reason, Status: Declined}
 	if r.Approved {
 		p.Status = Authorized
 	}
@@ -58,5 +59,5 @@ func (p Payment) Event(at time.Time) (events.Envelope, error) {
 		t = events.PaymentRefunded
 	}
 	return events.New(t, p.OrderID, at, events.PaymentData{
-		OrderRef: events.OrderRef{OrderID: p.OrderID, StoreID: p.StoreID}, AmountCents: p.AmountCents, PaymentID: p.PaymentID, Reason: p.Reason})
+		OrderRef: events.OrderRef{OrderID: p.OrderID, StoreID: p.StoreID, CustomerID: p.CustomerID}, AmountCents: p.AmountCents, PaymentID: p.PaymentID, Reason: p.Reason})
 }

@@ -121,13 +121,14 @@ module "redis" {
 }
 
 # The customers' identity provider: they sign in on its hosted pages from the mobile
-# app; the edge authorizer (the edge stage, live/<env>/edge) and the notification
-# service (its SSE streams bypass API Gateway) admit the access tokens it issues. It is
-# here, not in the edge stage, because the notification pods need its issuer in their
-# connections secret at their first sync, before the edge stage can be applied. The
-# scopes are those the API requires (GET /v1/stream needs orders/stream.all), held by
-# the machine client only: a scope on the customers' client would be granted to every
-# customer.
+# app; the edge authorizer (the edge stage, live/<env>/edge), the order API (it acts
+# for the token's subject) and the notification service (its SSE streams bypass API
+# Gateway) admit the access tokens it issues. It is here, not in the edge stage,
+# because the order and notification pods need its issuer in their connections secret
+# at their first sync, before the edge stage can be applied. The scopes are the
+# operators' (GET /v1/stream needs orders/stream.all; listing a store's orders needs
+# orders/store.read), held by the machine client only: a scope on the customers'
+# client would be granted to every customer.
 module "identity" {
   source = "../identity"
 
@@ -140,8 +141,9 @@ module "identity" {
   resource_server_identifier = "orders"
   scopes = {
     "stream.all" = "Read the live changes of every order (GET /v1/stream: operators and the load harness)"
+    "store.read" = "Read a store's orders (GET /v1/orders?store=) and any order: store operators"
   }
-  machine_client_scopes = ["stream.all"]
+  machine_client_scopes = ["stream.all", "store.read"]
 
   access_token_validity_minutes = 60
   refresh_token_validity_days   = 30
@@ -157,7 +159,7 @@ module "connection_secrets" {
   environment   = var.environment
   account_id    = var.account_id
   region        = var.region
-  services      = { for s in keys(var.services) : s => { database = contains(var.database_services, s), verifies_tokens = s == "notification" } }
+  services      = { for s in keys(var.services) : s => { database = contains(var.database_services, s), verifies_tokens = contains(var.token_services, s) } }
   kafka_brokers = module.msk.bootstrap_brokers_sasl_iam
   database = {
     identifier = module.rds.identifier
@@ -170,8 +172,9 @@ module "connection_secrets" {
     port = module.redis.port
     user = module.redis.app_user
   }
-  # The notification service verifies the customers' bearer JWTs itself: its SSE
-  # streams reach it from CloudFront directly, around API Gateway and its authorizer.
+  # The order and notification services verify the customers' bearer JWTs themselves:
+  # the order API acts for the token's subject, and the SSE streams reach the
+  # notification service from CloudFront directly, around API Gateway and its authorizer.
   token_issuer = {
     issuer    = module.identity.issuer_url
     audiences = module.identity.audiences

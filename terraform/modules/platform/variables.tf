@@ -89,6 +89,17 @@ variable "database_services" {
   }
 }
 
+variable "token_services" {
+  description = "The services that verify the customers' bearer JWTs themselves (the CUE services with an AUTH_ISSUER): their connections secret also holds the user pool's issuer, audiences and JWKS URL. The order API acts for the token's subject and the notification streams bypass API Gateway, so neither trusts a forwarded header."
+  type        = set(string)
+  default     = ["notification", "order"]
+
+  validation {
+    condition     = alltrue([for s in var.token_services : contains(keys(var.services), s)])
+    error_message = "token_services must name services of var.services."
+  }
+}
+
 variable "redis_services" {
   description = "The services that use Redis (the CUE services with a REDIS_URL): their IRSA roles may connect to the cache as the IAM-enabled app user."
   type        = set(string)

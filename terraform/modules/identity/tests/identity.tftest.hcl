@@ -17,8 +17,9 @@ variables {
   logout_urls   = ["bloodysweet://auth/signout"]
   scopes = {
     "stream.all" = "Read the live changes of every order"
+    "store.read" = "Read a store's orders"
   }
-  machine_client_scopes = ["stream.all"]
+  machine_client_scopes = ["stream.all", "store.read"]
   threat_protection     = "AUDIT"
   tags = {
     environment   = "dev"
@@ -96,13 +97,13 @@ run "public_app_client_code_flow_only" {
   }
 
   assert {
-    condition     = aws_cognito_user_pool_client.machine[0].generate_secret && aws_cognito_user_pool_client.machine[0].allowed_oauth_flows == toset(["client_credentials"]) && aws_cognito_user_pool_client.machine[0].allowed_oauth_scopes == toset(["orders/stream.all"])
-    error_message = "the machine client is confidential, client_credentials only, with the stream scope"
+    condition     = aws_cognito_user_pool_client.machine[0].generate_secret && aws_cognito_user_pool_client.machine[0].allowed_oauth_flows == toset(["client_credentials"]) && aws_cognito_user_pool_client.machine[0].allowed_oauth_scopes == toset(["orders/stream.all", "orders/store.read"])
+    error_message = "the machine client is confidential, client_credentials only, with the operators' scopes"
   }
 
   assert {
-    condition     = [for s in aws_cognito_resource_server.api.scope : "${aws_cognito_resource_server.api.identifier}/${s.scope_name}"] == ["orders/stream.all"]
-    error_message = "the resource server declares the routes' scope orders/stream.all"
+    condition     = toset([for s in aws_cognito_resource_server.api.scope : "${aws_cognito_resource_server.api.identifier}/${s.scope_name}"]) == toset(["orders/stream.all", "orders/store.read"])
+    error_message = "the resource server declares the operators' scopes orders/stream.all and orders/store.read"
   }
 
   assert {

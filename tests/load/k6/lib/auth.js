@@ -1,9 +1,13 @@
-// Bearer tokens for a deployed environment: its edge admits only tokens of
-// the environment's Cognito user pool. With TOKEN_URL (the pool's domain +
-// /oauth2/token), CLIENT_ID and CLIENT_SECRET (the operators' machine
-// client) each VU gets a client-credentials token, and a new one a minute
-// before it expires (a soak run outlives one token). Without TOKEN_URL no
-// header is sent (a local stack).
+// Bearer tokens: the order API serves only a verified caller, whose token
+// subject is the customer of the orders it places and reads.
+// - A deployed environment admits only tokens of its Cognito user pool. With
+//   TOKEN_URL (the pool's domain + /oauth2/token), CLIENT_ID and
+//   CLIENT_SECRET (the operators' machine client) each VU gets a
+//   client-credentials token, and a new one a minute before it expires (a
+//   soak run outlives one token).
+// - A local stack (`platform dev`): TOKEN is a token of its issuer, e.g.
+//   -e TOKEN=$(go run ./cmd/platform dev token --customer k6), valid an hour.
+// With neither, no header is sent (and the order API answers 401).
 import http from 'k6/http';
 import encoding from 'k6/encoding';
 
@@ -16,7 +20,7 @@ let cached = { token: '', expiresAt: 0 };
 // authHeaders returns the Authorization header to add to a request.
 export function authHeaders() {
   if (tokenURL === '') {
-    return {};
+    return __ENV.TOKEN ? { Authorization: `Bearer ${__ENV.TOKEN}` } : {};
   }
   if (cached.token === '' || Date.now() >= cached.expiresAt - refreshMarginMs) {
     cached = fetchToken();

@@ -97,7 +97,8 @@ function mulberry32(a) {
 }
 
 // orderFor builds the body of POST /v1/orders for arrival n, drawn from the
-// scenario's weighted order mix, stores and customers.
+// scenario's weighted order mix and stores. The customer is not in the body:
+// the order API takes it from the bearer token (lib/auth.js).
 export function orderFor(scenario, n) {
   const rnd = mulberry32((scenario.seed * 1000003 + n) | 0);
   const total = scenario.order_mix.reduce((s, k) => s + k.weight, 0);
@@ -114,7 +115,6 @@ export function orderFor(scenario, n) {
   return {
     kind: kind.name,
     body: {
-      customer_id: `c-${1 + Math.floor(rnd() * scenario.customers)}`,
       store_id: `store-${1 + Math.floor(rnd() * scenario.stores)}`,
       items: kind.items.map((it) => ({ sku: it.sku, quantity: it.quantity })),
       address: { street: `${street} Main St`, city: 'Springfield', postcode: String(10000 + street).padStart(5, '0') },
