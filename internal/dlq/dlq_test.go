@@ -40,7 +40,7 @@ func TestListShowReplay(t *testing.T) {
 
 	const order = "o-dlq-1"
 	e, err := events.New(events.OrderPlaced, order, time.Now(), events.OrderPlacedData{
-		OrderRef: events.OrderRef{OrderID: order, StoreID: "store-1"}, CustomerID: "c-1", TotalCents: 1250})
+		OrderRef: events.OrderRef{OrderID: order, StoreID: "store-1", CustomerID: "c-1"}, TotalCents: 1250})
 	if err != nil {
 		t.Fatal(err)
 	}
