@@ -68,16 +68,25 @@ func NewBinder(fs *flag.FlagSet, lookup func(string) (string, bool)) *Binder {
 
 func (b *Binder) usage(env, usage string) string { return fmt.Sprintf("%s (env %s)", usage, env) }
 
+// showDefault makes usage output (-h, or a mistyped flag, which lands in pod
+// logs) print the built-in default, never the environment's value: env
+// values include passwords and URLs with credentials. The flag's value is
+// still the env value.
+func (b *Binder) showDefault(name, def string) { b.fs.Lookup(name).DefValue = def }
+
 // String binds a string flag to env.
 func (b *Binder) String(p *string, name, env, def, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		def = v
 	}
 	b.fs.StringVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, shown)
 }
 
 // Duration binds a duration flag to env.
 func (b *Binder) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -87,10 +96,12 @@ func (b *Binder) Duration(p *time.Duration, name, env string, def time.Duration,
 		}
 	}
 	b.fs.DurationVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Float binds a float flag to env.
 func (b *Binder) Float(p *float64, name, env string, def float64, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -100,10 +111,12 @@ func (b *Binder) Float(p *float64, name, env string, def float64, usage string) 
 		}
 	}
 	b.fs.Float64Var(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Int binds an int flag to env.
 func (b *Binder) Int(p *int, name, env string, def int, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -113,10 +126,12 @@ func (b *Binder) Int(p *int, name, env string, def int, usage string) {
 		}
 	}
 	b.fs.IntVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Bool binds a bool flag to env.
 func (b *Binder) Bool(p *bool, name, env string, def bool, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		f, err := strconv.ParseBool(v)
 		if err != nil {
@@ -126,6 +141,7 @@ func (b *Binder) Bool(p *bool, name, env string, def bool, usage string) {
 		}
 	}
 	b.fs.BoolVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Err reports the environment values that did not parse.
@@ -183,7 +199,17 @@ func (c Common) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
-		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", c.DatabaseURL)
+		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", Redact(c.DatabaseURL))
+	}
+	// Parse the URLs here, where the error can be told without the input:
+	// the drivers' own parse errors quote the whole string, password included.
+	for _, u := range []struct{ env, raw string }{{"DATABASE_URL", c.DatabaseURL}, {"REDIS_URL", c.RedisURL}} {
+		if err := CheckURL(u.env, u.raw); err != nil {
+			return err
+		}
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("config: REDIS_URL %q: want redis://host:port or rediss://...", Redact(c.RedisURL))
 	}
 	if c.DatabaseIAMAuth {
 		if err := validateIAMDatabaseURL(c.DatabaseURL); err != nil {
@@ -208,11 +234,11 @@ func (c Common) Validate() error {
 func validateIAMDatabaseURL(raw string) error {
 	const field = "config: DATABASE_IAM_AUTH=true"
 	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
-		return fmt.Errorf("%s needs a postgres:// DATABASE_URL (got %q)", field, redactURL(raw))
+		return fmt.Errorf("%s needs a postgres:// DATABASE_URL (got %q)", field, Redact(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%s: DATABASE_URL does not parse: %v", field, err)
+		return fmt.Errorf("%s: %w", field, CheckURL("DATABASE_URL", raw))
 	}
 	if u.User == nil || u.User.Username() == "" {
 		return fmt.Errorf("%s needs the database user in DATABASE_URL (postgres://<user>@host:port/db)", field)
@@ -233,13 +259,30 @@ func validateIAMDatabaseURL(raw string) error {
 	return nil
 }
 
-// redactURL hides a URL's password for error messages.
-func redactURL(raw string) string {
+// Redact hides a URL's password for errors and logs; a string that does
+// not parse as a URL is never echoed (it may be a password pasted into the
+// wrong variable, or a DSN whose password the parser cannot find).
+func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "<unparsable URL>"
 	}
 	return u.Redacted()
+}
+
+// CheckURL reports whether raw (the value of env) parses as a URL, naming
+// the variable and the reason but never the value. Empty is fine.
+func CheckURL(env, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if _, err := url.Parse(raw); err != nil {
+		// Not even the parser's reason: it quotes pieces of the input
+		// ("invalid port \":pa\"" for postgres://u:pa/ss@h), which can be
+		// a piece of the password.
+		return fmt.Errorf("config: %s does not parse as a URL (check host and port, and percent-encode special characters in the user and password)", env)
+	}
+	return nil
 }
 
 // Parse binds the common settings plus whatever bind adds, parses args and

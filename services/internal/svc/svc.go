@@ -218,7 +218,8 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		}
 		opt, err := redis.ParseURL(url)
 		if err != nil {
-			return nil, fmt.Errorf("svc: REDIS_URL: %w", err)
+			// Not err: go-redis quotes the URL, password and all.
+			return nil, fmt.Errorf("svc: REDIS_URL %q is not a redis:// or rediss:// URL go-redis accepts", config.Redact(url))
 		}
 		if cfg.RedisIAMCache != "" {
 			if err := useIAMAuth(ctx, opt, cfg.RedisIAMCache, aws); err != nil {
