@@ -159,7 +159,7 @@ func (f *fixture) claims() jwt.MapClaims {
 	now := f.clock.Now()
 	return jwt.MapClaims{
 		"iss": f.idp.issuer(), "aud": audience, "sub": "customer-42",
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "token_use": "access",
 	}
 }
 
@@ -169,6 +169,18 @@ func sign(t testing.TB, method jwt.SigningMethod, kid string, claims jwt.MapClai
 	if kid != "" {
 		tok.Header["kid"] = kid
 	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// signTyp signs with rsa-1 and a typ header (RFC 9068 access tokens say at+jwt).
+func signTyp(t testing.TB, typ string, claims jwt.MapClaims, key any) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"], tok.Header["typ"] = "rsa-1", typ
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +231,8 @@ func TestDecide(t *testing.T) {
 		{"bearer in any case", "GET /v1/orders", request("", current, "bearer "+strings.TrimPrefix(valid, "Bearer ")), nil},
 		{"cognito access token: client_id, no aud", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "aud"); c["client_id"] = "4example0client0id" }))), nil},
 		{"expired within leeway", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(-10 * time.Second).Unix() }))), nil},
+		{"rfc 9068 access token: typ at+jwt, no token_use", "GET /v1/orders", request("", current, "Bearer "+signTyp(t, "at+jwt", with(func(c jwt.MapClaims) { delete(c, "token_use") }), f.idp.rsaKey)), nil},
+		{"lifetime exactly the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(DefaultMaxLifetime).Unix() }))), nil},
 		{"stream with its scope", "GET /v1/stream", request("", current, rs(with(func(c jwt.MapClaims) { c["scope"] = "openid orders/stream.all" }))), nil},
 
 		{"no origin header (around cloudfront)", "GET /v1/orders", request("", "", valid), ErrNotFromCloudFront},
@@ -238,6 +252,17 @@ func TestDecide(t *testing.T) {
 		{"hs256 keyed with the public key", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodHS256, "rsa-1", f.claims(), pubDER)), jwt.ErrTokenSignatureInvalid},
 		{"es256 header on the rsa key", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodES256, "rsa-1", f.claims(), f.idp.ecKey)), ErrBadToken},
 		{"stream without its scope", "GET /v1/stream", request("", current, valid), ErrScope},
+		{"cognito id token", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["token_use"] = "id" }))), ErrNotAccessToken},
+		{"no token_use, no typ", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "token_use") }))), ErrNotAccessToken},
+		{"no iat", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "iat") }))), jwt.ErrTokenRequiredClaimMissing},
+		{"iat in the future", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["iat"] = f.clock.Now().Add(5 * time.Minute).Unix() }))), jwt.ErrTokenUsedBeforeIssued},
+		{"lifetime over the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) {
+			c["exp"] = f.clock.Now().Add(DefaultMaxLifetime + time.Second).Unix()
+		}))), ErrLifetimeTooLong},
+		{"year-long token issued long ago", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) {
+			c["iat"] = f.clock.Now().Add(-180 * 24 * time.Hour).Unix()
+			c["exp"] = f.clock.Now().Add(180 * 24 * time.Hour).Unix()
+		}))), ErrLifetimeTooLong},
 		{"garbage token", "GET /v1/orders", request("", current, "Bearer not.a.jwt"), jwt.ErrTokenMalformed},
 	}
 	for _, tc := range cases {

@@ -48,6 +48,9 @@ type AuthConfig struct {
 	// JWKSURL empty: discovered from <issuer>/.well-known/openid-configuration.
 	JWKSURL        string
 	StreamAllScope string
+	// MaxTokenLifetime is the longest exp - iat accepted; zero means
+	// edgeauth.DefaultMaxLifetime.
+	MaxTokenLifetime time.Duration
 	// Client fetches the JWKS; nil: one with a 10 s timeout (tests pass the
 	// client of their TLS server).
 	Client *http.Client
@@ -73,6 +76,11 @@ func (c AuthConfig) Validate() error {
 			errs = append(errs, errors.New("AUTH_STREAM_ALL_SCOPE is empty"))
 		}
 	}
+	if c.MaxTokenLifetime != 0 {
+		if _, err := edgeauth.ParseMaxLifetime(c.MaxTokenLifetime.String()); err != nil {
+			errs = append(errs, fmt.Errorf("AUTH_MAX_TOKEN_LIFETIME: %w", err))
+		}
+	}
 	if c.JWKSURL != "" {
 		if c.Issuer == "" {
 			errs = append(errs, errors.New("AUTH_JWKS_URL is set without AUTH_ISSUER"))
@@ -94,6 +102,7 @@ func BindAuth(b *config.Binder, c *AuthConfig) {
 	b.String(&audiences, "auth-audiences", "AUTH_AUDIENCES", "", "comma-separated accepted audiences (aud, or Cognito client_id)")
 	b.String(&c.JWKSURL, "auth-jwks-url", "AUTH_JWKS_URL", "", "JWKS of the issuer; empty: from the issuer's OpenID configuration")
 	b.String(&c.StreamAllScope, "auth-stream-all-scope", "AUTH_STREAM_ALL_SCOPE", DefaultStreamAllScope, "scope GET /v1/stream needs")
+	b.Duration(&c.MaxTokenLifetime, "auth-max-token-lifetime", "AUTH_MAX_TOKEN_LIFETIME", edgeauth.DefaultMaxLifetime, "longest token lifetime (exp - iat) accepted, 1m..168h")
 	b.AfterParse(func() error {
 		c.Issuer = strings.TrimSpace(c.Issuer)
 		c.JWKSURL = strings.TrimSpace(c.JWKSURL)
@@ -135,10 +144,11 @@ func NewGuard(cfg AuthConfig, reg prometheus.Registerer, log *slog.Logger) (*Gua
 	}
 	g := &Guard{
 		verifier: &edgeauth.Verifier{
-			Keys:      edgeauth.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
-			Issuer:    cfg.Issuer,
-			Audiences: cfg.Audiences,
-			Now:       time.Now,
+			Keys:        edgeauth.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
+			Issuer:      cfg.Issuer,
+			Audiences:   cfg.Audiences,
+			Now:         time.Now,
+			MaxLifetime: cfg.MaxTokenLifetime,
 		},
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "notification_stream_auth_refusals_total",

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bloody-sweet/platform/internal/edgeauth"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/svc"
@@ -63,11 +64,12 @@ func newIssuer(t *testing.T) *issuer {
 	return is
 }
 
-// token signs claims; iss, sub, client_id and a one-hour exp unless claims
-// set them.
+// token signs claims; iss, sub, client_id, token_use=access, iat now and
+// a one-hour exp unless claims set them (nil removes one).
 func (is *issuer) token(t *testing.T, claims jwt.MapClaims) string {
 	t.Helper()
-	c := jwt.MapClaims{"iss": is.srv.URL, "sub": "customer-1", "client_id": testAudience, "exp": time.Now().Add(time.Hour).Unix()}
+	c := jwt.MapClaims{"iss": is.srv.URL, "sub": "customer-1", "client_id": testAudience, "token_use": "access",
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
 	for k, v := range claims {
 		if v == nil {
 			delete(c, k)
@@ -155,7 +157,7 @@ func TestStreamAuth(t *testing.T) {
 	is := newIssuer(t)
 	s, store := startService(t, &AuthConfig{
 		Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience},
-		StreamAllScope: DefaultStreamAllScope, Client: is.srv.Client(),
+		StreamAllScope: DefaultStreamAllScope, Client: is.srv.Client(), MaxTokenLifetime: 2 * time.Hour,
 	})
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-1", Status: events.StatusPlaced, Time: t0}}); err != nil {
@@ -180,6 +182,8 @@ func TestStreamAuth(t *testing.T) {
 		{"no token, all orders", allURL, "", 401, `Bearer realm="orders"`},
 		{"expired", orderURL, is.token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix()}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"no exp", orderURL, is.token(t, jwt.MapClaims{"exp": nil}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"id token", orderURL, is.token(t, jwt.MapClaims{"token_use": "id"}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"lifetime over the maximum", orderURL, is.token(t, jwt.MapClaims{"exp": time.Now().Add(3 * time.Hour).Unix()}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"wrong audience (client_id)", orderURL, is.token(t, jwt.MapClaims{"client_id": "someone-else"}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"wrong audience (aud)", orderURL, is.token(t, jwt.MapClaims{"aud": "someone-else"}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"wrong issuer", orderURL, is.token(t, jwt.MapClaims{"iss": "https://evil.example.com"}), 401, `Bearer realm="orders", error="invalid_token"`},
@@ -253,7 +257,7 @@ func TestStreamAuth(t *testing.T) {
 	}
 	for _, line := range []string{
 		`notification_stream_auth_refusals_total{reason="no_token"} 2`,
-		`notification_stream_auth_refusals_total{reason="invalid_token"} 7`,
+		`notification_stream_auth_refusals_total{reason="invalid_token"} 9`,
 		`notification_stream_auth_refusals_total{reason="missing_scope"} 1`,
 	} {
 		if !strings.Contains(string(body), line+"\n") {
@@ -315,7 +319,8 @@ func TestBindAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AuthConfig{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, StreamAllScope: DefaultStreamAllScope}
+	want := AuthConfig{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, StreamAllScope: DefaultStreamAllScope,
+		MaxTokenLifetime: edgeauth.DefaultMaxLifetime}
 	if d := cmp.Diff(want, a); d != "" {
 		t.Errorf("AuthConfig (-want +got):\n%s", d)
 	}
@@ -331,6 +336,7 @@ func TestBindAuth(t *testing.T) {
 		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-jwks-url", "http://x/keys"}, "AUTH_JWKS_URL"},
 		{[]string{"-auth-jwks-url", "https://idp.example.com/keys"}, "AUTH_JWKS_URL is set without AUTH_ISSUER"},
 		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-stream-all-scope", " "}, "AUTH_STREAM_ALL_SCOPE"},
+		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-max-token-lifetime", "720h"}, "AUTH_MAX_TOKEN_LIFETIME"},
 	} {
 		if _, err := parse(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one naming %s", tc.args, err, tc.want)
