@@ -50,6 +50,10 @@ type idp struct {
 	mu      sync.Mutex
 	jwks    []map[string]string
 	fetches atomic.Int32
+	// hold, when set, stalls /keys until it is closed (a slow issuer);
+	// arrived then gets a value as each such request comes in.
+	hold    chan struct{}
+	arrived chan struct{}
 	rsaKey  *rsa.PrivateKey
 	ecKey   *ecdsa.PrivateKey
 }
@@ -72,6 +76,17 @@ func newIDP(t testing.TB) *idp {
 	})
 	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
 		p.fetches.Add(1)
+		p.mu.Lock()
+		hold := p.hold
+		p.mu.Unlock()
+		if hold != nil {
+			p.arrived <- struct{}{}
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		_ = json.NewEncoder(w).Encode(map[string]any{"keys": p.jwks})
@@ -457,5 +472,108 @@ func TestOriginSecretTooShort(t *testing.T) {
 	ok, err := f.authz.Origin.Match(context.Background(), current)
 	if err != nil || !ok {
 		t.Fatalf("a short previous value must only be skipped: %v %v", ok, err)
+	}
+}
+
+// stall makes /keys wait until the returned release is called.
+func (p *idp) stall(t *testing.T) (release func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hold, p.arrived = make(chan struct{}), make(chan struct{}, 16)
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			p.mu.Lock()
+			close(p.hold)
+			p.hold = nil
+			p.mu.Unlock()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// A request that gives up (cancelled) while its unknown kid is being fetched
+// does not fail the fetch for the others: the next valid request is admitted
+// at once, not refused until MinRefetch has passed.
+func TestKeySetCancelledRequestDoesNotPoisonTheCache(t *testing.T) {
+	f := newFixture(t)
+	release := f.idp.stall(t)
+	tok := request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), f.idp.rsaKey))
+
+	// Cold cache: the first request triggers the fetch, then is cancelled
+	// (the client went away) while the issuer is slow.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := f.authz.Decide(ctx, "GET /v1/orders", tok); done <- err }()
+	<-f.idp.arrived
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: %v, want context.Canceled", err)
+	}
+	release()
+
+	// The same clock instant: a refetch would be rate limited, so only the
+	// fetch the cancelled request started can have loaded the key.
+	if _, err := f.authz.Decide(context.Background(), "GET /v1/orders", tok); err != nil {
+		t.Fatalf("valid request after a cancelled one: %v", err)
+	}
+	if n := f.idp.fetches.Load(); n != 1 {
+		t.Errorf("%d JWKS fetches, want 1", n)
+	}
+}
+
+// While the issuer is slow to answer a refetch (an unknown kid), requests
+// whose kid is cached are answered from the cache without waiting for it.
+func TestKeySetSlowIssuerDoesNotBlockCachedKeys(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good := request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), f.idp.rsaKey))
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {
+		t.Fatal(err)
+	}
+	release := f.idp.stall(t)
+	f.clock.Advance(f.authz.Tokens.Keys.MinRefetch) // a refetch is allowed
+	unknown := make(chan error, 1)
+	go func() {
+		_, err := f.authz.Decide(ctx, "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)))
+		unknown <- err
+	}()
+	<-f.idp.arrived // the refetch is in flight and stalled
+
+	cached := make(chan error, 1)
+	go func() { _, err := f.authz.Decide(ctx, "GET /v1/orders", good); cached <- err }()
+	select {
+	case err := <-cached:
+		if err != nil {
+			t.Errorf("cached kid during a slow refetch: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Error("a request with a cached kid waited for the slow refetch")
+	}
+	release()
+	if err := <-unknown; !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unknown kid after the refetch: %v, want ErrUnknownKey", err)
+	}
+}
+
+// A fetch that outlives FetchTimeout fails on its own; the keys already
+// cached keep serving and the next refetch is MinRefetch later.
+func TestKeySetFetchTimeout(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good := request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), f.idp.rsaKey))
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {
+		t.Fatal(err)
+	}
+	f.authz.Tokens.Keys.FetchTimeout = 50 * time.Millisecond
+	f.idp.stall(t)
+	f.clock.Advance(f.authz.Tokens.Keys.MinRefetch)
+	_, err := f.authz.Decide(ctx, "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)))
+	if !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("unknown kid while the issuer hangs: %v, want ErrUnknownKey once the fetch timed out", err)
+	}
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {
+		t.Fatalf("cached kid after a timed-out refetch: %v", err)
 	}
 }
