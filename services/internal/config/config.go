@@ -32,6 +32,37 @@ type Common struct {
 	LogLevel      string
 	OTLPEndpoint  string // empty: spans are not exported
 	ShutdownDelay time.Duration
+	HTTPTimeouts  HTTPTimeouts
+}
+
+// HTTPTimeouts bound how long one client can hold the HTTP port; zero
+// fields take the defaults (DefaultHTTPTimeouts). Streams (SSE) are exempt
+// from Read, Write and Request and bound each write instead.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // request line and headers
+	Read       time.Duration // the whole request, body included (slow-body clients)
+	Write      time.Duration // from the end of the headers to the end of the response
+	Idle       time.Duration // a keep-alive connection between requests
+	Request    time.Duration // the handler's context deadline
+}
+
+// DefaultHTTPTimeouts are the defaults of HTTP_*_TIMEOUT.
+var DefaultHTTPTimeouts = HTTPTimeouts{
+	ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second,
+	Idle: 120 * time.Second, Request: 15 * time.Second,
+}
+
+// OrDefaults fills zero fields from DefaultHTTPTimeouts.
+func (t HTTPTimeouts) OrDefaults() HTTPTimeouts {
+	d := DefaultHTTPTimeouts
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&t.ReadHeader, &d.ReadHeader}, {&t.Read, &d.Read}, {&t.Write, &d.Write}, {&t.Idle, &d.Idle}, {&t.Request, &d.Request},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return t
 }
 
 // Kafka is how a service reaches a real cluster (see kafka.SecurityConfig).
@@ -172,6 +203,12 @@ func (b *Binder) BindCommon(c *Common, service string) func() error {
 	b.String(&c.RedisIAMCache, "redis-iam-cache", "REDIS_IAM_CACHE", "", "ElastiCache replication group id: authenticate to Redis with an IAM token (needs rediss:// and a user)")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
 	b.String(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for spans; empty disables export")
+	t, d := &c.HTTPTimeouts, DefaultHTTPTimeouts
+	b.Duration(&t.ReadHeader, "http-read-header-timeout", "HTTP_READ_HEADER_TIMEOUT", d.ReadHeader, "longest time to read a request's headers")
+	b.Duration(&t.Read, "http-read-timeout", "HTTP_READ_TIMEOUT", d.Read, "longest time to read a whole request, body included (streams exempt)")
+	b.Duration(&t.Write, "http-write-timeout", "HTTP_WRITE_TIMEOUT", d.Write, "longest time to write a response (streams bound each event instead)")
+	b.Duration(&t.Idle, "http-idle-timeout", "HTTP_IDLE_TIMEOUT", d.Idle, "how long an idle keep-alive connection stays open")
+	b.Duration(&t.Request, "http-request-timeout", "HTTP_REQUEST_TIMEOUT", d.Request, "deadline of a request's context (streams exempt); keep it below HTTP_WRITE_TIMEOUT so the error response can be written")
 	b.Duration(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", 5*time.Second, "time between failing readiness and draining HTTP on shutdown")
 	return func() error {
 		c.KafkaBrokers = SplitList(raw.brokers)
@@ -215,6 +252,9 @@ func (c Common) Validate() error {
 		if err := validateIAMDatabaseURL(c.DatabaseURL); err != nil {
 			return err
 		}
+	}
+	if t := c.HTTPTimeouts; t.ReadHeader < 0 || t.Read < 0 || t.Write < 0 || t.Idle < 0 || t.Request < 0 {
+		return fmt.Errorf("config: HTTP_*_TIMEOUT must not be negative")
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DELAY must not be negative")

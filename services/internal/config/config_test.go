@@ -23,7 +23,7 @@ func TestEnvIsDefaultAndFlagWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Common{ServiceName: "order", HTTPAddr: ":7000", KafkaBrokers: []string{"a:9092", "b:9092"},
-		LogLevel: "info", ShutdownDelay: 2 * time.Second}
+		LogLevel: "info", ShutdownDelay: 2 * time.Second, HTTPTimeouts: DefaultHTTPTimeouts}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
 	}

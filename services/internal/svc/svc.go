@@ -243,7 +243,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	}
 
 	hm := telemetry.NewHTTP(reg)
-	srv, err := httpserver.New(cfg.HTTPAddr, reg, hm, log, rt.Tracer)
+	srv, err := httpserver.New(cfg.HTTPAddr, cfg.HTTPTimeouts, reg, hm, log, rt.Tracer)
 	if err != nil {
 		return nil, err
 	}
