@@ -198,7 +198,7 @@ func (s *Stack) spec(name string) svc.Spec {
 	case "delivery":
 		return deliveryports.Spec(&simCfg)
 	default:
-		return notificationports.Spec(nil) // streams without tokens, as on the edge-less embedded stack
+		return notificationports.Spec(nil, nil) // streams without tokens, as on the edge-less embedded stack
 	}
 }
 

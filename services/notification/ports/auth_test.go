@@ -91,9 +91,15 @@ func (is *issuer) token(t *testing.T, claims jwt.MapClaims) string {
 // streams.
 func startService(t *testing.T, auth *AuthConfig) (*svc.Service, *adapters.Store) {
 	t.Helper()
+	return startServiceWith(t, auth, nil)
+}
+
+// startServiceWith is startService with stream limits.
+func startServiceWith(t *testing.T, auth *AuthConfig, limits *StreamConfig) (*svc.Service, *adapters.Store) {
+	t.Helper()
 	mr := miniredis.RunT(t)
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", RedisURL: "redis://" + mr.Addr()}
-	s, err := svc.Start(context.Background(), cfg, Spec(auth), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(auth, limits), svc.Options{LogWriter: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +303,7 @@ func TestAuthRequiredWithoutIssuer(t *testing.T) {
 	}
 	// The same when the Spec is started directly (the stack, a test).
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
-	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Required: true}), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Required: true}, nil), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)
 		t.Fatal("Start succeeded with AUTH_REQUIRED and no issuer")
