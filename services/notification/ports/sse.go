@@ -74,6 +74,9 @@ type Streams struct {
 	Store    *adapters.Store
 	Hub      *app.Hub
 	Stopping <-chan struct{}
+	// AllBuffer is the /v1/stream subscription buffer; zero:
+	// AllStreamBuffer (the benchmark compares sizes).
+	AllBuffer int
 	// WriteTimeout bounds each event's write; zero: EventWriteTimeout.
 	WriteTimeout time.Duration
 	// slots holds one token per open stream; nil: no cap.
@@ -245,7 +248,11 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 		}
 		resume = &domain.Change{OrderID: v[:i], Seq: seq}
 	}
-	sub, replay, _ := s.Hub.SubscribeAll(AllStreamBuffer, resume)
+	buffer := s.AllBuffer
+	if buffer <= 0 {
+		buffer = AllStreamBuffer
+	}
+	sub, replay, _ := s.Hub.SubscribeAll(buffer, resume)
 	defer s.Hub.Unsubscribe(sub)
 	sw, ok := s.startSSE(w)
 	if !ok {
