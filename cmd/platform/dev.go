@@ -41,7 +41,7 @@ func init() {
 				out := cmd.OutOrStdout()
 				fmt.Fprintln(out, "local order platform is running (Ctrl-C to stop):")
 				for _, name := range []string{"order", "payment", "store", "delivery", "notification"} {
-					fmt.Fprintf(out, "  %-13s %s   (/healthz /readyz /metrics)\n", name, st.URLs[name])
+					fmt.Fprintf(out, "  %-13s %s   (/healthz /readyz; /metrics on %s)\n", name, st.URLs[name], st.MetricsURLs[name])
 				}
 				fmt.Fprintf(out, "  kafka         %v\n", st.Brokers)
 				fmt.Fprintf(out, "\ntry:\n  curl -s -XPOST %s/v1/orders -H 'Content-Type: application/json' -H 'Idempotency-Key: k1' -d '{\"customer_id\":\"c-1\",\"store_id\":\"store-1\",\"items\":[{\"sku\":\"pizza-margherita\",\"quantity\":1}],\"address\":{\"street\":\"1 Main St\",\"city\":\"Springfield\",\"postcode\":\"12345\"}}'\n", st.OrderURL)

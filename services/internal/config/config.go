@@ -16,8 +16,12 @@ import (
 // Common is the configuration every service binary shares (see
 // docs/CONTRACTS.md, "Service runtime").
 type Common struct {
-	ServiceName  string
-	HTTPAddr     string
+	ServiceName string
+	HTTPAddr    string
+	// MetricsAddr serves /metrics, apart from the API port so that the
+	// edge never routes to it and only Prometheus is let in. Empty: an
+	// ephemeral port on HTTPAddr's host (tests, the embedded stack).
+	MetricsAddr  string
 	KafkaBrokers []string // empty: embedded kfake
 	Kafka        Kafka
 	DatabaseURL  string // postgres://... or sqlite://path; empty: in-memory SQLite
@@ -190,7 +194,8 @@ type commonRaw struct{ brokers string }
 func (b *Binder) BindCommon(c *Common, service string) func() error {
 	raw := &commonRaw{}
 	b.String(&c.ServiceName, "service-name", "SERVICE_NAME", service, "service name used in logs, traces and the consumer group")
-	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, metrics, API)")
+	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, API)")
+	b.String(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", ":9090", "listen address of the Prometheus /metrics port")
 	b.String(&raw.brokers, "kafka-brokers", "KAFKA_BROKERS", "", "comma-separated Kafka bootstrap brokers; empty starts an embedded broker")
 	b.Bool(&c.Kafka.TLS, "kafka-tls", "KAFKA_TLS", false, "connect to the brokers over TLS")
 	b.String(&c.Kafka.SASL, "kafka-sasl", "KAFKA_SASL", "", "SASL mechanism: aws-msk-iam, scram-sha-512 or empty for none")

@@ -22,7 +22,7 @@ func TestEnvIsDefaultAndFlagWins(t *testing.T) {
 	if err := finish(); err != nil {
 		t.Fatal(err)
 	}
-	want := Common{ServiceName: "order", HTTPAddr: ":7000", KafkaBrokers: []string{"a:9092", "b:9092"},
+	want := Common{ServiceName: "order", HTTPAddr: ":7000", MetricsAddr: ":9090", KafkaBrokers: []string{"a:9092", "b:9092"},
 		LogLevel: "info", ShutdownDelay: 2 * time.Second, HTTPTimeouts: DefaultHTTPTimeouts}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)

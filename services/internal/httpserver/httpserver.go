@@ -1,5 +1,5 @@
 // Package httpserver is the HTTP side of a service: /healthz, /readyz,
-// /metrics, request metrics per route, RFC 9457 problem responses, and a
+// /metrics (on its own port), request metrics per route, RFC 9457 problem responses, and a
 // shutdown that fails readiness before draining.
 package httpserver
 
@@ -37,6 +37,9 @@ type Server struct {
 	log      *slog.Logger
 	tracer   trace.Tracer
 	timeouts config.HTTPTimeouts
+	// The /metrics port.
+	metricsSrv *http.Server
+	metricsLn  net.Listener
 }
 
 // New listens on addr (":0" picks a free port) and serves the health and
@@ -44,14 +47,29 @@ type Server struct {
 // get a server span from tracer, continuing the caller's W3C traceparent.
 // Every connection is bounded by timeouts (zero fields: the defaults), so a
 // slow or stalled client cannot hold it; streams are exempt (see Stream).
-func New(addr string, timeouts config.HTTPTimeouts, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger, tracer trace.Tracer) (*Server, error) {
+//
+// /metrics is served on its own listener, metricsAddr (empty: an ephemeral
+// port on addr's host), never on the API port.
+func New(addr, metricsAddr string, timeouts config.HTTPTimeouts, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger, tracer trace.Tracer) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("httpserver: listen %s: %w", addr, err)
 	}
+	if metricsAddr == "" {
+		host, _, _ := net.SplitHostPort(addr)
+		metricsAddr = net.JoinHostPort(host, "0")
+	}
+	mln, err := net.Listen("tcp", metricsAddr)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("httpserver: listen %s (metrics): %w", metricsAddr, err)
+	}
 	t := timeouts.OrDefaults()
-	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log, tracer: tracer, timeouts: t}
+	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log, tracer: tracer, timeouts: t, metricsLn: mln}
 	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+	mmux := http.NewServeMux()
+	mmux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.metricsSrv = &http.Server{Handler: mmux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -60,13 +78,17 @@ func New(addr string, timeouts config.HTTPTimeouts, reg *prometheus.Registry, m 
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return s, nil
 }
 
 // URL is the base URL of the server on loopback.
-func (s *Server) URL() string {
-	_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+func (s *Server) URL() string { return loopbackURL(s.ln) }
+
+// MetricsURL is the base URL of the /metrics port on loopback.
+func (s *Server) MetricsURL() string { return loopbackURL(s.metricsLn) }
+
+func loopbackURL(ln net.Listener) string {
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return "http://127.0.0.1:" + port
 }
 
@@ -199,6 +221,11 @@ func (s *Server) instrument(route string, h http.Handler) http.Handler {
 // Serve serves until Shutdown; readiness turns on when serving starts.
 func (s *Server) Serve() error {
 	s.ready.Store(true)
+	go func() {
+		if err := s.metricsSrv.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("metrics port stopped", "err", err)
+		}
+	}()
 	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("httpserver: %w", err)
 	}
@@ -216,6 +243,8 @@ func (s *Server) Shutdown(ctx context.Context, delay time.Duration) error {
 	case <-time.After(delay):
 	case <-ctx.Done():
 	}
+	// /metrics last: Prometheus sees the drain.
+	defer func() { _ = s.metricsSrv.Close() }()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		_ = s.srv.Close()
 		return fmt.Errorf("httpserver: drain: %w", err)

@@ -26,7 +26,7 @@ const guard = time.Minute
 func serve(t *testing.T, timeouts config.HTTPTimeouts, routes map[string]http.Handler) *Server {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	s, err := New("127.0.0.1:0", timeouts, reg, telemetry.NewHTTP(reg), slog.New(slog.DiscardHandler), noop.NewTracerProvider().Tracer("t"))
+	s, err := New("127.0.0.1:0", "", timeouts, reg, telemetry.NewHTTP(reg), slog.New(slog.DiscardHandler), noop.NewTracerProvider().Tracer("t"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func serve(t *testing.T, timeouts config.HTTPTimeouts, routes map[string]http.Ha
 		s.Handle(p, h)
 	}
 	go func() { _ = s.Serve() }()
-	t.Cleanup(func() { _ = s.srv.Close() })
+	t.Cleanup(func() { _ = s.srv.Close(); _ = s.metricsSrv.Close() })
 	return s
 }
 
@@ -176,5 +176,24 @@ func TestStreamOutlivesWriteTimeoutStalledReaderDropped(t *testing.T) {
 		}
 	case <-time.After(guard):
 		t.Fatal("a stream whose reader stalled was never dropped")
+	}
+}
+
+// /metrics answers on its own port only, not on the API port.
+func TestMetricsOnItsOwnPort(t *testing.T) {
+	t.Parallel()
+	s := serve(t, config.HTTPTimeouts{}, nil)
+	for _, tc := range []struct {
+		url  string
+		want int
+	}{{s.MetricsURL() + "/metrics", 200}, {s.URL() + "/metrics", 404}, {s.URL() + "/healthz", 200}} {
+		resp, err := http.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s: %d, want %d", tc.url, resp.StatusCode, tc.want)
+		}
 	}
 }

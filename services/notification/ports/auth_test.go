@@ -256,7 +256,7 @@ func TestStreamAuth(t *testing.T) {
 	}
 
 	// Refusals are counted by reason.
-	m := get(t, s.URL()+"/metrics", "")
+	m := get(t, s.MetricsURL()+"/metrics", "")
 	body, err := io.ReadAll(m.Body)
 	if err != nil {
 		t.Fatal(err)
