@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/policy"
 )
 
 // runCheck runs `platform check` in-process with the repository's policies
@@ -115,5 +117,37 @@ func TestCheckVerifyPolicies(t *testing.T) {
 	err := root.Execute()
 	if cliexit.Code(err) != 1 || !strings.Contains(err.Error(), "not formatted") || !strings.Contains(err.Error(), "needs tests") {
 		t.Errorf("want exit 1 naming the format and layout problems, got %d: %v", cliexit.Code(err), err)
+	}
+}
+
+// Devices, FIFOs and oversized files are refused by name (exit 2) without
+// being read; the other files are still checked.
+func TestCheckRefusesNonRegularAndOversizedFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: 8 MiB + 1 byte without writing them.
+	if err := f.Truncate(policy.MaxFileSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	bad := "../../policies/argocd/project_wildcards/testdata/disallowed.yaml"
+	for _, tc := range []struct{ path, want string }{
+		{"/dev/zero", "/dev/zero: not a regular file"},
+		{fifo, fifo + ": not a regular file"},
+		{big, big + ": larger than the 8 MiB cap"},
+	} {
+		out, code := runCheck(t, tc.path, bad)
+		if code != 2 || !strings.Contains(out, tc.want) || !strings.Contains(out, "argocd.project_wildcards") {
+			t.Errorf("%s: exit %d, want 2 naming %q and still checking the others:\n%s", tc.path, code, tc.want, out)
+		}
 	}
 }

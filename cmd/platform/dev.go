@@ -52,7 +52,7 @@ func init() {
 				out := cmd.OutOrStdout()
 				fmt.Fprintln(out, "local order platform is running (Ctrl-C to stop):")
 				for _, name := range []string{"order", "payment", "store", "delivery", "notification"} {
-					fmt.Fprintf(out, "  %-13s %s   (/healthz /readyz /metrics)\n", name, st.URLs[name])
+					fmt.Fprintf(out, "  %-13s %s   (/healthz /readyz; /metrics on %s)\n", name, st.URLs[name], st.MetricsURLs[name])
 				}
 				fmt.Fprintf(out, "  kafka         %v\n", st.Brokers)
 				fmt.Fprintf(out, "  issuer        %s   (tokens: platform dev token --customer ID [--scope S]%s)\n", st.Issuer.Issuer, dataDirFlag(cfg.DataDir))

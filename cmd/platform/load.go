@@ -49,6 +49,9 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				if embedded {
 					return cliexit.BadInputf("--oauth-token-url is for --target: the embedded stack mints its own tokens")
 				}
+				if err := oauth.CheckTokenURL(); err != nil {
+					return cliexit.WrapBadInput(err)
+				}
 				if oauth.ClientID == "" || os.Getenv(load.ClientSecretEnv) == "" {
 					return cliexit.BadInputf("--oauth-token-url needs --oauth-client-id and the client secret in $%s", load.ClientSecretEnv)
 				}

@@ -20,6 +20,8 @@ func TestLoadOAuthFlags(t *testing.T) {
 	}{
 		{"embedded takes no tokens", []string{"--embedded", "--oauth-token-url", "https://auth.test/oauth2/token"}, "embedded"},
 		{"no client id", []string{"--target", "https://api.test", "--oauth-token-url", "https://auth.test/oauth2/token"}, "--oauth-client-id"},
+		{"token URL in clear text", []string{"--target", "https://api.test", "--oauth-token-url", "http://auth.test/oauth2/token", "--oauth-client-id", "m"}, "must be https"},
+		{"token URL not a URL", []string{"--target", "https://api.test", "--oauth-token-url", "auth.test/oauth2/token", "--oauth-client-id", "m"}, "not an absolute URL"},
 		{"no secret", []string{"--target", "https://api.test", "--oauth-token-url", "https://auth.test/oauth2/token", "--oauth-client-id", "m"}, load.ClientSecretEnv},
 	}
 	for _, tc := range cases {

@@ -37,8 +37,9 @@ type Authorizer struct {
 // New wires an Authorizer from its configuration.
 func New(cfg Config, secrets SecretsAPI, client *http.Client, log *slog.Logger) *Authorizer {
 	return &Authorizer{
-		Origin:      NewOriginSecrets(secrets, cfg.OriginSecretID, cfg.SecretTTL),
-		Tokens:      &Verifier{Keys: NewKeySet(client, cfg.JWKSURL, cfg.Issuer), Issuer: cfg.Issuer, Audiences: cfg.Audiences, Now: time.Now},
+		Origin: NewOriginSecrets(secrets, cfg.OriginSecretID, cfg.SecretTTL),
+		Tokens: &Verifier{Keys: NewKeySet(client, cfg.JWKSURL, cfg.Issuer), Issuer: cfg.Issuer, Audiences: cfg.Audiences, Now: time.Now,
+			MaxLifetime: cfg.MaxLifetime},
 		RouteScopes: cfg.RouteScopes,
 		Log:         log,
 	}

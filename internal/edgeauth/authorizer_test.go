@@ -50,6 +50,10 @@ type idp struct {
 	mu      sync.Mutex
 	jwks    []map[string]string
 	fetches atomic.Int32
+	// hold, when set, stalls /keys until it is closed (a slow issuer);
+	// arrived then gets a value as each such request comes in.
+	hold    chan struct{}
+	arrived chan struct{}
 	rsaKey  *rsa.PrivateKey
 	ecKey   *ecdsa.PrivateKey
 }
@@ -72,6 +76,17 @@ func newIDP(t testing.TB) *idp {
 	})
 	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
 		p.fetches.Add(1)
+		p.mu.Lock()
+		hold := p.hold
+		p.mu.Unlock()
+		if hold != nil {
+			p.arrived <- struct{}{}
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		_ = json.NewEncoder(w).Encode(map[string]any{"keys": p.jwks})
@@ -159,7 +174,7 @@ func (f *fixture) claims() jwt.MapClaims {
 	now := f.clock.Now()
 	return jwt.MapClaims{
 		"iss": f.idp.issuer(), "aud": audience, "sub": "customer-42",
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "token_use": "access",
 	}
 }
 
@@ -169,6 +184,18 @@ func sign(t testing.TB, method jwt.SigningMethod, kid string, claims jwt.MapClai
 	if kid != "" {
 		tok.Header["kid"] = kid
 	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// signTyp signs with rsa-1 and a typ header (RFC 9068 access tokens say at+jwt).
+func signTyp(t testing.TB, typ string, claims jwt.MapClaims, key any) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"], tok.Header["typ"] = "rsa-1", typ
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +246,8 @@ func TestDecide(t *testing.T) {
 		{"bearer in any case", "GET /v1/orders", request("", current, "bearer "+strings.TrimPrefix(valid, "Bearer ")), nil},
 		{"cognito access token: client_id, no aud", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "aud"); c["client_id"] = "4example0client0id" }))), nil},
 		{"expired within leeway", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(-10 * time.Second).Unix() }))), nil},
+		{"rfc 9068 access token: typ at+jwt, no token_use", "GET /v1/orders", request("", current, "Bearer "+signTyp(t, "at+jwt", with(func(c jwt.MapClaims) { delete(c, "token_use") }), f.idp.rsaKey)), nil},
+		{"lifetime exactly the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(DefaultMaxLifetime).Unix() }))), nil},
 		{"stream with its scope", "GET /v1/stream", request("", current, rs(with(func(c jwt.MapClaims) { c["scope"] = "openid orders/stream.all" }))), nil},
 
 		{"no origin header (around cloudfront)", "GET /v1/orders", request("", "", valid), ErrNotFromCloudFront},
@@ -238,6 +267,17 @@ func TestDecide(t *testing.T) {
 		{"hs256 keyed with the public key", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodHS256, "rsa-1", f.claims(), pubDER)), jwt.ErrTokenSignatureInvalid},
 		{"es256 header on the rsa key", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodES256, "rsa-1", f.claims(), f.idp.ecKey)), ErrBadToken},
 		{"stream without its scope", "GET /v1/stream", request("", current, valid), ErrScope},
+		{"cognito id token", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["token_use"] = "id" }))), ErrNotAccessToken},
+		{"no token_use, no typ", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "token_use") }))), ErrNotAccessToken},
+		{"no iat", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "iat") }))), jwt.ErrTokenRequiredClaimMissing},
+		{"iat in the future", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["iat"] = f.clock.Now().Add(5 * time.Minute).Unix() }))), jwt.ErrTokenUsedBeforeIssued},
+		{"lifetime over the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) {
+			c["exp"] = f.clock.Now().Add(DefaultMaxLifetime + time.Second).Unix()
+		}))), ErrLifetimeTooLong},
+		{"year-long token issued long ago", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) {
+			c["iat"] = f.clock.Now().Add(-180 * 24 * time.Hour).Unix()
+			c["exp"] = f.clock.Now().Add(180 * 24 * time.Hour).Unix()
+		}))), ErrLifetimeTooLong},
 		{"garbage token", "GET /v1/orders", request("", current, "Bearer not.a.jwt"), jwt.ErrTokenMalformed},
 	}
 	for _, tc := range cases {
@@ -432,5 +472,108 @@ func TestOriginSecretTooShort(t *testing.T) {
 	ok, err := f.authz.Origin.Match(context.Background(), current)
 	if err != nil || !ok {
 		t.Fatalf("a short previous value must only be skipped: %v %v", ok, err)
+	}
+}
+
+// stall makes /keys wait until the returned release is called.
+func (p *idp) stall(t *testing.T) (release func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hold, p.arrived = make(chan struct{}), make(chan struct{}, 16)
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			p.mu.Lock()
+			close(p.hold)
+			p.hold = nil
+			p.mu.Unlock()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// A request that gives up (cancelled) while its unknown kid is being fetched
+// does not fail the fetch for the others: the next valid request is admitted
+// at once, not refused until MinRefetch has passed.
+func TestKeySetCancelledRequestDoesNotPoisonTheCache(t *testing.T) {
+	f := newFixture(t)
+	release := f.idp.stall(t)
+	tok := request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), f.idp.rsaKey))
+
+	// Cold cache: the first request triggers the fetch, then is cancelled
+	// (the client went away) while the issuer is slow.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := f.authz.Decide(ctx, "GET /v1/orders", tok); done <- err }()
+	<-f.idp.arrived
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: %v, want context.Canceled", err)
+	}
+	release()
+
+	// The same clock instant: a refetch would be rate limited, so only the
+	// fetch the cancelled request started can have loaded the key.
+	if _, err := f.authz.Decide(context.Background(), "GET /v1/orders", tok); err != nil {
+		t.Fatalf("valid request after a cancelled one: %v", err)
+	}
+	if n := f.idp.fetches.Load(); n != 1 {
+		t.Errorf("%d JWKS fetches, want 1", n)
+	}
+}
+
+// While the issuer is slow to answer a refetch (an unknown kid), requests
+// whose kid is cached are answered from the cache without waiting for it.
+func TestKeySetSlowIssuerDoesNotBlockCachedKeys(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good := request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), f.idp.rsaKey))
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {
+		t.Fatal(err)
+	}
+	release := f.idp.stall(t)
+	f.clock.Advance(f.authz.Tokens.Keys.MinRefetch) // a refetch is allowed
+	unknown := make(chan error, 1)
+	go func() {
+		_, err := f.authz.Decide(ctx, "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)))
+		unknown <- err
+	}()
+	<-f.idp.arrived // the refetch is in flight and stalled
+
+	cached := make(chan error, 1)
+	go func() { _, err := f.authz.Decide(ctx, "GET /v1/orders", good); cached <- err }()
+	select {
+	case err := <-cached:
+		if err != nil {
+			t.Errorf("cached kid during a slow refetch: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Error("a request with a cached kid waited for the slow refetch")
+	}
+	release()
+	if err := <-unknown; !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unknown kid after the refetch: %v, want ErrUnknownKey", err)
+	}
+}
+
+// A fetch that outlives FetchTimeout fails on its own; the keys already
+// cached keep serving and the next refetch is MinRefetch later.
+func TestKeySetFetchTimeout(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good := request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), f.idp.rsaKey))
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {
+		t.Fatal(err)
+	}
+	f.authz.Tokens.Keys.FetchTimeout = 50 * time.Millisecond
+	f.idp.stall(t)
+	f.clock.Advance(f.authz.Tokens.Keys.MinRefetch)
+	_, err := f.authz.Decide(ctx, "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)))
+	if !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("unknown kid while the issuer hangs: %v, want ErrUnknownKey once the fetch timed out", err)
+	}
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {
+		t.Fatalf("cached kid after a timed-out refetch: %v", err)
 	}
 }

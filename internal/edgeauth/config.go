@@ -21,12 +21,13 @@ import (
 
 // The environment of the Lambda function (set by terraform/modules/api-gateway).
 const (
-	EnvIssuer         = "EDGE_AUTH_ISSUER"           // required: the iss claim, an https URL
-	EnvAudiences      = "EDGE_AUTH_AUDIENCES"        // required: comma-separated accepted aud (or Cognito client_id)
-	EnvJWKSURL        = "EDGE_AUTH_JWKS_URL"         // optional: default from <issuer>/.well-known/openid-configuration
-	EnvRouteScopes    = "EDGE_AUTH_ROUTE_SCOPES"     // optional: JSON {"GET /v1/stream": ["orders/stream.all"]}
-	EnvOriginSecretID = "EDGE_AUTH_ORIGIN_SECRET_ID" // required: Secrets Manager ID (ARN or name) of the origin-verify secret
-	EnvSecretTTL      = "EDGE_AUTH_SECRET_TTL"       // optional: how long secret values are cached, default 5m
+	EnvIssuer         = "EDGE_AUTH_ISSUER"             // required: the iss claim, an https URL
+	EnvAudiences      = "EDGE_AUTH_AUDIENCES"          // required: comma-separated accepted aud (or Cognito client_id)
+	EnvJWKSURL        = "EDGE_AUTH_JWKS_URL"           // optional: default from <issuer>/.well-known/openid-configuration
+	EnvRouteScopes    = "EDGE_AUTH_ROUTE_SCOPES"       // optional: JSON {"GET /v1/stream": ["orders/stream.all"]}
+	EnvOriginSecretID = "EDGE_AUTH_ORIGIN_SECRET_ID"   // required: Secrets Manager ID (ARN or name) of the origin-verify secret
+	EnvSecretTTL      = "EDGE_AUTH_SECRET_TTL"         // optional: how long secret values are cached, default 5m
+	EnvMaxLifetime    = "EDGE_AUTH_MAX_TOKEN_LIFETIME" // optional: longest exp - iat accepted, default 24h
 )
 
 // OriginHeader is the header CloudFront adds to every origin request (origin
@@ -49,6 +50,7 @@ type Config struct {
 	RouteScopes    map[string][]string // route key -> scopes, one of which the token must carry
 	OriginSecretID string
 	SecretTTL      time.Duration
+	MaxLifetime    time.Duration // longest exp - iat accepted
 }
 
 // LoadConfig reads the Config from getenv (os.Getenv in the Lambda). Every problem
@@ -56,7 +58,7 @@ type Config struct {
 // start with one clear message instead of refusing every request.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var errs []error
-	c := Config{SecretTTL: DefaultSecretTTL}
+	c := Config{SecretTTL: DefaultSecretTTL, MaxLifetime: DefaultMaxLifetime}
 
 	c.Issuer = strings.TrimSpace(getenv(EnvIssuer))
 	if c.Issuer == "" {
@@ -108,6 +110,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	if s := strings.TrimSpace(getenv(EnvMaxLifetime)); s != "" {
+		d, err := ParseMaxLifetime(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvMaxLifetime, err))
+		}
+		c.MaxLifetime = d
+	}
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("edge authorizer configuration: %w", err)
 	}
@@ -125,4 +135,17 @@ func CheckHTTPSURL(s string) error {
 		return fmt.Errorf("%q must be an https URL without query or fragment", s)
 	}
 	return nil
+}
+
+// ParseMaxLifetime reads a maximum token lifetime: a duration from 1m to 7
+// days (both services that verify tokens take it the same way).
+func ParseMaxLifetime(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case d < time.Minute || d > 7*24*time.Hour:
+		return 0, fmt.Errorf("%s is outside 1m..168h", d)
+	}
+	return d, nil
 }

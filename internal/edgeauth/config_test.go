@@ -17,6 +17,7 @@ func TestLoadConfig(t *testing.T) {
 		EnvOriginSecretID: "bloody-sweet/dev/edge/origin-verify",
 		EnvRouteScopes:    `{"GET /v1/stream": ["orders/stream.all"]}`,
 		EnvSecretTTL:      "2m",
+		EnvMaxLifetime:    "2h",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +28,7 @@ func TestLoadConfig(t *testing.T) {
 		RouteScopes:    map[string][]string{"GET /v1/stream": {"orders/stream.all"}},
 		OriginSecretID: "bloody-sweet/dev/edge/origin-verify",
 		SecretTTL:      2 * time.Minute,
+		MaxLifetime:    2 * time.Hour,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -43,8 +45,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"empty", nil, []string{EnvIssuer + " is not set", EnvAudiences + " is not set", EnvOriginSecretID + " is not set"}},
 		{"bad values", map[string]string{
 			EnvIssuer: "http://auth.example.com/", EnvAudiences: ",", EnvOriginSecretID: "x",
-			EnvJWKSURL: "https://idp.example.com/keys?x=1", EnvRouteScopes: `["GET /v1/stream"]`, EnvSecretTTL: "2s",
-		}, []string{EnvIssuer + ": ", EnvAudiences, EnvJWKSURL + ": ", EnvRouteScopes + ": not a JSON object", EnvSecretTTL + ": 2s is outside"}},
+			EnvJWKSURL: "https://idp.example.com/keys?x=1", EnvRouteScopes: `["GET /v1/stream"]`, EnvSecretTTL: "2s", EnvMaxLifetime: "30d",
+		}, []string{EnvIssuer + ": ", EnvAudiences, EnvJWKSURL + ": ", EnvRouteScopes + ": not a JSON object", EnvSecretTTL + ": 2s is outside", EnvMaxLifetime + ": "}},
 		{"route without scope", map[string]string{
 			EnvIssuer: "https://auth.example.com/", EnvAudiences: "a", EnvOriginSecretID: "x", EnvRouteScopes: `{"GET /v1/stream": []}`,
 		}, []string{`route "GET /v1/stream" lists no scope`}},

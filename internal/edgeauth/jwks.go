@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // ErrUnknownKey is returned for a kid the issuer's JWKS does not hold (after a
@@ -27,23 +29,35 @@ var ErrUnknownKey = errors.New("unknown signing key")
 // MinRefetch so that tokens with made-up kids cannot turn the authorizer into a
 // request amplifier against the IdP. The whole set is also refetched after MaxAge, so
 // a key the issuer withdrew stops being accepted.
+//
+// A fetch runs on its own context with FetchTimeout, not on the request that
+// triggered it, and outside the lock, one at a time (requests that need it join
+// it): a cancelled request cannot make the fetch fail for everyone until the next
+// MinRefetch, and while the issuer is slow, requests whose kid is cached and fresh
+// are answered at once. A request that waits for a fetch gives up when its own
+// context ends; the fetch goes on for the others.
 type KeySet struct {
-	Client     *http.Client
-	URL        string // the JWKS; empty: discovered from Issuer
-	Issuer     string
-	MinRefetch time.Duration
-	MaxAge     time.Duration
-	Now        func() time.Time
+	Client       *http.Client
+	URL          string // the JWKS; empty: discovered from Issuer
+	Issuer       string
+	MinRefetch   time.Duration
+	MaxAge       time.Duration
+	FetchTimeout time.Duration
+	Now          func() time.Time
 
+	fetches   singleflight.Group
 	mu        sync.Mutex
 	keys      map[string]jwk
-	attempted time.Time // last fetch, successful or not (the rate limit)
+	attempted time.Time // last fetch started, successful or not (the rate limit)
 	loaded    time.Time // last successful fetch
+	fetching  bool      // a fetch is running
+	lastErr   error     // why the last fetch failed (nil after a success)
 }
 
 // NewKeySet returns a KeySet with the defaults used in the Lambda.
 func NewKeySet(client *http.Client, jwksURL, issuer string) *KeySet {
-	return &KeySet{Client: client, URL: jwksURL, Issuer: issuer, MinRefetch: 30 * time.Second, MaxAge: time.Hour, Now: time.Now}
+	return &KeySet{Client: client, URL: jwksURL, Issuer: issuer, MinRefetch: 30 * time.Second, MaxAge: time.Hour,
+		FetchTimeout: 5 * time.Second, Now: time.Now}
 }
 
 type jwk struct {
@@ -53,26 +67,9 @@ type jwk struct {
 
 // Key returns the public key with that kid, suitable for alg (RS256: RSA, ES256: P-256).
 func (s *KeySet) Key(ctx context.Context, kid, alg string) (crypto.PublicKey, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.Now()
-	_, known := s.keys[kid]
-	stale := !s.loaded.IsZero() && now.Sub(s.loaded) > s.MaxAge
-	if (!known || stale) && (s.attempted.IsZero() || now.Sub(s.attempted) >= s.MinRefetch) {
-		s.attempted = now
-		keys, err := s.fetch(ctx)
-		switch {
-		case err == nil:
-			s.keys, s.loaded = keys, now
-		case s.keys == nil:
-			return nil, fmt.Errorf("fetch JWKS: %w", err)
-		}
-		// A failed refresh keeps the keys we have: the IdP being briefly unreachable
-		// must not refuse every customer (the next try is MinRefetch later).
-	}
-	k, ok := s.keys[kid]
-	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownKey, kid)
+	k, err := s.lookup(ctx, kid)
+	if err != nil {
+		return nil, err
 	}
 	if k.alg != "" && k.alg != alg {
 		return nil, fmt.Errorf("key %q is for %s, the token says %s", kid, k.alg, alg)
@@ -90,20 +87,90 @@ func (s *KeySet) Key(ctx context.Context, kid, alg string) (crypto.PublicKey, er
 	return nil, fmt.Errorf("key %q (%T) cannot verify %s", kid, k.key, alg)
 }
 
-func (s *KeySet) fetch(ctx context.Context) (map[string]jwk, error) {
+// lookup finds kid, waiting for a fetch only when the cache lacks it or is
+// older than MaxAge (and the rate limit allows one, or one is running).
+func (s *KeySet) lookup(ctx context.Context, kid string) (jwk, error) {
+	s.mu.Lock()
+	now := s.Now()
+	k, known := s.keys[kid]
+	stale := !s.loaded.IsZero() && now.Sub(s.loaded) > s.MaxAge
+	if known && !stale {
+		s.mu.Unlock()
+		return k, nil
+	}
+	var wait <-chan singleflight.Result
+	switch {
+	case s.fetching:
+		// Join the running fetch: it may bring this kid. (fetching is
+		// cleared under mu before the call leaves the group, so this joins
+		// it rather than starting another.)
+		wait = s.fetches.DoChan("jwks", s.refresh)
+	case s.attempted.IsZero() || now.Sub(s.attempted) >= s.MinRefetch:
+		s.attempted, s.fetching = now, true
+		wait = s.fetches.DoChan("jwks", s.refresh)
+	}
+	s.mu.Unlock()
+	if wait == nil {
+		return s.cached(kid) // rate limited: the cache is the answer
+	}
+	select {
+	case <-wait:
+	case <-ctx.Done():
+		return jwk{}, fmt.Errorf("waiting for the JWKS: %w", ctx.Err())
+	}
+	return s.cached(kid)
+}
+
+// cached answers from the cache; with no keys at all, the fetch error.
+func (s *KeySet) cached(kid string) (jwk, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keys == nil {
+		if s.lastErr != nil {
+			return jwk{}, fmt.Errorf("fetch JWKS: %w", s.lastErr)
+		}
+		return jwk{}, fmt.Errorf("%w %q (no JWKS loaded yet)", ErrUnknownKey, kid)
+	}
+	k, ok := s.keys[kid]
+	if !ok {
+		return jwk{}, fmt.Errorf("%w %q", ErrUnknownKey, kid)
+	}
+	return k, nil
+}
+
+// refresh fetches the set on its own context. A failed refresh keeps the keys
+// we have: the IdP being briefly unreachable must not refuse every customer
+// (the next try is MinRefetch later).
+func (s *KeySet) refresh() (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.FetchTimeout)
+	defer cancel()
+	s.mu.Lock()
 	url := s.URL
+	s.mu.Unlock()
+	keys, url, err := s.fetch(ctx, url)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastErr, s.fetching = err, false
+	if err == nil {
+		s.keys, s.loaded, s.URL = keys, s.Now(), url
+	}
+	return nil, err
+}
+
+// fetch reads the set from url, discovering it first when empty; it returns
+// the URL it read.
+func (s *KeySet) fetch(ctx context.Context, url string) (map[string]jwk, string, error) {
 	if url == "" {
 		var err error
 		if url, err = s.discover(ctx); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		s.URL = url
 	}
 	var set struct {
 		Keys []rawJWK `json:"keys"`
 	}
 	if err := s.getJSON(ctx, url, &set); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	keys := map[string]jwk{}
 	for _, r := range set.Keys {
@@ -118,9 +185,9 @@ func (s *KeySet) fetch(ctx context.Context) (map[string]jwk, error) {
 		keys[r.Kid] = jwk{key: k, alg: r.Alg}
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("%s holds no usable RSA or P-256 signing key", url)
+		return nil, "", fmt.Errorf("%s holds no usable RSA or P-256 signing key", url)
 	}
-	return keys, nil
+	return keys, url, nil
 }
 
 // discover reads jwks_uri from the issuer's OpenID configuration, as API Gateway's

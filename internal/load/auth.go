@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 
@@ -29,10 +31,37 @@ type OAuth struct {
 // Enabled reports whether a token URL was given.
 func (o OAuth) Enabled() bool { return o.TokenURL != "" }
 
+// CheckTokenURL refuses a token URL that would send the client secret in
+// clear text: https, or plain http only to a loopback address (a local
+// issuer in tests and `platform dev`).
+func (o OAuth) CheckTokenURL() error {
+	u, err := url.Parse(o.TokenURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("load: --oauth-token-url %q is not an absolute URL", o.TokenURL)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if h := u.Hostname(); h == "localhost" || isLoopbackIP(h) {
+			return nil
+		}
+	}
+	return fmt.Errorf("load: --oauth-token-url %s: must be https (plain http only on loopback): the client secret would travel in clear text", u.Redacted())
+}
+
+func isLoopbackIP(h string) bool {
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
+}
+
 // Authorize returns a copy of client whose requests carry a bearer token
 // for o, fetched when first needed and fetched again before it expires (a
 // soak run outlives one token). The secret comes from ClientSecretEnv.
 func (o OAuth) Authorize(ctx context.Context, client *http.Client) (*http.Client, error) {
+	if err := o.CheckTokenURL(); err != nil {
+		return nil, err
+	}
 	if o.ClientID == "" {
 		return nil, fmt.Errorf("load: an OAuth token URL needs a client id")
 	}

@@ -106,3 +106,25 @@ func TestParseScopes(t *testing.T) {
 		t.Errorf("ParseScopes = %q", got)
 	}
 }
+
+// The client secret never travels in clear text: http only on loopback.
+func TestTokenURLMustBeHTTPSExceptOnLoopback(t *testing.T) {
+	t.Parallel()
+	for u, ok := range map[string]bool{
+		"https://auth.example/oauth2/token":  true,
+		"http://127.0.0.1:9999/oauth2/token": true,
+		"http://[::1]:9999/token":            true,
+		"http://localhost:9999/token":        true,
+		"http://auth.example/oauth2/token":   false,
+		"http://10.0.0.1/oauth2/token":       false,
+		"http://127.0.0.1.example/token":     false,
+		"ftp://auth.example/token":           false,
+		"auth.example/oauth2/token":          false,
+		"":                                   false,
+	} {
+		err := OAuth{TokenURL: u, ClientID: "m"}.CheckTokenURL()
+		if (err == nil) != ok {
+			t.Errorf("%q: err %v, want accepted=%v", u, err, ok)
+		}
+	}
+}

@@ -108,14 +108,45 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// MaxFileSize caps one input file: the largest rendered manifest is a few
+// hundred KiB, while parsing YAML costs about a second per MiB and several
+// times its size in memory, so a stray dump or a device cannot stall the gate.
+const MaxFileSize = 8 << 20
+
 // ParseFile reads one YAML (multi-document) or JSON file. On error it
-// returns an *InputError naming the line, and no documents.
+// returns an *InputError naming the line, and no documents. Only regular
+// files up to MaxFileSize are read: /dev/zero never ends, and opening a
+// FIFO blocks until someone writes to it.
 func ParseFile(path string) ([]*Document, error) {
-	raw, err := os.ReadFile(path)
+	info, err := os.Stat(path)
 	if err != nil {
 		return nil, &InputError{File: path, Msg: err.Error()}
 	}
+	if !info.Mode().IsRegular() {
+		return nil, &InputError{File: path, Msg: fmt.Sprintf("not a regular file (%s): only YAML and JSON files are checked", info.Mode().Type())}
+	}
+	if info.Size() > MaxFileSize {
+		return nil, tooBig(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &InputError{File: path, Msg: err.Error()}
+	}
+	defer f.Close()
+	// The file may have been swapped or grown since Stat: read at most one
+	// byte past the cap.
+	raw, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &InputError{File: path, Msg: err.Error()}
+	}
+	if len(raw) > MaxFileSize {
+		return nil, tooBig(path)
+	}
 	return ParseBytes(path, raw)
+}
+
+func tooBig(path string) error {
+	return &InputError{File: path, Msg: fmt.Sprintf("larger than the %d MiB cap on one input file", MaxFileSize>>20)}
 }
 
 // ParseBytes parses the contents of a file named path.

@@ -57,6 +57,21 @@ func TestBadInput(t *testing.T) {
 			wantPos: `cue/config/services\.cue:\d+:\d+`, wantField: "services.store.autoscaling.maxReplicas: invalid value 16 (out of bound <=12)",
 		},
 		{
+			name: "cpu limit below its request", file: "services.cue",
+			old: `limits: {cpu: "1", memory: "512Mi"}`, new: `limits: {cpu: "100m", memory: "512Mi"}`,
+			wantPos: `cue/config/(config|services)\.cue:\d+:\d+`, wantField: `services.order.resources.limits.cpu: conflicting values "at least requests.cpu (250m)" and "100m"`,
+		},
+		{
+			name: "memory limit below its request", file: "services.cue",
+			old: `limits: {cpu: "1", memory: "512Mi"}`, new: `limits: {cpu: "1", memory: "128Mi"}`,
+			wantPos: `cue/config/(config|services)\.cue:\d+:\d+`, wantField: `services.order.resources.limits.memory: conflicting values "at least requests.memory (256Mi)" and "128Mi"`,
+		},
+		{
+			name: "memory limit below its request, other unit", file: "services.cue",
+			old: `limits: {cpu: "1", memory: "512Mi"}`, new: `limits: {cpu: "1", memory: "131072Ki"}`,
+			wantPos: `cue/config/(config|services)\.cue:\d+:\d+`, wantField: `services.order.resources.limits.memory: conflicting values "at least requests.memory (256Mi)" and "131072Ki"`,
+		},
+		{
 			name: "unknown environment in the model", file: "environments.cue",
 			old: `environments: dev: _common & {`, new: `environments: qa: _common & {`,
 			wantPos: `cue/config/config\.cue:\d+:\d+`, wantField: "environments.qa.name",

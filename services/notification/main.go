@@ -16,8 +16,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// Spec reads cfg when the service is built, after the flags are parsed.
-	var auth ports.AuthConfig
-	code := svc.Main(ctx, ports.Spec(&auth), os.Args[1:], func(b *config.Binder) { ports.BindAuth(b, &auth) })
+	var (
+		auth    ports.AuthConfig
+		streams ports.StreamConfig
+	)
+	code := svc.Main(ctx, ports.Spec(&auth, &streams), os.Args[1:], func(b *config.Binder) {
+		ports.BindAuth(b, &auth)
+		ports.BindStreams(b, &streams)
+	})
 	stop()
 	os.Exit(code)
 }

@@ -81,6 +81,8 @@ type Stack struct {
 	Brokers []string
 	// URLs has every service's base URL by name.
 	URLs map[string]string
+	// MetricsURLs has the base URL of every service's /metrics port.
+	MetricsURLs map[string]string
 	// Provider is the simulated payment provider (its ledger shows charges).
 	Provider *paymentadapters.SimProvider
 
@@ -97,7 +99,7 @@ type Stack struct {
 
 // Start runs the stack and returns once every service is serving.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
-	s := &Stack{cfg: cfg, URLs: map[string]string{}, services: map[string]*svc.Service{}, Brokers: cfg.Brokers, redisURL: cfg.RedisURL}
+	s := &Stack{cfg: cfg, URLs: map[string]string{}, MetricsURLs: map[string]string{}, services: map[string]*svc.Service{}, Brokers: cfg.Brokers, redisURL: cfg.RedisURL}
 	defer func() {
 		if err != nil {
 			_ = s.Close(context.Background())
@@ -215,7 +217,7 @@ func (s *Stack) spec(name string) svc.Spec {
 	case "delivery":
 		return deliveryports.Spec(&simCfg)
 	default:
-		return notificationports.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope})
+		return notificationports.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
 	}
 }
 
@@ -245,12 +247,19 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 		_, p, _ := net.SplitHostPort(u[len("http://"):])
 		port, _ = strconv.Atoi(p)
 	}
+	// The metrics port: ephemeral, kept across a restart too.
+	metricsPort := 0
+	if u := s.MetricsURLs[name]; u != "" {
+		_, p, _ := net.SplitHostPort(u[len("http://"):])
+		metricsPort, _ = strconv.Atoi(p)
+	}
 	db := s.cfg.DatabaseURL
 	if db == "" && s.cfg.DataDir != "" {
 		db = "sqlite://" + filepath.Join(s.cfg.DataDir, name+".db")
 	}
 	cfg := config.Common{
 		ServiceName: name, HTTPAddr: net.JoinHostPort(s.cfg.Host, strconv.Itoa(port)), KafkaBrokers: s.Brokers,
+		MetricsAddr: net.JoinHostPort(s.cfg.Host, strconv.Itoa(metricsPort)),
 		DatabaseURL: db, RedisURL: s.redisURL, LogLevel: s.cfg.LogLevel, OTLPEndpoint: s.cfg.OTLPEndpoint,
 	}
 	o := svc.Options{LogWriter: s.cfg.LogWriter}
@@ -265,6 +274,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	s.services[name] = sv
 	s.mu.Unlock()
 	s.URLs[name] = sv.URL()
+	s.MetricsURLs[name] = sv.MetricsURL()
 	return nil
 }
 

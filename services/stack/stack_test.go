@@ -117,7 +117,7 @@ func TestEveryServiceExportsItsCatalogMetrics(t *testing.T) {
 			want = append(want, doc.Catalog["api"]...)
 		}
 		want = append(want, doc.Catalog[svc]...)
-		got := metricNames(t, st.URLs[svc])
+		got := metricNames(t, st.MetricsURLs[svc])
 		var missing []string
 		for _, n := range want {
 			if !got[n] {

@@ -51,7 +51,7 @@ func TestAlertMetricsAreExported(t *testing.T) {
 		}
 	})
 	exported := map[string]exposition{}
-	for name, url := range st.URLs {
+	for name, url := range st.MetricsURLs {
 		exported[name] = scrape(ctx, t, url+"/metrics")
 	}
 

@@ -66,11 +66,11 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 		}
 	})
 
-	prom := startPrometheus(t, st.URLs)
+	prom := startPrometheus(t, st.MetricsURLs)
 	// Counters need a sample from before the traffic, or rate() sees a
 	// flat line: wait until every target has been scraped once.
 	prom.waitFor(ctx, t, "every target up", `count(up{namespace="`+namespace+`"} == 1)`, func(v []float64) bool {
-		return len(v) == 1 && int(v[0]) == len(st.URLs)
+		return len(v) == 1 && int(v[0]) == len(st.MetricsURLs)
 	})
 
 	placeOrdersAndWait(ctx, t, st)

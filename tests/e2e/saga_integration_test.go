@@ -169,7 +169,7 @@ func TestDuplicatedDeliveries(t *testing.T) {
 	charges := p.Provider.Charges()
 	consumedBefore := 0.0
 	for _, s := range stack.Services {
-		consumedBefore += metric(t, p.URLs[s], "kafka_messages_consumed_total")
+		consumedBefore += metric(t, p.MetricsURLs[s], "kafka_messages_consumed_total")
 	}
 
 	copies := copyTopics(t, p.Brokers)
@@ -180,7 +180,7 @@ func TestDuplicatedDeliveries(t *testing.T) {
 	eventually(t, 60*time.Second, fmt.Sprintf("%d duplicate deliveries consumed", want), func() bool {
 		got := 0.0
 		for _, s := range stack.Services {
-			got += metric(t, p.URLs[s], "kafka_messages_consumed_total")
+			got += metric(t, p.MetricsURLs[s], "kafka_messages_consumed_total")
 		}
 		return got >= consumedBefore+float64(want)
 	})
@@ -229,8 +229,8 @@ func TestPoisonMessage(t *testing.T) {
 	// payload neither can read (notification reads every status event's
 	// order reference for the customer who may stream it).
 	eventually(t, 30*time.Second, "dead letters counted", func() bool {
-		return metric(t, p.URLs["payment"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3 &&
-			metric(t, p.URLs["notification"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3
+		return metric(t, p.MetricsURLs["payment"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3 &&
+			metric(t, p.MetricsURLs["notification"], "kafka_dlq_messages_total", `topic="order.events.v1"`) == 3
 	})
 	dlq := readAll(t, p.Brokers, events.DLQ(events.TopicOrder))
 	if len(dlq) != 6 {

@@ -301,12 +301,16 @@ func checkStatic(t *testing.T, bin string) {
 func runBinary(t *testing.T, bin string, final *stage) {
 	t.Helper()
 	env := final.env(t)
-	port := final.one(t, "EXPOSE").args
-	if _, p, _ := strings.Cut(env["HTTP_ADDR"], ":"); p != port {
-		t.Errorf("EXPOSE %s but HTTP_ADDR=%s", port, env["HTTP_ADDR"])
+	// EXPOSE names the HTTP port, then the /metrics port.
+	ports := strings.Fields(final.one(t, "EXPOSE").args)
+	for i, v := range []string{"HTTP_ADDR", "METRICS_ADDR"} {
+		if _, p, _ := strings.Cut(env[v], ":"); i >= len(ports) || p != ports[i] {
+			t.Errorf("EXPOSE %v but %s=%s", ports, v, env[v])
+		}
 	}
 	addr := freeAddr(t)
 	env["HTTP_ADDR"] = addr
+	env["METRICS_ADDR"] = freeAddr(t)
 	env["SHUTDOWN_DELAY"] = "0s"
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"HOME=" + t.TempDir()}

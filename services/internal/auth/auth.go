@@ -45,6 +45,9 @@ type Config struct {
 	// Client fetches the JWKS; nil: one with a 10 s timeout (tests and the
 	// dev issuer pass the client that trusts their TLS certificate).
 	Client *http.Client
+	// MaxTokenLifetime is the longest exp - iat accepted; zero means
+	// edgeauth.DefaultMaxLifetime.
+	MaxTokenLifetime time.Duration
 }
 
 // Enabled reports whether tokens are verified.
@@ -62,6 +65,11 @@ func (c Config) Validate() error {
 		}
 		if len(c.Audiences) == 0 {
 			errs = append(errs, errors.New("AUTH_AUDIENCES is not set (comma-separated audiences or Cognito app client ids)"))
+		}
+	}
+	if c.MaxTokenLifetime != 0 {
+		if _, err := edgeauth.ParseMaxLifetime(c.MaxTokenLifetime.String()); err != nil {
+			errs = append(errs, fmt.Errorf("AUTH_MAX_TOKEN_LIFETIME: %w", err))
 		}
 	}
 	if c.JWKSURL != "" {
@@ -84,6 +92,7 @@ func Bind(b *config.Binder, c *Config) {
 	b.String(&c.Issuer, "auth-issuer", "AUTH_ISSUER", "", "issuer (iss) of the bearer JWTs the endpoints require")
 	b.String(&audiences, "auth-audiences", "AUTH_AUDIENCES", "", "comma-separated accepted audiences (aud, or Cognito client_id)")
 	b.String(&c.JWKSURL, "auth-jwks-url", "AUTH_JWKS_URL", "", "JWKS of the issuer; empty: from the issuer's OpenID configuration")
+	b.Duration(&c.MaxTokenLifetime, "auth-max-token-lifetime", "AUTH_MAX_TOKEN_LIFETIME", edgeauth.DefaultMaxLifetime, "longest token lifetime (exp - iat) accepted, 1m..168h")
 	b.AfterParse(func() error {
 		c.Issuer = strings.TrimSpace(c.Issuer)
 		c.JWKSURL = strings.TrimSpace(c.JWKSURL)
@@ -174,7 +183,8 @@ func NewGuard(cfg Config, metric string, reg prometheus.Registerer, log *slog.Lo
 		verifier: &edgeauth.Verifier{
 			Keys:      edgeauth.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
 			Issuer:    cfg.Issuer,
-			Audiences: cfg.Audiences,
+			Audiences:   cfg.Audiences,
+			MaxLifetime: cfg.MaxTokenLifetime,
 		},
 		cache: cache,
 		now:   time.Now,

@@ -16,8 +16,12 @@ import (
 // Common is the configuration every service binary shares (see
 // docs/CONTRACTS.md, "Service runtime").
 type Common struct {
-	ServiceName  string
-	HTTPAddr     string
+	ServiceName string
+	HTTPAddr    string
+	// MetricsAddr serves /metrics, apart from the API port so that the
+	// edge never routes to it and only Prometheus is let in. Empty: an
+	// ephemeral port on HTTPAddr's host (tests, the embedded stack).
+	MetricsAddr  string
 	KafkaBrokers []string // empty: embedded kfake
 	Kafka        Kafka
 	DatabaseURL  string // postgres://... or sqlite://path; empty: in-memory SQLite
@@ -32,6 +36,37 @@ type Common struct {
 	LogLevel      string
 	OTLPEndpoint  string // empty: spans are not exported
 	ShutdownDelay time.Duration
+	HTTPTimeouts  HTTPTimeouts
+}
+
+// HTTPTimeouts bound how long one client can hold the HTTP port; zero
+// fields take the defaults (DefaultHTTPTimeouts). Streams (SSE) are exempt
+// from Read, Write and Request and bound each write instead.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // request line and headers
+	Read       time.Duration // the whole request, body included (slow-body clients)
+	Write      time.Duration // from the end of the headers to the end of the response
+	Idle       time.Duration // a keep-alive connection between requests
+	Request    time.Duration // the handler's context deadline
+}
+
+// DefaultHTTPTimeouts are the defaults of HTTP_*_TIMEOUT.
+var DefaultHTTPTimeouts = HTTPTimeouts{
+	ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second,
+	Idle: 120 * time.Second, Request: 15 * time.Second,
+}
+
+// OrDefaults fills zero fields from DefaultHTTPTimeouts.
+func (t HTTPTimeouts) OrDefaults() HTTPTimeouts {
+	d := DefaultHTTPTimeouts
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&t.ReadHeader, &d.ReadHeader}, {&t.Read, &d.Read}, {&t.Write, &d.Write}, {&t.Idle, &d.Idle}, {&t.Request, &d.Request},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return t
 }
 
 // Kafka is how a service reaches a real cluster (see kafka.SecurityConfig).
@@ -72,16 +107,25 @@ func NewBinder(fs *flag.FlagSet, lookup func(string) (string, bool)) *Binder {
 
 func (b *Binder) usage(env, usage string) string { return fmt.Sprintf("%s (env %s)", usage, env) }
 
+// showDefault makes usage output (-h, or a mistyped flag, which lands in pod
+// logs) print the built-in default, never the environment's value: env
+// values include passwords and URLs with credentials. The flag's value is
+// still the env value.
+func (b *Binder) showDefault(name, def string) { b.fs.Lookup(name).DefValue = def }
+
 // String binds a string flag to env.
 func (b *Binder) String(p *string, name, env, def, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		def = v
 	}
 	b.fs.StringVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, shown)
 }
 
 // Duration binds a duration flag to env.
 func (b *Binder) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -91,10 +135,12 @@ func (b *Binder) Duration(p *time.Duration, name, env string, def time.Duration,
 		}
 	}
 	b.fs.DurationVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Float binds a float flag to env.
 func (b *Binder) Float(p *float64, name, env string, def float64, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -104,10 +150,12 @@ func (b *Binder) Float(p *float64, name, env string, def float64, usage string) 
 		}
 	}
 	b.fs.Float64Var(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Int binds an int flag to env.
 func (b *Binder) Int(p *int, name, env string, def int, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -117,10 +165,12 @@ func (b *Binder) Int(p *int, name, env string, def int, usage string) {
 		}
 	}
 	b.fs.IntVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Bool binds a bool flag to env.
 func (b *Binder) Bool(p *bool, name, env string, def bool, usage string) {
+	shown := def
 	if v, ok := b.lookup(env); ok {
 		f, err := strconv.ParseBool(v)
 		if err != nil {
@@ -130,6 +180,7 @@ func (b *Binder) Bool(p *bool, name, env string, def bool, usage string) {
 		}
 	}
 	b.fs.BoolVar(p, name, def, b.usage(env, usage))
+	b.showDefault(name, fmt.Sprint(shown))
 }
 
 // Err reports the environment values that did not parse.
@@ -147,7 +198,8 @@ type commonRaw struct{ brokers string }
 func (b *Binder) BindCommon(c *Common, service string) func() error {
 	raw := &commonRaw{}
 	b.String(&c.ServiceName, "service-name", "SERVICE_NAME", service, "service name used in logs, traces and the consumer group")
-	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, metrics, API)")
+	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, API)")
+	b.String(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", ":9090", "listen address of the Prometheus /metrics port")
 	b.String(&raw.brokers, "kafka-brokers", "KAFKA_BROKERS", "", "comma-separated Kafka bootstrap brokers; empty starts an embedded broker")
 	b.Bool(&c.Kafka.TLS, "kafka-tls", "KAFKA_TLS", false, "connect to the brokers over TLS")
 	b.String(&c.Kafka.SASL, "kafka-sasl", "KAFKA_SASL", "", "SASL mechanism: aws-msk-iam, scram-sha-512 or empty for none")
@@ -161,6 +213,12 @@ func (b *Binder) BindCommon(c *Common, service string) func() error {
 	b.String(&c.RedisIAMCache, "redis-iam-cache", "REDIS_IAM_CACHE", "", "ElastiCache replication group id: authenticate to Redis with an IAM token (needs rediss:// and a user)")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
 	b.String(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for spans; empty disables export")
+	t, d := &c.HTTPTimeouts, DefaultHTTPTimeouts
+	b.Duration(&t.ReadHeader, "http-read-header-timeout", "HTTP_READ_HEADER_TIMEOUT", d.ReadHeader, "longest time to read a request's headers")
+	b.Duration(&t.Read, "http-read-timeout", "HTTP_READ_TIMEOUT", d.Read, "longest time to read a whole request, body included (streams exempt)")
+	b.Duration(&t.Write, "http-write-timeout", "HTTP_WRITE_TIMEOUT", d.Write, "longest time to write a response (streams bound each event instead)")
+	b.Duration(&t.Idle, "http-idle-timeout", "HTTP_IDLE_TIMEOUT", d.Idle, "how long an idle keep-alive connection stays open")
+	b.Duration(&t.Request, "http-request-timeout", "HTTP_REQUEST_TIMEOUT", d.Request, "deadline of a request's context (streams exempt); keep it below HTTP_WRITE_TIMEOUT so the error response can be written")
 	b.Duration(&c.ShutdownDelay, "shutdown-delay", "SHUTDOWN_DELAY", 5*time.Second, "time between failing readiness and draining HTTP on shutdown")
 	return func() error {
 		c.KafkaBrokers = SplitList(raw.brokers)
@@ -188,12 +246,25 @@ func (c Common) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
-		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", c.DatabaseURL)
+		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", Redact(c.DatabaseURL))
+	}
+	// Parse the URLs here, where the error can be told without the input:
+	// the drivers' own parse errors quote the whole string, password included.
+	for _, u := range []struct{ env, raw string }{{"DATABASE_URL", c.DatabaseURL}, {"REDIS_URL", c.RedisURL}} {
+		if err := CheckURL(u.env, u.raw); err != nil {
+			return err
+		}
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("config: REDIS_URL %q: want redis://host:port or rediss://...", Redact(c.RedisURL))
 	}
 	if c.DatabaseIAMAuth {
 		if err := validateIAMDatabaseURL(c.DatabaseURL); err != nil {
 			return err
 		}
+	}
+	if t := c.HTTPTimeouts; t.ReadHeader < 0 || t.Read < 0 || t.Write < 0 || t.Idle < 0 || t.Request < 0 {
+		return fmt.Errorf("config: HTTP_*_TIMEOUT must not be negative")
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DELAY must not be negative")
@@ -216,11 +287,11 @@ func (c Common) Validate() error {
 func validateIAMDatabaseURL(raw string) error {
 	const field = "config: DATABASE_IAM_AUTH=true"
 	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
-		return fmt.Errorf("%s needs a postgres:// DATABASE_URL (got %q)", field, redactURL(raw))
+		return fmt.Errorf("%s needs a postgres:// DATABASE_URL (got %q)", field, Redact(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%s: DATABASE_URL does not parse: %v", field, err)
+		return fmt.Errorf("%s: %w", field, CheckURL("DATABASE_URL", raw))
 	}
 	if u.User == nil || u.User.Username() == "" {
 		return fmt.Errorf("%s needs the database user in DATABASE_URL (postgres://<user>@host:port/db)", field)
@@ -241,13 +312,30 @@ func validateIAMDatabaseURL(raw string) error {
 	return nil
 }
 
-// redactURL hides a URL's password for error messages.
-func redactURL(raw string) string {
+// Redact hides a URL's password for errors and logs; a string that does
+// not parse as a URL is never echoed (it may be a password pasted into the
+// wrong variable, or a DSN whose password the parser cannot find).
+func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "<unparsable URL>"
 	}
 	return u.Redacted()
+}
+
+// CheckURL reports whether raw (the value of env) parses as a URL, naming
+// the variable and the reason but never the value. Empty is fine.
+func CheckURL(env, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if _, err := url.Parse(raw); err != nil {
+		// Not even the parser's reason: it quotes pieces of the input
+		// ("invalid port \":pa\"" for postgres://u:pa/ss@h), which can be
+		// a piece of the password.
+		return fmt.Errorf("config: %s does not parse as a URL (check host and port, and percent-encode special characters in the user and password)", env)
+	}
+	return nil
 }
 
 // Parse binds the common settings plus whatever bind adds, parses args and

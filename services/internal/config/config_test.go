@@ -22,8 +22,9 @@ func TestEnvIsDefaultAndFlagWins(t *testing.T) {
 	if err := finish(); err != nil {
 		t.Fatal(err)
 	}
-	want := Common{ServiceName: "order", HTTPAddr: ":7000", KafkaBrokers: []string{"a:9092", "b:9092"},
-		LogLevel: "info", ShutdownDelay: 2 * time.Second, Kafka: Kafka{BlockedAfter: 10 * time.Second}}
+	want := Common{ServiceName: "order", HTTPAddr: ":7000", MetricsAddr: ":9090", KafkaBrokers: []string{"a:9092", "b:9092"},
+		LogLevel: "info", ShutdownDelay: 2 * time.Second, HTTPTimeouts: DefaultHTTPTimeouts,
+		Kafka: Kafka{BlockedAfter: 10 * time.Second}}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
 	}
@@ -123,5 +124,72 @@ func TestDatabaseIAMAuth(t *testing.T) {
 	}
 	if _, err := parseEnv(map[string]string{"DATABASE_IAM_AUTH": "yes"}); err == nil || !strings.Contains(err.Error(), "DATABASE_IAM_AUTH") {
 		t.Errorf("DATABASE_IAM_AUTH=yes: %v, want an error naming it", err)
+	}
+}
+
+// Usage output (-h, or a mistyped flag, whose usage lands in pod logs)
+// names each variable and shows the built-in default, never the env value.
+func TestUsageNeverShowsEnvValues(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"KAFKA_PASSWORD": "hunter2", "DATABASE_URL": "postgres://app:s3cret-db@db:5432/orders",
+		"REDIS_URL": "rediss://u:s3cret-redis@cache:6379", "SHUTDOWN_DELAY": "7s", "KAFKA_TLS": "true",
+	}
+	for _, args := range [][]string{{"-h"}, {"-kafka-pasword", "x"}} {
+		var out strings.Builder
+		fs := flag.NewFlagSet("order", flag.ContinueOnError)
+		fs.SetOutput(&out)
+		b := NewBinder(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		var c Common
+		b.BindCommon(&c, "order")
+		var extra string
+		b.String(&extra, "provider-key", "PROVIDER_KEY", "", "a secret")
+		if err := fs.Parse(args); err == nil {
+			t.Fatalf("%v: parse succeeded", args)
+		}
+		usage := out.String()
+		for _, secret := range []string{"hunter2", "s3cret-db", "s3cret-redis", "7s"} {
+			if strings.Contains(usage, secret) {
+				t.Errorf("%v: usage shows the env value %q:\n%s", args, secret, usage)
+			}
+		}
+		for _, name := range []string{"KAFKA_PASSWORD", "DATABASE_URL", "(default 5s)"} {
+			if !strings.Contains(usage, name) {
+				t.Errorf("%v: usage lacks %q:\n%s", args, name, usage)
+			}
+		}
+		// The values themselves still come from the environment.
+		if c.Kafka.Password != "hunter2" || c.ShutdownDelay != 7*time.Second || !c.Kafka.TLS {
+			t.Errorf("%v: env not applied: %+v", args, c)
+		}
+	}
+}
+
+// A mistyped URL is named by its variable; its password is never echoed.
+func TestURLErrorsNeverEchoPasswords(t *testing.T) {
+	t.Parallel()
+	for name, env := range map[string]map[string]string{
+		"wrong scheme":        {"DATABASE_URL": "mysql://app:s3cret@db:3306/orders"},
+		"unparsable":          {"DATABASE_URL": "postgres://app:s3c/ret@db:5432/orders"},
+		"unparsable redis":    {"REDIS_URL": "redis://u:s3c/ret@cache:6379"},
+		"redis wrong scheme":  {"REDIS_URL": "http://u:s3cret@cache:6379"},
+		"IAM with bad url":    {"DATABASE_URL": "postgres://app:s3c/ret@db:5432/orders", "DATABASE_IAM_AUTH": "true"},
+		"IAM with a password": {"DATABASE_URL": "postgres://app:s3cret@db:5432/orders?sslmode=require", "DATABASE_IAM_AUTH": "true"},
+	} {
+		_, err := parseEnv(env)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3c") || strings.Contains(err.Error(), "ret@") {
+			t.Errorf("%s: error echoes the password: %v", name, err)
+		}
+		v := "DATABASE_URL"
+		if _, ok := env["REDIS_URL"]; ok {
+			v = "REDIS_URL"
+		}
+		if !strings.Contains(err.Error(), v) {
+			t.Errorf("%s: error does not name %s: %v", name, v, err)
+		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package httpserver is the HTTP side of a service: /healthz, /readyz,
-// /metrics, request metrics per route, RFC 9457 problem responses, and a
+// /metrics (on its own port), request metrics per route, RFC 9457 problem responses, and a
 // shutdown that fails readiness before draining.
 package httpserver
 
@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,31 +23,54 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 )
 
 // Server is a service's one HTTP port.
 type Server struct {
-	mux     *http.ServeMux
-	srv     *http.Server
-	ln      net.Listener
-	ready   atomic.Bool
-	checks  []func() error // readiness checks besides ready, set before Serve
-	metrics *telemetry.HTTP
-	log     *slog.Logger
-	tracer  trace.Tracer
+	mux      *http.ServeMux
+	srv      *http.Server
+	ln       net.Listener
+	ready    atomic.Bool
+	checks   []func() error // readiness checks besides ready, set before Serve
+	metrics  *telemetry.HTTP
+	log      *slog.Logger
+	tracer   trace.Tracer
+	timeouts config.HTTPTimeouts
+	// The /metrics port.
+	metricsSrv *http.Server
+	metricsLn  net.Listener
 }
 
 // New listens on addr (":0" picks a free port) and serves the health and
 // metrics endpoints; add API routes with Handle before Serve. API requests
 // get a server span from tracer, continuing the caller's W3C traceparent.
-func New(addr string, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger, tracer trace.Tracer) (*Server, error) {
+// Every connection is bounded by timeouts (zero fields: the defaults), so a
+// slow or stalled client cannot hold it; streams are exempt (see Stream).
+//
+// /metrics is served on its own listener, metricsAddr (empty: an ephemeral
+// port on addr's host), never on the API port.
+func New(addr, metricsAddr string, timeouts config.HTTPTimeouts, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Logger, tracer trace.Tracer) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("httpserver: listen %s: %w", addr, err)
 	}
-	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log, tracer: tracer}
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
+	if metricsAddr == "" {
+		host, _, _ := net.SplitHostPort(addr)
+		metricsAddr = net.JoinHostPort(host, "0")
+	}
+	mln, err := net.Listen("tcp", metricsAddr)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("httpserver: listen %s (metrics): %w", metricsAddr, err)
+	}
+	t := timeouts.OrDefaults()
+	s := &Server{mux: http.NewServeMux(), ln: ln, metrics: m, log: log, tracer: tracer, timeouts: t, metricsLn: mln}
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+	mmux := http.NewServeMux()
+	mmux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.metricsSrv = &http.Server{Handler: mmux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -61,25 +85,85 @@ func New(addr string, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Log
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return s, nil
 }
 
 // URL is the base URL of the server on loopback.
-func (s *Server) URL() string {
-	_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+func (s *Server) URL() string { return loopbackURL(s.ln) }
+
+// MetricsURL is the base URL of the /metrics port on loopback.
+func (s *Server) MetricsURL() string { return loopbackURL(s.metricsLn) }
+
+func loopbackURL(ln net.Listener) string {
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return "http://127.0.0.1:" + port
 }
 
 // Handle registers an API route (a ServeMux pattern such as
-// "POST /v1/orders"); its requests are counted under that pattern.
+// "POST /v1/orders"); its requests are counted under that pattern. Its
+// context ends after the request timeout, unless h is a Stream.
 func (s *Server) Handle(pattern string, h http.Handler) {
 	method, route := splitPattern(pattern)
 	for _, code := range []string{"200", "201", "400", "404", "409", "413", "415", "422"} {
 		s.metrics.Requests.WithLabelValues(route, method, code)
 		s.metrics.Duration.WithLabelValues(route, method, code)
 	}
+	if _, stream := h.(streamHandler); !stream {
+		h = withDeadline(s.timeouts.Request, h)
+	}
 	s.mux.Handle(pattern, s.instrument(route, h))
+}
+
+// withDeadline bounds a request's context: database and Redis calls made on
+// it give up instead of holding the connection past the write timeout.
+func withDeadline(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type streamHandler struct{ http.Handler }
+
+// Stream marks h as a long-lived response (Server-Sent Events): no request
+// deadline, and h is expected to call StartStream, which lifts the
+// connection's read and write timeouts and bounds each write instead.
+func Stream(h http.Handler) http.Handler { return streamHandler{h} }
+
+// StreamWriter writes a stream's events, each within its own deadline, so a
+// stream lives as long as it needs while a reader that stops reading is
+// dropped after one event's timeout.
+type StreamWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// StartStream lifts the connection deadlines set for ordinary requests
+// (the read deadline too: when it fires, the server cancels the request's
+// context) and returns a writer that sets a write deadline of timeout
+// before each event.
+func StartStream(w http.ResponseWriter, timeout time.Duration) (*StreamWriter, error) {
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Time{}); err != nil {
+		return nil, fmt.Errorf("httpserver: stream: %w", err)
+	}
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		return nil, fmt.Errorf("httpserver: stream: %w", err)
+	}
+	return &StreamWriter{w: w, rc: rc, timeout: timeout}, nil
+}
+
+// Send writes one event with write and flushes it, all within the timeout.
+func (s *StreamWriter) Send(write func(io.Writer) error) error {
+	if err := s.rc.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
+		return err
+	}
+	if err := write(s.w); err != nil {
+		return err
+	}
+	return s.rc.Flush()
 }
 
 func splitPattern(p string) (string, string) {
@@ -144,6 +228,11 @@ func (s *Server) instrument(route string, h http.Handler) http.Handler {
 // Serve serves until Shutdown; readiness turns on when serving starts.
 func (s *Server) Serve() error {
 	s.ready.Store(true)
+	go func() {
+		if err := s.metricsSrv.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("metrics port stopped", "err", err)
+		}
+	}()
 	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("httpserver: %w", err)
 	}
@@ -167,6 +256,8 @@ func (s *Server) Shutdown(ctx context.Context, delay time.Duration) error {
 	case <-time.After(delay):
 	case <-ctx.Done():
 	}
+	// /metrics last: Prometheus sees the drain.
+	defer func() { _ = s.metricsSrv.Close() }()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		_ = s.srv.Close()
 		return fmt.Errorf("httpserver: drain: %w", err)

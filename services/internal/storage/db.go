@@ -113,7 +113,7 @@ func Open(ctx context.Context, url, prefix string, opts ...Options) (*DB, error)
 			db.SetConnMaxIdleTime(0)
 		}
 	default:
-		return nil, fmt.Errorf("storage: database URL %q: want postgres://... or sqlite://path", url)
+		return nil, fmt.Errorf("storage: database URL %q: want postgres://... or sqlite://path", redact(url))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", d, err)

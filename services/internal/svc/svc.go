@@ -116,6 +116,9 @@ type Service struct {
 // URL is the service's HTTP base URL.
 func (s *Service) URL() string { return s.server.URL() }
 
+// MetricsURL is the base URL of the service's /metrics port.
+func (s *Service) MetricsURL() string { return s.server.MetricsURL() }
+
 // ConsumerDone yields the consumer's result when it stops (nil after a
 // graceful stop, kafka.ErrKilled after a simulated crash). Every call gets
 // its own channel, so watching it does not steal the result from Close.
@@ -218,7 +221,8 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		}
 		opt, err := redis.ParseURL(url)
 		if err != nil {
-			return nil, fmt.Errorf("svc: REDIS_URL: %w", err)
+			// Not err: go-redis quotes the URL, password and all.
+			return nil, fmt.Errorf("svc: REDIS_URL %q is not a redis:// or rediss:// URL go-redis accepts", config.Redact(url))
 		}
 		if cfg.RedisIAMCache != "" {
 			if err := useIAMAuth(ctx, opt, cfg.RedisIAMCache, aws); err != nil {
@@ -242,7 +246,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	}
 
 	hm := telemetry.NewHTTP(reg)
-	srv, err := httpserver.New(cfg.HTTPAddr, reg, hm, log, rt.Tracer)
+	srv, err := httpserver.New(cfg.HTTPAddr, cfg.MetricsAddr, cfg.HTTPTimeouts, reg, hm, log, rt.Tracer)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +289,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	}
 	s.srvDone = make(chan error, 1)
 	go func() { s.srvDone <- srv.Serve() }()
-	log.Info("service started", "url", srv.URL(), "brokers", rt.Brokers, "database", dbKind(rt.DB), "consumes", spec.Consumes)
+	log.Info("service started", "url", srv.URL(), "metrics", srv.MetricsURL(), "brokers", rt.Brokers, "database", dbKind(rt.DB), "consumes", spec.Consumes)
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/bloody-sweet/platform/services/internal/kafka"
@@ -18,16 +19,52 @@ type Subscriber struct {
 	orderID string // "" for all orders
 }
 
+// RecentChanges is how many of the latest changes a hub keeps for
+// all-orders streams that resume with Last-Event-ID (about 64 bytes each,
+// shared by every connection; every replica receives every change through
+// Redis, so each holds the same window).
+const RecentChanges = 1024
+
 // Hub is the in-process fan-out of one replica.
 type Hub struct {
 	mu     sync.Mutex
 	orders map[string]map[*Subscriber]struct{}
 	all    map[*Subscriber]struct{}
+	recent []domain.Change // ring of the latest RecentChanges changes
+	next   int             // where the next change goes in recent
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub {
-	return &Hub{orders: map[string]map[*Subscriber]struct{}{}, all: map[*Subscriber]struct{}{}}
+// NewHub returns an empty hub that keeps the latest recent changes for
+// resuming all-orders streams (RecentChanges in the service).
+func NewHub(recent int) *Hub {
+	return &Hub{orders: map[string]map[*Subscriber]struct{}{}, all: map[*Subscriber]struct{}{},
+		recent: make([]domain.Change, 0, max(recent, 1))}
+}
+
+// SubscribeAll registers an all-orders subscriber with a buffer of buffer
+// changes. With resume (the order id and sequence of the last change the
+// client saw), it also returns the changes after that one from the recent
+// window, and whether that change was still in it (false: the client may
+// have missed changes). Registering and copying happen under one lock, so
+// the replay and C neither overlap nor leave a gap.
+func (h *Hub) SubscribeAll(buffer int, resume *domain.Change) (*Subscriber, []domain.Change, bool) {
+	s := &Subscriber{C: make(chan domain.Change, buffer)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.all[s] = struct{}{}
+	if resume == nil {
+		return s, nil, true
+	}
+	ordered := h.recent // oldest first until the ring is full
+	if len(h.recent) == cap(h.recent) {
+		ordered = append(append(make([]domain.Change, 0, len(h.recent)), h.recent[h.next:]...), h.recent[:h.next]...)
+	}
+	for i := len(ordered) - 1; i >= 0; i-- {
+		if c := ordered[i]; c.OrderID == resume.OrderID && c.Seq == resume.Seq {
+			return s, slices.Clone(ordered[i+1:]), true
+		}
+	}
+	return s, nil, false
 }
 
 // Subscribe registers a subscriber for one order, or all orders if orderID
@@ -86,6 +123,12 @@ func (h *Hub) Publish(c domain.Change) {
 	for s := range h.all {
 		send(s)
 	}
+	if len(h.recent) < cap(h.recent) {
+		h.recent = append(h.recent, c)
+		return
+	}
+	h.recent[h.next] = c
+	h.next = (h.next + 1) % len(h.recent)
 }
 
 // Appender stores and publishes changes (the Redis store).

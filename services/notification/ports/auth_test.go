@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bloody-sweet/platform/internal/edgeauth"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
@@ -64,11 +65,12 @@ func newIssuer(t *testing.T) *issuer {
 	return is
 }
 
-// token signs claims; iss, sub, client_id and a one-hour exp unless claims
-// set them.
+// token signs claims; iss, sub, client_id, token_use=access, iat now and
+// a one-hour exp unless claims set them (nil removes one).
 func (is *issuer) token(t *testing.T, claims jwt.MapClaims) string {
 	t.Helper()
-	c := jwt.MapClaims{"iss": is.srv.URL, "sub": "customer-1", "client_id": testAudience, "exp": time.Now().Add(time.Hour).Unix()}
+	c := jwt.MapClaims{"iss": is.srv.URL, "sub": "customer-1", "client_id": testAudience, "token_use": "access",
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
 	for k, v := range claims {
 		if v == nil {
 			delete(c, k)
@@ -90,9 +92,15 @@ func (is *issuer) token(t *testing.T, claims jwt.MapClaims) string {
 // streams.
 func startService(t *testing.T, auth *AuthConfig) (*svc.Service, *adapters.Store) {
 	t.Helper()
+	return startServiceWith(t, auth, nil)
+}
+
+// startServiceWith is startService with stream limits.
+func startServiceWith(t *testing.T, auth *AuthConfig, limits *StreamConfig) (*svc.Service, *adapters.Store) {
+	t.Helper()
 	mr := miniredis.RunT(t)
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", RedisURL: "redis://" + mr.Addr()}
-	s, err := svc.Start(context.Background(), cfg, Spec(auth), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(auth, limits), svc.Options{LogWriter: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +163,7 @@ func TestStreamAuth(t *testing.T) {
 	t.Parallel()
 	is := newIssuer(t)
 	s, store := startService(t, &AuthConfig{
-		Config:         auth.Config{Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience}, Client: is.srv.Client()},
+		Config:         auth.Config{Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience}, Client: is.srv.Client(), MaxTokenLifetime: 2 * time.Hour},
 		StreamAllScope: DefaultStreamAllScope,
 	})
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -181,6 +189,8 @@ func TestStreamAuth(t *testing.T) {
 		{"no token, all orders", allURL, "", 401, `Bearer realm="orders"`},
 		{"expired", orderURL, is.token(t, jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix()}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"no exp", orderURL, is.token(t, jwt.MapClaims{"exp": nil}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"id token", orderURL, is.token(t, jwt.MapClaims{"token_use": "id"}), 401, `Bearer realm="orders", error="invalid_token"`},
+		{"lifetime over the maximum", orderURL, is.token(t, jwt.MapClaims{"exp": time.Now().Add(3 * time.Hour).Unix()}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"wrong audience (client_id)", orderURL, is.token(t, jwt.MapClaims{"client_id": "someone-else"}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"wrong audience (aud)", orderURL, is.token(t, jwt.MapClaims{"aud": "someone-else"}), 401, `Bearer realm="orders", error="invalid_token"`},
 		{"wrong issuer", orderURL, is.token(t, jwt.MapClaims{"iss": "https://evil.example.com"}), 401, `Bearer realm="orders", error="invalid_token"`},
@@ -247,14 +257,14 @@ func TestStreamAuth(t *testing.T) {
 	}
 
 	// Refusals are counted by reason.
-	m := get(t, s.URL()+"/metrics", "")
+	m := get(t, s.MetricsURL()+"/metrics", "")
 	body, err := io.ReadAll(m.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range []string{
 		`notification_stream_auth_refusals_total{reason="no_token"} 2`,
-		`notification_stream_auth_refusals_total{reason="invalid_token"} 7`,
+		`notification_stream_auth_refusals_total{reason="invalid_token"} 9`,
 		`notification_stream_auth_refusals_total{reason="missing_scope"} 1`,
 	} {
 		if !strings.Contains(string(body), line+"\n") {
@@ -294,7 +304,7 @@ func TestAuthRequiredWithoutIssuer(t *testing.T) {
 	}
 	// The same when the Spec is started directly (the stack, a test).
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
-	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}, nil), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)
 		t.Fatal("Start succeeded with AUTH_REQUIRED and no issuer")
@@ -316,7 +326,7 @@ func TestBindAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}}, StreamAllScope: DefaultStreamAllScope}
+	want := AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, MaxTokenLifetime: edgeauth.DefaultMaxLifetime}, StreamAllScope: DefaultStreamAllScope}
 	if d := cmp.Diff(want, a); d != "" {
 		t.Errorf("AuthConfig (-want +got):\n%s", d)
 	}
@@ -332,6 +342,7 @@ func TestBindAuth(t *testing.T) {
 		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-jwks-url", "http://x/keys"}, "AUTH_JWKS_URL"},
 		{[]string{"-auth-jwks-url", "https://idp.example.com/keys"}, "AUTH_JWKS_URL is set without AUTH_ISSUER"},
 		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-stream-all-scope", " "}, "AUTH_STREAM_ALL_SCOPE"},
+		{[]string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-max-token-lifetime", "720h"}, "AUTH_MAX_TOKEN_LIFETIME"},
 	} {
 		if _, err := parse(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one naming %s", tc.args, err, tc.want)

@@ -5,13 +5,16 @@ package ports
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
+	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/adapters"
@@ -35,6 +38,45 @@ const Heartbeat = 15 * time.Second
 // answering 404.
 const OwnerWait = 5 * time.Second
 
+// EventWriteTimeout bounds writing one event (or heartbeat) to a client: a
+// reader that stops reading is dropped after it and resumes with
+// Last-Event-ID.
+const EventWriteTimeout = 10 * time.Second
+
+// Buffers of one connection's subscription, in changes (about 64 bytes
+// each). A client whose buffer fills is dropped (the connection ends) and
+// resumes with Last-Event-ID: an order stream from the stored history, the
+// all-orders stream from the hub's window of recent changes.
+const (
+	OrderStreamBuffer = 64
+	AllStreamBuffer   = 128
+)
+
+// DefaultMaxStreams caps the open streams of one pod (see StreamConfig).
+const DefaultMaxStreams = 1000
+
+// StreamRetryAfter is the Retry-After (seconds) of a stream refused for
+// capacity.
+const StreamRetryAfter = 5
+
+// StreamConfig bounds the streams of one pod (docs/CONTRACTS.md, STREAM_*).
+type StreamConfig struct {
+	// MaxStreams is the most streams (both endpoints) open at once; one
+	// more is refused with 503 and Retry-After. Zero: DefaultMaxStreams.
+	MaxStreams int
+}
+
+// BindStreams registers the STREAM_* flags.
+func BindStreams(b *config.Binder, c *StreamConfig) {
+	b.Int(&c.MaxStreams, "stream-max-connections", "STREAM_MAX_CONNECTIONS", DefaultMaxStreams, "most SSE streams open at once on this pod; beyond it 503 with Retry-After")
+	b.AfterParse(func() error {
+		if c.MaxStreams < 1 {
+			return fmt.Errorf("config: STREAM_MAX_CONNECTIONS must be at least 1")
+		}
+		return nil
+	})
+}
+
 // Streams serves the SSE endpoints.
 type Streams struct {
 	Store    *adapters.Store
@@ -44,6 +86,13 @@ type Streams struct {
 	AllScope string
 	// Log receives the cause of every 5xx answer.
 	Log *slog.Logger
+	// AllBuffer is the /v1/stream subscription buffer; zero:
+	// AllStreamBuffer (the benchmark compares sizes).
+	AllBuffer int
+	// WriteTimeout bounds each event's write; zero: EventWriteTimeout.
+	WriteTimeout time.Duration
+	// slots holds one token per open stream; nil: no cap.
+	slots chan struct{}
 }
 
 // unavailable answers 503 and logs why (the cause is never sent).
@@ -76,11 +125,32 @@ func (s Streams) customer(ctx context.Context, id string, sub *app.Subscriber) (
 	}
 }
 
-func startSSE(w http.ResponseWriter) (http.Flusher, bool) {
-	f, ok := w.(http.Flusher)
-	if !ok {
-		// A wiring bug (a middleware hid the Flusher), not a client's fault.
-		slog.Error("request failed", "status", http.StatusInternalServerError, "err", "the response writer cannot flush")
+// capped refuses a stream beyond the pod's cap with 503, Retry-After and
+// problem+json, before anything is subscribed or written.
+func (s Streams) capped(next http.HandlerFunc) http.HandlerFunc {
+	if s.slots == nil {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+			next(w, r)
+		default:
+			w.Header().Set("Retry-After", strconv.Itoa(StreamRetryAfter))
+			httpserver.Problem(w, http.StatusServiceUnavailable, "Service Unavailable",
+				fmt.Sprintf("this replica serves its maximum of %d streams; retry after %d s", cap(s.slots), StreamRetryAfter), "")
+		}
+	}
+}
+
+func (s Streams) startSSE(w http.ResponseWriter) (*httpserver.StreamWriter, bool) {
+	timeout := s.WriteTimeout
+	if timeout <= 0 {
+		timeout = EventWriteTimeout
+	}
+	sw, err := httpserver.StartStream(w, timeout)
+	if err != nil {
 		httpserver.Problem(w, http.StatusInternalServerError, "streaming unsupported", "", "")
 		return nil, false
 	}
@@ -88,9 +158,15 @@ func startSSE(w http.ResponseWriter) (http.Flusher, bool) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	f.Flush()
-	return f, true
+	if err := sw.Send(func(io.Writer) error { w.WriteHeader(http.StatusOK); return nil }); err != nil {
+		return nil, false
+	}
+	return sw, true
+}
+
+func heartbeat(w io.Writer) error {
+	_, err := io.WriteString(w, ": keep-alive\n\n")
+	return err
 }
 
 // Order serves GET /v1/orders/{id}/stream: the order's history after
@@ -112,7 +188,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 		last = n
 	}
 	// Subscribe before reading history so nothing falls in between.
-	sub := s.Hub.Subscribe(id, 64)
+	sub := s.Hub.Subscribe(id, OrderStreamBuffer)
 	defer s.Hub.Unsubscribe(sub)
 	if who, ok := auth.FromContext(r.Context()); ok && !who.HasScope(s.AllScope) {
 		// Only the order's customer follows it; anyone else learns nothing,
@@ -132,7 +208,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, err)
 		return
 	}
-	f, ok := startSSE(w)
+	sw, ok := s.startSSE(w)
 	if !ok {
 		return
 	}
@@ -146,20 +222,24 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return false, err
 			}
-			for _, m := range more {
-				if err := domain.WriteSSE(w, m, true); err != nil {
-					return false, err
+			err = sw.Send(func(w io.Writer) error {
+				for _, m := range more {
+					if err := domain.WriteSSE(w, m, true); err != nil {
+						return err
+					}
+					last = m.Seq
 				}
-				last = m.Seq
+				return nil
+			})
+			if err != nil {
+				return false, err
 			}
-			f.Flush()
 			return len(more) > 0 && more[len(more)-1].Status.Terminal(), nil
 		}
-		if err := domain.WriteSSE(w, c, true); err != nil {
+		if err := sw.Send(func(w io.Writer) error { return domain.WriteSSE(w, c, true) }); err != nil {
 			return false, err
 		}
 		last = c.Seq
-		f.Flush()
 		return c.Status.Terminal(), nil
 	}
 	var grace <-chan time.Time
@@ -195,10 +275,9 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 				ended()
 			}
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if err := sw.Send(heartbeat); err != nil {
 				return
 			}
-			f.Flush()
 		case <-r.Context().Done():
 			return
 		case <-s.Stopping:
@@ -207,13 +286,45 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// All serves GET /v1/stream: every live change of every order.
+// All serves GET /v1/stream: every live change of every order. A client
+// that was dropped resumes with Last-Event-ID ("<order id>:<seq>", the id
+// of the last event it got): the changes after it in the hub's window of
+// recent changes come first. An id no longer in the window starts the
+// stream live (changes in between may be missed; the order streams still
+// hold each order's history).
 func (s Streams) All(w http.ResponseWriter, r *http.Request) {
-	sub := s.Hub.Subscribe("", 65536)
+	var resume *domain.Change
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		i := strings.LastIndexByte(v, ':')
+		seq, err := strconv.ParseInt(v[i+1:], 10, 64)
+		if i < 0 || err != nil || seq < 0 || !domain.ValidOrderID(v[:i]) {
+			httpserver.Problem(w, http.StatusBadRequest, "Bad Request", "must be an event id sent by this stream (<order id>:<seq>)", "Last-Event-ID")
+			return
+		}
+		resume = &domain.Change{OrderID: v[:i], Seq: seq}
+	}
+	buffer := s.AllBuffer
+	if buffer <= 0 {
+		buffer = AllStreamBuffer
+	}
+	sub, replay, _ := s.Hub.SubscribeAll(buffer, resume)
 	defer s.Hub.Unsubscribe(sub)
-	f, ok := startSSE(w)
+	sw, ok := s.startSSE(w)
 	if !ok {
 		return
+	}
+	if len(replay) > 0 {
+		err := sw.Send(func(w io.Writer) error {
+			for _, c := range replay {
+				if err := domain.WriteSSE(w, c, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return
+		}
 	}
 	tick := time.NewTicker(Heartbeat)
 	defer tick.Stop()
@@ -221,23 +332,31 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 		select {
 		case c, ok := <-sub.C:
 			if !ok {
-				return
+				return // dropped as too slow; the client resumes
 			}
-			if err := domain.WriteSSE(w, c, false); err != nil {
-				return
-			}
-			// Write what is queued before flushing: one flush per burst.
-			for n := len(sub.C); n > 0; n-- {
-				if err := domain.WriteSSE(w, <-sub.C, false); err != nil {
-					return
+			// Write what is queued too: one flush per burst.
+			err := sw.Send(func(w io.Writer) error {
+				if err := domain.WriteSSE(w, c, false); err != nil {
+					return err
 				}
-			}
-			f.Flush()
-		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				for n := len(sub.C); n > 0; n-- {
+					c, ok := <-sub.C
+					if !ok {
+						return nil
+					}
+					if err := domain.WriteSSE(w, c, false); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
 				return
 			}
-			f.Flush()
+		case <-tick.C:
+			if err := sw.Send(heartbeat); err != nil {
+				return
+			}
 		case <-r.Context().Done():
 			return
 		case <-s.Stopping:
@@ -248,8 +367,9 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 
 // Spec is the notification service; authCfg (read when the service is built,
 // after the flags are parsed) says how its streams verify bearer tokens:
-// nil or the zero value, they do not.
-func Spec(authCfg *AuthConfig) svc.Spec {
+// nil or the zero value, they do not. limits bound the streams (nil: the
+// defaults).
+func Spec(authCfg *AuthConfig, limits *StreamConfig) svc.Spec {
 	return svc.Spec{
 		Name:      "notification",
 		API:       true,
@@ -273,8 +393,13 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 				rt.Log.Warn("stream endpoints serve without tokens (AUTH_ISSUER not set)")
 			}
 			store := adapters.NewStore(rt.Redis)
-			hub := app.NewHub()
-			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping, AllScope: cfg.StreamAllScope, Log: rt.Log}
+			hub := app.NewHub(app.RecentChanges)
+			maxStreams := DefaultMaxStreams
+			if limits != nil && limits.MaxStreams > 0 {
+				maxStreams = limits.MaxStreams
+			}
+			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping, AllScope: cfg.StreamAllScope, Log: rt.Log,
+				slots: make(chan struct{}, maxStreams)}
 			// The subscription must be live before the first change is
 			// published, or a stream opened now could miss it.
 			ready := make(chan struct{})
@@ -291,8 +416,9 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 				Handler: app.Handler(store),
 				Routes: map[string]http.Handler{
 					// Verified before the stream starts (no 200 is sent first).
-					"GET /v1/orders/{id}/stream": guard.Require(streams.Order),
-					"GET /v1/stream":             guard.Require(streams.All, cfg.StreamAllScope),
+					// Streams: no request deadline, a write deadline per event.
+					"GET /v1/orders/{id}/stream": httpserver.Stream(guard.Require(streams.capped(streams.Order))),
+					"GET /v1/stream":             httpserver.Stream(guard.Require(streams.capped(streams.All), cfg.StreamAllScope)),
 				},
 				Background: func(bctx context.Context) error {
 					select {
