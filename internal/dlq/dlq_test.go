@@ -188,7 +188,7 @@ func TestBadInput(t *testing.T) {
 // topic.
 func paymentConsumed(t *testing.T, st *stack.Stack) float64 {
 	t.Helper()
-	resp, err := http.Get(st.URLs["payment"] + "/metrics")
+	resp, err := http.Get(st.MetricsURLs["payment"] + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
