@@ -100,7 +100,6 @@ func benchStack(b *testing.B, mode string, durable bool, fixed, capacity string)
 		}
 		line := describe(mode, sum, cpu)
 		fmt.Println(line)
-		b.Log(line)
 		if sc == fixed {
 			steady := sum.Pipeline.Stages[1]
 			b.ReportMetric(steady.EndToEnd.P50, "p50-ms@500/s")

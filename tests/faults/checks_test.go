@@ -102,6 +102,18 @@ func readTopic(ctx context.Context, addr, topic string) ([]kafkago.Message, erro
 	return out, nil
 }
 
+// validEvent reports whether b is an event a consumer should have
+// processed: a valid envelope whose data is an object about its subject
+// (every payload embeds OrderRef). A poison message is neither.
+func validEvent(b []byte) (events.Envelope, bool) {
+	ev, err := events.Decode(b)
+	if err != nil {
+		return ev, false
+	}
+	_, err = events.DecodeData[events.OrderRef](ev)
+	return ev, err == nil
+}
+
 // dlqReport counts the valid events in every dead-letter topic, by the
 // consumer group that gave up on them (the dlq_consumer header).
 type dlqReport struct {
@@ -120,8 +132,8 @@ func readDLQs(ctx context.Context, addr string) (dlqReport, error) {
 			return r, err
 		}
 		for _, m := range msgs {
-			ev, err := events.Decode(m.Value)
-			if err != nil {
+			ev, ok := validEvent(m.Value)
+			if !ok {
 				r.invalid++
 				continue
 			}
