@@ -68,6 +68,7 @@ func TestAlertThresholdsFollowTheSLO(t *testing.T) {
 		"KafkaHandlerErrorBudgetSlowBurn": "0.003",
 		"KafkaConsumerLagAboveSLO":        "400",
 		"KafkaMessagesDeadLettered":       "0",
+		"KafkaConsumerBlocked":            "0",
 		"OutboxBacklogGrowing":            "0",
 		"OutboxRelayStuck":                "0 and sum(rate(kafka_messages_produced_total{namespace=\"orders-prod\",service=\"order\",topic!~\".+[.]dlq\"}[10m])) == 0",
 	}

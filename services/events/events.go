@@ -315,12 +315,13 @@ type StatusChange struct {
 
 // Headers are the Kafka header keys the services set besides traceparent.
 const (
-	HeaderType        = "ce_type"
-	HeaderID          = "ce_id"
-	HeaderDLQReason   = "dlq_reason"
-	HeaderDLQTopic    = "dlq_original_topic"
-	HeaderDLQOffset   = "dlq_original_offset"
-	HeaderDLQConsumer = "dlq_consumer"
+	HeaderType         = "ce_type"
+	HeaderID           = "ce_id"
+	HeaderDLQReason    = "dlq_reason"
+	HeaderDLQTopic     = "dlq_original_topic"
+	HeaderDLQPartition = "dlq_original_partition"
+	HeaderDLQOffset    = "dlq_original_offset"
+	HeaderDLQConsumer  = "dlq_consumer"
 )
 
 // IsDecodeError reports whether err is (or wraps) a DecodeError: such

@@ -8,7 +8,8 @@
 // rendered rules and the service's rendered SLO (values.gen.yaml): a healthy
 // service raises no alert, 10% failing requests or handler attempts page
 // within the page alert's `for`, consumer lag above the SLO pages, a
-// dead-lettered message opens a ticket, a stuck or growing outbox alerts.
+// dead-lettered message opens a ticket, a consumer blocked by a dependency
+// pages, a stuck or growing outbox alerts.
 //
 // The input series use the metric names and labels the services export
 // (services/internal/telemetry, docs/CONTRACTS.md "Metric labels") with the
@@ -55,6 +56,7 @@ const (
 	kafkaProduced = "kafka_messages_produced_total"
 	kafkaLag      = "kafka_consumer_lag"
 	kafkaDLQ      = "kafka_dlq_messages_total"
+	kafkaBlocked  = "kafka_consumer_blocked"
 	outboxBacklog = "outbox_backlog"
 )
 
@@ -63,7 +65,7 @@ const (
 var (
 	apiAlerts      = []string{"HTTPErrorBudgetFastBurn", "HTTPErrorBudgetSlowBurn"}
 	latencyAlerts  = []string{"HTTPLatencyP99AboveSLO"}
-	consumerAlerts = []string{"KafkaHandlerErrorBudgetFastBurn", "KafkaHandlerErrorBudgetSlowBurn", "KafkaConsumerLagAboveSLO", "KafkaMessagesDeadLettered"}
+	consumerAlerts = []string{"KafkaHandlerErrorBudgetFastBurn", "KafkaHandlerErrorBudgetSlowBurn", "KafkaConsumerLagAboveSLO", "KafkaMessagesDeadLettered", "KafkaConsumerBlocked"}
 	outboxAlerts   = []string{"OutboxBacklogGrowing", "OutboxRelayStuck"}
 )
 
@@ -271,7 +273,7 @@ func TestMetricsInCatalog(t *testing.T) {
 			known[n] = true
 		}
 	}
-	for _, m := range []string{httpRequests, httpDuration, kafkaConsumed, kafkaFailed, kafkaProduced, kafkaLag, kafkaDLQ, outboxBacklog} {
+	for _, m := range []string{httpRequests, httpDuration, kafkaConsumed, kafkaFailed, kafkaProduced, kafkaLag, kafkaDLQ, kafkaBlocked, outboxBacklog} {
 		if !known[m] && !known[strings.TrimSuffix(m, "_bucket")] {
 			t.Errorf("%s is not in %s", m, metricCatalog)
 		}
@@ -456,6 +458,9 @@ func (s service) healthy(n int, errRatio func(int) float64, slow func(int) float
 			series[kafkaLag+"{"+sel+"}"] = gauge(n, constant(lag))
 		}
 		series[kafkaLag+"{"+s.sel(`,topic="`+topic+`",partition="1"`)+"}"] = gauge(n, constant(0))
+		for _, pod := range []string{"abcde", "fghij"} {
+			series[kafkaBlocked+"{"+strings.Replace(s.sel(""), "abcde", pod, 1)+"}"] = gauge(n, constant(0))
+		}
 	}
 	if s.outbox {
 		series[outboxBacklog+"{"+s.sel("")+"}"] = gauge(n, func(i int) float64 { return float64(5 * (i % 2)) })
@@ -600,6 +605,21 @@ func buildScenarios(s service) []scenario {
 		sc.checks = append(sc.checks, silent(9*time.Minute, "KafkaMessagesDeadLettered")...)
 		sc.checks = append(sc.checks, s.firing(12*time.Minute, "KafkaMessagesDeadLettered", "ticket", map[string]string{"topic": "payment.events.v1"}))
 		sc.checks = append(sc.checks, silent(80*time.Minute, "KafkaMessagesDeadLettered")...)
+		out = append(out, sc)
+
+		// One pod's consumer blocked by a dependency from minute 10 to
+		// minute 40: a page once `for` has passed, silent again after.
+		hold = forOf(s, "KafkaConsumerBlocked")
+		sc = scenario{name: "consumer blocked", series: s.healthy(60, nil, nil)}
+		sc.series[kafkaBlocked+"{"+s.sel("")+"}"] = gauge(60, func(i int) float64 {
+			if i >= 10 && i < 40 {
+				return 1
+			}
+			return 0
+		})
+		sc.checks = append(sc.checks, silent(10*time.Minute+hold-time.Minute, "KafkaConsumerBlocked")...)
+		sc.checks = append(sc.checks, s.firing(10*time.Minute+hold+time.Minute, "KafkaConsumerBlocked", "page", nil))
+		sc.checks = append(sc.checks, silent(41*time.Minute, "KafkaConsumerBlocked")...)
 		out = append(out, sc)
 	}
 

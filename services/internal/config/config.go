@@ -43,6 +43,10 @@ type Kafka struct {
 	// produces (and the DLQs of those it consumes) if they are missing,
 	// with this replication factor. 0 expects them to exist.
 	TopicReplication int
+	// BlockedAfter is how long the consumer may retry transient failures
+	// without progress before /readyz fails (kafka.ConsumerOptions; 0
+	// takes its default).
+	BlockedAfter time.Duration
 }
 
 // Binder registers flags on a FlagSet with defaults taken from the
@@ -150,6 +154,7 @@ func (b *Binder) BindCommon(c *Common, service string) func() error {
 	b.String(&c.Kafka.Username, "kafka-username", "KAFKA_USERNAME", "", "SCRAM user")
 	b.String(&c.Kafka.Password, "kafka-password", "KAFKA_PASSWORD", "", "SCRAM password")
 	b.Int(&c.Kafka.TopicReplication, "kafka-topic-replication", "KAFKA_TOPIC_REPLICATION", 0, "create this service's missing topics with this replication factor at start; 0 expects them to exist")
+	b.Duration(&c.Kafka.BlockedAfter, "kafka-consumer-blocked-after", "KAFKA_CONSUMER_BLOCKED_AFTER", 10*time.Second, "report not ready after the consumer retried transient failures (database, Redis, Kafka down) this long without progress")
 	b.String(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "postgres://... or sqlite://path; empty uses in-memory SQLite")
 	b.Bool(&c.DatabaseIAMAuth, "database-iam-auth", "DATABASE_IAM_AUTH", false, "authenticate to Postgres with an RDS IAM token as DATABASE_URL's user (needs a postgres:// URL with a user and sslmode=require or stricter)")
 	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port or rediss://user@host:port; empty starts an embedded Redis")
@@ -192,6 +197,9 @@ func (c Common) Validate() error {
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("config: SHUTDOWN_DELAY must not be negative")
+	}
+	if c.Kafka.BlockedAfter < 0 {
+		return fmt.Errorf("config: KAFKA_CONSUMER_BLOCKED_AFTER must not be negative")
 	}
 	if c.Kafka.TopicReplication < 0 {
 		return fmt.Errorf("config: KAFKA_TOPIC_REPLICATION must not be negative")

@@ -23,7 +23,7 @@ func TestEnvIsDefaultAndFlagWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Common{ServiceName: "order", HTTPAddr: ":7000", KafkaBrokers: []string{"a:9092", "b:9092"},
-		LogLevel: "info", ShutdownDelay: 2 * time.Second}
+		LogLevel: "info", ShutdownDelay: 2 * time.Second, Kafka: Kafka{BlockedAfter: 10 * time.Second}}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
 	}
@@ -63,7 +63,7 @@ func TestManagedClusterSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Kafka{TLS: true, SASL: "aws-msk-iam", TopicReplication: 3}
+	want := Kafka{TLS: true, SASL: "aws-msk-iam", TopicReplication: 3, BlockedAfter: 10 * time.Second}
 	if d := cmp.Diff(want, c.Kafka); d != "" || c.RedisIAMCache != "bloody-sweet-prod" {
 		t.Errorf("kafka (-want +got):\n%s; redis IAM cache %q", d, c.RedisIAMCache)
 	}

@@ -31,6 +31,7 @@ type Server struct {
 	srv     *http.Server
 	ln      net.Listener
 	ready   atomic.Bool
+	checks  []func() error // readiness checks besides ready, set before Serve
 	metrics *telemetry.HTTP
 	log     *slog.Logger
 	tracer  trace.Tracer
@@ -51,6 +52,12 @@ func New(addr string, reg *prometheus.Registry, m *telemetry.HTTP, log *slog.Log
 		if !s.ready.Load() {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
+		}
+		for _, check := range s.checks {
+			if err := check(); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
@@ -142,6 +149,12 @@ func (s *Server) Serve() error {
 	}
 	return nil
 }
+
+// AddReadyCheck makes /readyz answer 503 with check's error while it
+// returns one (e.g. a consumer blocked by a dependency that is down). The
+// error is shown to whoever probes: it must not carry secrets. Call it
+// before Serve.
+func (s *Server) AddReadyCheck(check func() error) { s.checks = append(s.checks, check) }
 
 // SetReady flips the readiness probe.
 func (s *Server) SetReady(v bool) { s.ready.Store(v) }

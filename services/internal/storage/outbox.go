@@ -13,6 +13,7 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/internal/retry"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -163,11 +164,20 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		case <-r.wake:
 		case <-timer.C:
 		}
-		n, err := r.publishDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.log.Error("outbox publish failed, will retry", "err", err)
-			time.Sleep(50 * time.Millisecond)
-		}
+		// A broker or database that is down is retried with the
+		// consumer's backoff until it is back or ctx ends (then the flush
+		// above takes over).
+		var n int
+		_ = retry.Do(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 5 * time.Second}, func() error {
+			var err error
+			n, err = r.publishDue(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.metrics.Retries.WithLabelValues(telemetry.StageOutbox).Inc()
+			}
+			return err
+		}, func(attempt int, err error, wait time.Duration) {
+			r.log.Error("outbox publish failed, retrying", "attempt", attempt, "wait", wait, "err", err)
+		})
 		if time.Since(lastCount) > time.Second {
 			r.updateBacklog(ctx)
 			lastCount = time.Now()

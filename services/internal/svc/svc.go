@@ -271,7 +271,11 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		cons := kafka.NewConsumer(kafka.ConsumerOptions{
 			Brokers: rt.Brokers, Group: cfg.ServiceName, Topics: spec.Consumes, DLQ: prod, Log: log, Tracer: rt.Tracer,
 			Metrics: km, BeforeCommit: o.BeforeCommit, MaxWait: o.ConsumerMaxWait, Security: sec,
+			BlockedAfter: cfg.Kafka.BlockedAfter,
 		}, parts.Handler)
+		// A consumer that cannot make progress (a dependency is down) takes
+		// the pod out of service and stalls a rollout until it recovers.
+		srv.AddReadyCheck(cons.Ready)
 		cctx, cancel := context.WithCancel(base)
 		s.cancelCons = cancel
 		go func() {

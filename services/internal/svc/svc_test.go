@@ -2,8 +2,11 @@ package svc
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/config"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
 )
 
 // TestShutdownFailsReadinessThenDrains: during the shutdown delay /readyz
@@ -118,5 +122,71 @@ func TestCreatesItsOwnTopics(t *testing.T) {
 	want := map[string]int{events.TopicStore: events.Partitions, events.DLQ(events.TopicPayment): events.Partitions}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("topics on the cluster (-want +got):\n%s", d)
+	}
+}
+
+// TestBlockedConsumerFailsReadiness: while the handler fails transiently
+// (a dependency is down) for longer than KAFKA_CONSUMER_BLOCKED_AFTER,
+// /readyz answers 503; once it succeeds again, 200, and the message was
+// handled once.
+func TestBlockedConsumerFailsReadiness(t *testing.T) {
+	t.Parallel()
+	var down atomic.Bool
+	down.Store(true)
+	var handled atomic.Int64
+	spec := Spec{Name: "blocked", Consumes: []string{events.TopicOrder}, Build: func(context.Context, *Runtime) (*Parts, error) {
+		return &Parts{Handler: func(context.Context, []kafka.Delivery) error {
+			if down.Load() {
+				return errors.New("database is down")
+			}
+			handled.Add(1)
+			return nil
+		}}, nil
+	}}
+	cfg := config.Common{ServiceName: "blocked", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+		Kafka: config.Kafka{BlockedAfter: 200 * time.Millisecond}}
+	s, err := Start(context.Background(), cfg, spec, Options{LogWriter: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background(), 0)
+	e, _ := events.New(events.OrderPlaced, "o-1", time.Now(), events.OrderPlacedData{OrderRef: events.OrderRef{OrderID: "o-1", StoreID: "s"}})
+	b, _ := events.Encode(e)
+	w := &kafkago.Writer{Addr: kafkago.TCP(s.Runtime.Brokers...), BatchTimeout: time.Millisecond}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, kafkago.Message{Topic: events.TopicOrder, Key: []byte("o-1"), Value: b}); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	readyz := func() int {
+		resp, err := http.Get(s.URL() + "/readyz")
+		if err != nil {
+			return -1
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		return resp.StatusCode
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for !cond() {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("timed out waiting for %s", what)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	waitFor("readyz 503 while the handler fails", func() bool { return readyz() == http.StatusServiceUnavailable })
+	if !strings.Contains(body, "consumer blocked") || strings.Contains(body, "database") {
+		t.Errorf("readyz body %q: want it to say the consumer is blocked, without the cause", body)
+	}
+	down.Store(false)
+	waitFor("readyz 200 after recovery", func() bool { return readyz() == http.StatusOK })
+	if n := handled.Load(); n != 1 {
+		t.Errorf("handled %d times, want once", n)
 	}
 }

@@ -20,8 +20,18 @@ type Kafka struct {
 	HandlerDuration *prometheus.HistogramVec // topic
 	Lag             *prometheus.GaugeVec     // topic, partition
 	DLQ             *prometheus.CounterVec   // topic (the original topic)
+	Retries         *prometheus.CounterVec   // stage: handle, dead_letter, commit, outbox
+	Blocked         prometheus.Gauge         // 1 while the consumer reports not ready
 	OutboxBacklog   prometheus.Gauge
 }
+
+// Retry stages of kafka_retries_total.
+const (
+	StageHandle     = "handle"
+	StageDeadLetter = "dead_letter"
+	StageCommit     = "commit"
+	StageOutbox     = "outbox"
+)
 
 // HTTP holds the request metrics of the "api" set.
 type HTTP struct {
@@ -60,11 +70,22 @@ func NewKafka(reg prometheus.Registerer, produces, consumes []string, partitions
 		DLQ: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kafka_dlq_messages_total", Help: "Messages sent to the dead-letter topic, by original topic.",
 		}, []string{"topic"}),
+		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kafka_retries_total",
+			Help: "Transient failures retried with backoff, by stage (handle, dead_letter, commit, outbox).",
+		}, []string{"stage"}),
+		Blocked: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kafka_consumer_blocked",
+			Help: "1 while the consumer has retried transient failures without progress for longer than its threshold (and reports not ready), else 0.",
+		}),
 		OutboxBacklog: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "outbox_backlog", Help: "Outbox rows not yet published.",
 		}),
 	}
-	reg.MustRegister(k.Produced, k.Consumed, k.Failed, k.HandlerDuration, k.Lag, k.DLQ, k.OutboxBacklog)
+	reg.MustRegister(k.Produced, k.Consumed, k.Failed, k.HandlerDuration, k.Lag, k.DLQ, k.Retries, k.Blocked, k.OutboxBacklog)
+	for _, s := range []string{StageHandle, StageDeadLetter, StageCommit, StageOutbox} {
+		k.Retries.WithLabelValues(s)
+	}
 	for _, t := range produces {
 		k.Produced.WithLabelValues(t)
 	}

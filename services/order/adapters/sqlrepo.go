@@ -152,6 +152,9 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn a
 			o, ok := orders[ev.Event.Subject]
 			if !ok {
 				loaded, err := r.get(ctx, tx, ev.Event.Subject)
+				if errors.Is(err, storage.ErrNotFound) {
+					return &app.UnknownOrderError{Event: ev.Event}
+				}
 				if err != nil {
 					return fmt.Errorf("event %s %s: %w", ev.Event.Type, ev.Event.ID, err)
 				}

@@ -202,8 +202,9 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
 			return nil, err
 		})
-		if err == nil {
-			t.Fatal("want an error for an event about an unknown order")
+		var unknown *app.UnknownOrderError
+		if !errors.As(err, &unknown) || unknown.Event.ID != missing.ID {
+			t.Fatalf("error %v, want an *app.UnknownOrderError for event %s", err, missing.ID)
 		}
 		got, _ := r.Get(ctx, "o-1")
 		if got.Status != events.StatusPlaced {

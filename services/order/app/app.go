@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/retry"
 	"github.com/bloody-sweet/platform/services/order/domain"
 )
 
@@ -43,6 +44,25 @@ type ApplyFunc func(o *domain.Order, in Incoming) ([]events.Envelope, error)
 // ErrConflict is returned when an Idempotency-Key is reused with another body.
 var ErrConflict = errors.New("idempotency key reused with a different request")
 
+// UnknownOrderGrace is how long an event for an order the repository does
+// not hold is retried as transient before it is dead-lettered. An order row
+// is committed with its OrderPlaced event, so every later event of the saga
+// finds it; the grace only rides out a database that briefly answers from
+// behind (a restore, a lagging failover target) instead of dead-lettering
+// during it. Measured from the event's time, so a retry always ends; kept
+// below the consumer's not-ready threshold (KAFKA_CONSUMER_BLOCKED_AFTER,
+// 10 s) so that one bogus event does not take an order API pod out of
+// service.
+const UnknownOrderGrace = 5 * time.Second
+
+// UnknownOrderError is what Repository.ApplyEvents returns for an event
+// whose order is not stored.
+type UnknownOrderError struct{ Event events.Envelope }
+
+func (e *UnknownOrderError) Error() string {
+	return fmt.Sprintf("event %s %s: unknown order %q", e.Event.Type, e.Event.ID, e.Event.Subject)
+}
+
 // Repository stores orders; adapters implement it for Postgres and SQLite.
 type Repository interface {
 	// Create stores o, its idempotency record and its OrderPlaced event in
@@ -54,6 +74,8 @@ type Repository interface {
 	List(ctx context.Context, storeID, afterID string, limit int) ([]domain.Order, error)
 	// ApplyEvents applies each event not yet in the inbox to its order with
 	// fn, in one transaction with the inbox rows and fn's outgoing events.
+	// An event for an order it does not hold fails the batch with an
+	// *UnknownOrderError.
 	ApplyEvents(ctx context.Context, in []Incoming, fn ApplyFunc) ([]Change, error)
 	CountByStatus(ctx context.Context) (map[events.Status]int64, error)
 }
@@ -175,13 +197,20 @@ func (a *App) Handle(ctx context.Context, in []Incoming) error {
 			}
 		}
 		cancel, err := o.Apply(in.Event.Type, in.Event.Time, reason)
-		if err != nil || cancel == nil {
-			return nil, err
+		if err != nil {
+			return nil, retry.Permanent(err) // the domain refuses this event, every time
+		}
+		if cancel == nil {
+			return nil, nil
 		}
 		return []events.Envelope{*cancel}, nil
 	})
+	var unknown *UnknownOrderError
+	if errors.As(err, &unknown) && a.now().Sub(unknown.Event.Time) > UnknownOrderGrace {
+		return retry.Permanent(err)
+	}
 	if err != nil {
-		return err
+		return err // a dependency (the database): transient, the consumer retries
 	}
 	notify := false
 	for _, c := range changes {
