@@ -3,6 +3,8 @@
 package faults
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +31,9 @@ import (
 // capacity step (400, 800, 1,200, 1,600 orders/s, 10 s each). It is a
 // benchmark, not a test: it asserts nothing. Run it with -benchtime 1x
 // (scripts/bench-pipeline.sh); PIPELINE_ROUNDS sets the rounds (default 2),
-// PIPELINE_DURABLE=false turns Postgres's fsync off.
+// PIPELINE_DURABLE=false turns Postgres's fsync off, PIPELINE_PERF=DIR
+// records a perf profile of the service and Postgres processes during the
+// fixed-rate run into DIR.
 func BenchmarkPipeline(b *testing.B) {
 	rounds := 2
 	if v := os.Getenv("PIPELINE_ROUNDS"); v != "" {
@@ -79,9 +84,28 @@ func benchStack(b *testing.B, mode string, durable bool, fixed, capacity string)
 	var (
 		target []string
 		meter  cpuMeter
+		pg     *pgStats
+		pids   func() []int // the processes PIPELINE_PERF profiles
 	)
+	ctx := context.Background()
 	if mode == "processes" {
 		s := startStack(b, stackOptions{durableDB: durable})
+		db, err := sql.Open("pgx", s.dbURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		pg = &pgStats{db: db}
+		pids = func() []int {
+			out, err := s.pg.pids()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, name := range services {
+				out = append(out, s.svc[name].cmd.Process.Pid)
+			}
+			return out
+		}
 		target = []string{"--target", s.orderURL(), "--notifications", s.notificationURL()}
 		meter = cpuMeter{"postgres": s.pg.cpu, "redis": pidCPU(&s.redis.process), "kafka": pidCPU(&s.broker.process)}
 		for _, name := range services {
@@ -91,9 +115,28 @@ func benchStack(b *testing.B, mode string, durable bool, fixed, capacity string)
 		target = []string{"--embedded"}
 	}
 	for _, sc := range []string{fixed, capacity} {
+		if pg != nil {
+			if err := pg.reset(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var stopPerf func()
+		if dir := os.Getenv("PIPELINE_PERF"); dir != "" && pids != nil && sc == fixed {
+			stopPerf = startPerf(b, filepath.Join(dir, fmt.Sprintf("perf-%s.data", b.Name()[strings.LastIndexByte(b.Name(), '/')+1:])), pids())
+		}
 		before := meter.sample()
 		sum, loadCPU := runLoad(b, sc, target)
 		after := meter.sample()
+		if stopPerf != nil {
+			stopPerf()
+		}
+		if pg != nil {
+			line, err := pg.report(ctx, sum.Pipeline.Total.Delivered+sum.Pipeline.Total.Cancelled)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Println(line)
+		}
 		cpu := map[string]time.Duration{"platform load": loadCPU}
 		for name, d := range after {
 			cpu[name] = d - before[name]
@@ -195,4 +238,29 @@ func describe(mode string, s *load.Summary, cpu map[string]time.Duration) string
 	}
 	sb.WriteString(")")
 	return sb.String()
+}
+
+// startPerf records a CPU profile with call graphs (perf record) of the
+// given processes until the returned function is called:
+// `perf report -i FILE --sort comm,dso,symbol` shows where the time goes.
+func startPerf(b *testing.B, file string, pids []int) func() {
+	b.Helper()
+	var list []string
+	for _, p := range pids {
+		list = append(list, strconv.Itoa(p))
+	}
+	cmd := exec.Command("perf", "record", "-F", "199", "-g", "-o", file, "-p", strings.Join(list, ","))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("perf record: %v", err)
+	}
+	return func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		_ = cmd.Wait() // it ends by the SIGINT: an error says nothing here
+		if _, err := os.Stat(file); err != nil {
+			b.Fatalf("perf record wrote nothing: %v\n%s", err, out.String())
+		}
+		fmt.Println("perf profile:", file)
+	}
 }

@@ -3,6 +3,8 @@
 package faults
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,30 +61,41 @@ func ppidOf(pid int) int {
 	return n
 }
 
-// postgresCPU is the whole server's CPU: the postmaster, its exited
-// children, and the running backends and workers.
-func (p *postgres) cpu() (time.Duration, error) {
+// pids returns the postmaster's and its children's process ids.
+func (p *postgres) pids() ([]int, error) {
 	b, err := os.ReadFile(filepath.Join(p.data, "postmaster.pid"))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	pm, err := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
 	if err != nil {
-		return 0, fmt.Errorf("postmaster.pid: %w", err)
+		return nil, fmt.Errorf("postmaster.pid: %w", err)
 	}
-	total, err := procCPU(pm, true)
-	if err != nil {
-		return 0, err
-	}
+	out := []int{pm}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || ppidOf(pid) != pm {
-			continue
+		if pid, err := strconv.Atoi(e.Name()); err == nil && ppidOf(pid) == pm {
+			out = append(out, pid)
 		}
+	}
+	return out, nil
+}
+
+// cpu is the whole server's CPU: the postmaster, its exited
+// children, and the running backends and workers.
+func (p *postgres) cpu() (time.Duration, error) {
+	pids, err := p.pids()
+	if err != nil {
+		return 0, err
+	}
+	total, err := procCPU(pids[0], true) // with its exited children
+	if err != nil {
+		return 0, err
+	}
+	for _, pid := range pids[1:] {
 		if d, err := procCPU(pid, false); err == nil {
 			total += d
 		}
@@ -110,4 +123,54 @@ func pidCPU(p *process) func() (time.Duration, error) {
 		}
 		return procCPU(p.cmd.Process.Pid, true)
 	}
+}
+
+// pgStats reports where Postgres spends its time during a run: after
+// reset, report gives transactions and WAL flushes per order and the
+// statements with the most execution time.
+type pgStats struct{ db *sql.DB }
+
+func (p pgStats) reset(ctx context.Context) error {
+	for _, q := range []string{
+		"CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+		"SELECT pg_stat_statements_reset()",
+		"SELECT pg_stat_reset_shared('wal')",
+		"SELECT pg_stat_reset()",
+	} {
+		if _, err := p.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+func (p pgStats) report(ctx context.Context, orders int) (string, error) {
+	if orders == 0 {
+		return "", nil
+	}
+	var commits, syncs int64
+	var syncMS float64
+	if err := p.db.QueryRowContext(ctx, `SELECT (SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = current_database()),
+		wal_sync, wal_sync_time FROM pg_stat_wal`).Scan(&commits, &syncs, &syncMS); err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "postgres: %.1f commits/order, %.1f WAL flushes/order (%.2f ms of flushing/order); most execution time:",
+		float64(commits)/float64(orders), float64(syncs)/float64(orders), syncMS/float64(orders))
+	rows, err := p.db.QueryContext(ctx, `SELECT calls, total_exec_time, left(regexp_replace(query, '\s+', ' ', 'g'), 70)
+		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 6`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var calls int64
+		var ms float64
+		var q string
+		if err := rows.Scan(&calls, &ms, &q); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&sb, " [%.0f us/order, %.1f calls/order: %s]", ms*1000/float64(orders), float64(calls)/float64(orders), q)
+	}
+	return sb.String(), rows.Err()
 }

@@ -76,6 +76,8 @@ func startPostgres(tb testing.TB, durable bool) *postgres {
 	if !durable {
 		p.opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
+	// Statement and WAL statistics for BenchmarkPipeline's report.
+	p.opts += " -c shared_preload_libraries=pg_stat_statements -c track_wal_io_timing=on"
 	if out, err := p.run("initdb", "-D", p.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"); err != nil {
 		tb.Fatalf("initdb: %v\n%s", err, out)
 	}
