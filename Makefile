@@ -49,7 +49,7 @@ test-integration: ## tests against real Postgres, Redis and Prometheus from Debi
 	$(GO) test -count=1 -tags integration ./services/... ./tests/...
 	scripts/fuzz-short.sh
 
-test-faults: ## fault suite under load: five service processes on real Postgres/Redis and a restartable broker; Postgres, Redis, broker and consumer faults (about 8 min)
+test-faults: ## fault suite under load: five service processes on real Postgres/Redis and a restartable broker; Postgres, Redis, broker and consumer faults (about 5 min)
 	$(GO) test -count=1 -tags faults -v -timeout 30m ./tests/faults/
 
 test-terraform: ## fmt, validate, terraform test and Terratest plans, offline
