@@ -6,8 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,7 +63,9 @@ var cases = []faultCase{
 		// (faultOptions), so at this rate a batch is in flight when
 		// SIGKILL lands.
 		p := s.svc["payment"]
+		inFlight := batchesInFlight(t, p)
 		p.signal(t, syscall.SIGKILL)
+		t.Logf("payment killed while handling %.1f batches at a time on average just before", inFlight)
 		p.up(t)
 	}},
 }
@@ -290,4 +295,47 @@ func (o outcome) judge(t *testing.T) {
 	if o.dlq.invalid > 0 {
 		t.Errorf("%d undecodable messages in the DLQs (nothing here sends any)", o.dlq.invalid)
 	}
+}
+
+// batchesInFlight returns how many batches the service's consumer was
+// handling at a time, on average, over its next 5 batches (handler time
+// per second of wall time, kafka_handler_duration_seconds; batches of
+// different partitions run at once): from about 1 up, a SIGKILL right
+// after lands in the middle of a batch.
+func batchesInFlight(t *testing.T, sv *service) float64 {
+	t.Helper()
+	sum0, n0 := metricSum(t, sv, "kafka_handler_duration_seconds_sum"), metricSum(t, sv, "kafka_handler_duration_seconds_count")
+	t0 := time.Now()
+	var sum1 float64
+	if !awaitCond(time.Minute, 10*time.Millisecond, func() bool {
+		sum1 = metricSum(t, sv, "kafka_handler_duration_seconds_sum")
+		return metricSum(t, sv, "kafka_handler_duration_seconds_count") >= n0+5
+	}) {
+		t.Fatalf("%s handled no batches for a minute", sv.name)
+	}
+	return (sum1 - sum0) / time.Since(t0).Seconds()
+}
+
+// metricSum adds up every sample of a metric on the service's /metrics.
+func metricSum(t *testing.T, sv *service, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(sv.url() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64); err == nil {
+			total += v
+		}
+	}
+	return total
 }
