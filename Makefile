@@ -25,6 +25,7 @@ verify: ## fail if generated files are stale, code is unformatted or vet/cue/reg
 	$(PLATFORM) render --check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags faults ./tests/faults/
 	$(GO) tool cue fmt --check --files ./cue
 	$(PLATFORM) check --verify-policies
 	@$(MAKE) -s lint-ci
