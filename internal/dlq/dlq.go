@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -242,7 +243,15 @@ func (c *Client) read(ctx context.Context, topic string, partition int, from, en
 	if from >= end {
 		return nil, nil
 	}
-	conn, err := c.dialer.DialLeader(ctx, "tcp", c.brokers[0], topic, partition)
+	var (
+		conn *kafka.Conn
+		err  error
+	)
+	for _, b := range c.brokers { // any live bootstrap broker finds the leader
+		if conn, err = c.dialer.DialLeader(ctx, "tcp", b, topic, partition); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dlq: connect to the leader of %s/%d: %w", topic, partition, err)
 	}
@@ -300,7 +309,7 @@ type Summary struct {
 	Reasons        []Reason  // most frequent first
 }
 
-// Reason is how many messages gave one reason.
+// Reason is how many messages gave one reason (grouped by ReasonGroup).
 type Reason struct {
 	Reason string
 	Count  int
@@ -327,7 +336,7 @@ func (c *Client) List(ctx context.Context, topics []string) ([]Summary, error) {
 				if km.Offset >= sp.hasMessagesFrom {
 					s.Pending++
 				}
-				reasons[m.Reason]++
+				reasons[ReasonGroup(m.Reason)]++
 				if s.Oldest.IsZero() || m.Time.Before(s.Oldest) {
 					s.Oldest = m.Time
 				}
@@ -348,6 +357,18 @@ func (c *Client) List(ctx context.Context, topics []string) ([]Summary, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+var (
+	uuidRe   = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+	quotedRe = regexp.MustCompile(`"[^"]*"`)
+)
+
+// ReasonGroup is reason with event ids and quoted values replaced, so
+// that "event OrderReady 01a2...: unknown order "o-1"" and the same for
+// another order count as one reason.
+func ReasonGroup(reason string) string {
+	return quotedRe.ReplaceAllString(uuidRe.ReplaceAllString(reason, "<id>"), `"..."`)
 }
 
 // ReplayOptions selects what Replay re-publishes.

@@ -152,6 +152,16 @@ func TestListShowReplay(t *testing.T) {
 	}
 }
 
+func TestReasonGroup(t *testing.T) {
+	t.Parallel()
+	a := ReasonGroup(`event OrderReady 01a23b52-0898-7b17-9235-04a6a582a124: unknown order "o-1"`)
+	b := ReasonGroup(`event OrderReady 01a23b58-964b-7d3e-abd7-3efba1f3031c: unknown order "o-2"`)
+	c := ReasonGroup(`event OrderAccepted 01a23b58-964b-7d3e-abd7-3efba1f3031c: unknown order "o-2"`)
+	if a != b || a == c || a != `event OrderReady <id>: unknown order "..."` {
+		t.Errorf("groups %q %q %q", a, b, c)
+	}
+}
+
 // TestBadInput: an unknown topic, configuration that cannot work.
 func TestBadInput(t *testing.T) {
 	t.Parallel()

@@ -223,6 +223,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 	}
 	if runErr != nil {
+		if ctx.Err() != nil && !errors.Is(runErr, ErrKilled) {
+			c.o.Log.Info("consumer stopped while retrying; the batch stays uncommitted and is delivered again",
+				"group", c.o.Group, "err", runErr)
+		}
 		// Stopped mid-batch (ctx ended while retrying, or a simulated
 		// crash): stop fetching and drop the rest uncommitted.
 		go func() {

@@ -21,6 +21,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	_ "modernc.org/sqlite"           // registers the "sqlite" driver
+
+	"github.com/bloody-sweet/platform/services/internal/retry"
 )
 
 // Dialect is the SQL engine behind a DB.
@@ -210,7 +212,9 @@ func rebind(d Dialect, q string) string {
 	return b.String()
 }
 
-// Tx runs fn in a transaction, committing if it returns nil.
+// Tx runs fn in a transaction, committing if it returns nil. An error the
+// same data will always cause is marked retry.Permanent (see permanent), so
+// a consumer dead-letters its message instead of retrying it forever.
 func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -218,12 +222,30 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return permanent(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("storage: commit: %w", err)
+		return permanent(fmt.Errorf("storage: commit: %w", err))
 	}
 	return nil
+}
+
+// permanent marks Postgres data exceptions (SQLSTATE class 22: a NUL or
+// invalid UTF-8 in text, a number out of range, a value too long) as
+// retry.Permanent: the statement fails the same way for the same values
+// however often it runs, so a consumer dead-letters that one message.
+// Everything else stays transient for a consumer: integrity violations
+// (class 23), because a concurrent writer's row (two replicas during a
+// rebalance) makes the retry succeed or skip through the inbox, and access
+// or schema errors (class 42), because a missing grant or migration is
+// fixed by a deploy and must block the consumer (not ready, paged) rather
+// than dead-letter every valid message meanwhile.
+func permanent(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && strings.HasPrefix(pg.Code, "22") {
+		return retry.Permanent(err)
+	}
+	return err
 }
 
 // migration is one named SQL file.

@@ -24,6 +24,7 @@ import (
 	"github.com/bloody-sweet/platform/internal/devstack/testservers"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/internal/retry"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 )
@@ -213,4 +214,37 @@ func counter(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return d.GetCounter().GetValue()
+}
+
+// TestTxMarksDataExceptionsPermanent: on Postgres a NUL in text (SQLSTATE
+// 22021) fails the same way every time and comes back marked
+// retry.Permanent; a unique violation (23505), which a concurrent writer
+// can cause, stays transient.
+func TestTxMarksDataExceptionsPermanent(t *testing.T) {
+	pg := testservers.StartPostgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := storage.Open(ctx, pg.CreateDatabase(t, "classify"), "classify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(v string) error {
+		return db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (id) VALUES ($1)`, v)
+			return err
+		})
+	}
+	if err := insert("c-1\x00"); err == nil || !retry.IsPermanent(err) {
+		t.Errorf("NUL in text: %v (permanent %v), want a permanent error", err, retry.IsPermanent(err))
+	}
+	if err := insert("c-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := insert("c-1"); err == nil || retry.IsPermanent(err) {
+		t.Errorf("unique violation: %v (permanent %v), want a transient error", err, retry.IsPermanent(err))
+	}
 }

@@ -115,6 +115,7 @@ type Relay struct {
 	metrics *telemetry.Kafka
 	batch   int
 	poll    time.Duration
+	backoff retry.Policy // between failed publishes
 
 	wake chan struct{}
 	mu   sync.Mutex
@@ -123,7 +124,8 @@ type Relay struct {
 
 // NewRelay returns a relay for db's outbox.
 func NewRelay(db *DB, prod *kafka.Producer, log *slog.Logger, m *telemetry.Kafka) *Relay {
-	return &Relay{db: db, prod: prod, log: log, metrics: m, batch: 1000, poll: 250 * time.Millisecond, wake: make(chan struct{}, 1)}
+	return &Relay{db: db, prod: prod, log: log, metrics: m, batch: 1000, poll: 250 * time.Millisecond,
+		backoff: retry.Policy{Initial: 50 * time.Millisecond, Max: 5 * time.Second}, wake: make(chan struct{}, 1)}
 }
 
 // Notify tells the relay rows became available at at (now or later).
@@ -168,7 +170,7 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		// consumer's backoff until it is back or ctx ends (then the flush
 		// above takes over).
 		var n int
-		_ = retry.Do(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: 5 * time.Second}, func() error {
+		err := retry.Do(ctx, r.backoff, func() error {
 			var err error
 			n, err = r.publishDue(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -178,6 +180,10 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 		}, func(attempt int, err error, wait time.Duration) {
 			r.log.Error("outbox publish failed, retrying", "attempt", attempt, "wait", wait, "err", err)
 		})
+		if err != nil && ctx.Err() == nil {
+			// Permanent (a row the database refuses): tried again next poll.
+			r.log.Error("outbox publish failed", "err", err)
+		}
 		if time.Since(lastCount) > time.Second {
 			r.updateBacklog(ctx)
 			lastCount = time.Now()

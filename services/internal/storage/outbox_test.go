@@ -16,6 +16,7 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/internal/retry"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 )
 
@@ -52,6 +53,7 @@ func TestRelayRetriesUntilBrokerIsBack(t *testing.T) {
 	prod := kafka.NewProducer([]string{ln.Addr().String()}, noop.NewTracerProvider().Tracer(""), m, kafka.ProducerOptions{})
 	defer prod.Close()
 	relay := NewRelay(db, prod, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
+	relay.backoff = retry.Policy{Initial: time.Millisecond, Max: 20 * time.Millisecond}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- relay.Run(runCtx, 5*time.Second) }()
