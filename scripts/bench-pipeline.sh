@@ -6,9 +6,10 @@
 # offered and finished orders/s per stage, placed -> terminal p50/p99, and
 # CPU time per order by process. Needs scripts/install-deps.sh's packages.
 #
-#   scripts/bench-pipeline.sh              # 2 rounds (about 6 minutes)
+#   scripts/bench-pipeline.sh              # 2 rounds (8 minutes on a quiet machine, more under load)
 #   PIPELINE_ROUNDS=3 scripts/bench-pipeline.sh
 #   PIPELINE_DURABLE=false scripts/bench-pipeline.sh   # Postgres without fsync
+#   PIPELINE_PERF=/tmp/perf scripts/bench-pipeline.sh  # perf profiles (needs perf: Debian's linux-perf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
