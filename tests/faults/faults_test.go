@@ -31,33 +31,33 @@ const (
 	drainLimit = 5 * time.Minute
 )
 
-// faultCase injects one fault: inject starts it, holds it for its
-// duration and ends it, returning once the faulty part is back.
+// faultCase injects one fault: inject starts it, holds it for window
+// (the outages) and ends it, returning once the faulty part is back.
 type faultCase struct {
 	name   string
-	window time.Duration // planned length of the fault, covered by the load
-	inject func(t *testing.T, s *stack)
+	window time.Duration // length of the fault (planned, for restarts), covered by the load
+	inject func(t *testing.T, s *stack, window time.Duration)
 }
 
 var cases = []faultCase{
-	{"postgres-60s", 60 * time.Second, func(t *testing.T, s *stack) {
+	{"postgres-60s", 60 * time.Second, func(t *testing.T, s *stack, window time.Duration) {
 		// An RDS failover as the client sees it: sessions cut, the
 		// endpoint refusing connections, then the same endpoint back
 		// with the same data.
 		s.pg.stop(t)
-		time.Sleep(60 * time.Second) // the fault's own duration
+		time.Sleep(window) // the fault's own duration
 		s.pg.start(t)
 	}},
-	{"redis-30s", 30 * time.Second, func(t *testing.T, s *stack) {
+	{"redis-30s", 30 * time.Second, func(t *testing.T, s *stack, window time.Duration) {
 		s.redis.signal(t, syscall.SIGTERM)
-		time.Sleep(30 * time.Second) // the fault's own duration
+		time.Sleep(window) // the fault's own duration
 		s.redis.up(t)
 	}},
-	{"kafka-restart", 5 * time.Second, func(t *testing.T, s *stack) {
+	{"kafka-restart", 5 * time.Second, func(t *testing.T, s *stack, _ time.Duration) {
 		s.broker.signal(t, syscall.SIGTERM) // it writes its data dir on the way out
 		s.broker.up(t)
 	}},
-	{"consumer-kill", 5 * time.Second, func(t *testing.T, s *stack) {
+	{"consumer-kill", 5 * time.Second, func(t *testing.T, s *stack, _ time.Duration) {
 		// The payment service: the one whose effect (a charge) must
 		// never happen twice. Its provider takes 50-150 ms per call
 		// (faultOptions), so at this rate a batch is in flight when
@@ -75,8 +75,8 @@ var cases = []faultCase{
 var faultOptions = stackOptions{extraEnv: []string{"SIM_PAYMENT_LATENCY_MIN=50ms", "SIM_PAYMENT_LATENCY_MAX=150ms"}}
 
 // TestFaults runs the cases one after the other, each on a stack of its
-// own: a case that fails (today postgres-60s and redis-30s dead-letter
-// valid events) must not leave stuck orders or DLQ entries that would make
+// own: a case that fails (before branch retry, postgres-60s and redis-30s
+// dead-lettered valid events) must not leave stuck orders or DLQ entries that would make
 // the next case fail too, and running them at the same time would make
 // their recovery times depend on each other on this 2-core machine.
 func TestFaults(t *testing.T) {
@@ -145,7 +145,7 @@ func runCase(t *testing.T, fc faultCase) {
 	if !awaitCond(lead+time.Minute, 50*time.Millisecond, func() bool { return rec.count() >= want }) {
 		t.Fatalf("only %d of %d orders accepted before the fault", rec.count(), want)
 	}
-	fc.inject(t, s)
+	fc.inject(t, s, fc.window)
 	end := time.Now()
 
 	// Recovery: from the fault's end until every order accepted before it
