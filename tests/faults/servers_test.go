@@ -4,6 +4,7 @@ package faults
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -39,14 +40,15 @@ func freePort(tb testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// postgres is a throwaway Postgres 15 managed with pg_ctl, so it can be
-// stopped (pg_ctl stop -m fast) and started again on the same data
-// directory and port, like an RDS failover seen from the client.
+// postgres is a throwaway Postgres 15 that can be stopped (pg_ctl stop -m
+// fast) and started again on the same data directory and port, like an RDS
+// failover seen from the client. The postmaster is this test's child, so
+// it dies with the test process even when a timeout skips the cleanups.
 type postgres struct {
+	server    process
 	dir, data string
 	port      int
 	cred      *syscall.Credential // the postgres user when the test runs as root
-	opts      string
 }
 
 // startPostgres initdbs and starts a server. durable keeps Postgres's
@@ -72,17 +74,20 @@ func startPostgres(tb testing.TB, durable bool) *postgres {
 			tb.Fatal(err)
 		}
 	}
-	p.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", p.port, dir)
+	args := []string{filepath.Join(postgresBin, "postgres"), "-D", p.data, "-p", strconv.Itoa(p.port), "-k", dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
+		// Statement and WAL statistics for BenchmarkPipeline's report.
+		"-c", "shared_preload_libraries=pg_stat_statements", "-c", "track_wal_io_timing=on"}
 	if !durable {
-		p.opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	// Statement and WAL statistics for BenchmarkPipeline's report.
-	p.opts += " -c shared_preload_libraries=pg_stat_statements -c track_wal_io_timing=on"
+	// The log lives outside the data directory, which belongs to postgres.
+	p.server = process{name: "postgres", logPath: filepath.Join(tb.TempDir(), "postgres.log"), args: args, cred: p.cred}
 	if out, err := p.run("initdb", "-D", p.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"); err != nil {
 		tb.Fatalf("initdb: %v\n%s", err, out)
 	}
 	p.start(tb)
-	tb.Cleanup(func() { _, _ = p.run("pg_ctl", "stop", "-D", p.data, "-m", "immediate", "-w") })
+	tb.Cleanup(func() { p.server.signal(tb, syscall.SIGQUIT) }) // immediate shutdown
 	return p
 }
 
@@ -96,18 +101,35 @@ func (p *postgres) run(name string, args ...string) ([]byte, error) {
 // start starts the server and waits until it accepts connections.
 func (p *postgres) start(tb testing.TB) {
 	tb.Helper()
-	if out, err := p.run("pg_ctl", "start", "-D", p.data, "-l", filepath.Join(p.dir, "postgres.log"), "-o", p.opts, "-w", "-t", "120"); err != nil {
-		log, _ := os.ReadFile(filepath.Join(p.dir, "postgres.log"))
-		tb.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
+	p.server.start(tb)
+	ok := awaitCond(2*time.Minute, 50*time.Millisecond, func() bool {
+		if p.server.exited() {
+			return true // reported below
+		}
+		db, err := sql.Open("pgx", p.url("postgres"))
+		if err != nil {
+			return false
+		}
+		defer db.Close()
+		return db.Ping() == nil
+	})
+	if !ok || p.server.exited() {
+		tb.Fatalf("postgres not ready on port %d:\n%s", p.port, p.server.logTail())
 	}
 }
 
-// stop is a fast shutdown: sessions are disconnected, open transactions
-// rolled back.
+// stop is a fast shutdown (pg_ctl stop -m fast): sessions are
+// disconnected, open transactions rolled back.
 func (p *postgres) stop(tb testing.TB) {
 	tb.Helper()
 	if out, err := p.run("pg_ctl", "stop", "-D", p.data, "-m", "fast", "-w", "-t", "120"); err != nil {
 		tb.Fatalf("pg_ctl stop: %v\n%s", err, out)
+	}
+	select {
+	case <-p.server.done:
+		p.server.cmd = nil
+	case <-time.After(time.Minute):
+		tb.Fatal("postgres stopped but its process did not exit")
 	}
 }
 
@@ -120,6 +142,7 @@ func (p *postgres) url(db string) string {
 type process struct {
 	name, logPath string
 	args, env     []string
+	cred          *syscall.Credential // nil: this test's user
 	cmd           *exec.Cmd
 	done          chan struct{}
 }
@@ -133,6 +156,8 @@ func (p *process) start(tb testing.TB) {
 	p.cmd = exec.Command(p.args[0], p.args[1:]...)
 	p.cmd.Env = p.env
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	// Killed with the test process, even when a timeout skips the cleanups.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		logf.Close()
 		tb.Fatalf("start %s: %v", p.name, err)
