@@ -112,6 +112,7 @@ type Issuer struct {
 	srv    *http.Server
 	ln     net.Listener
 	client *http.Client
+	caPEM  []byte
 }
 
 // Start serves a new issuer on addr (e.g. "127.0.0.1:0"); its URL
@@ -140,6 +141,7 @@ func Start(addr string) (*Issuer, error) {
 		Signer: &Signer{Issuer: "https://" + ln.Addr().String(), Kid: "dev-" + randomID()[:8], key: key},
 		ln:     ln,
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}},
+		caPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Leaf.Raw}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
@@ -161,6 +163,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 // TLSClient returns an HTTP client that trusts the issuer's certificate: the
 // services fetch the JWKS with it.
 func (is *Issuer) TLSClient() *http.Client { return is.client }
+
+// CertificatePEM is the issuer's self-signed TLS certificate: a service
+// running as its own process trusts it through SSL_CERT_FILE.
+func (is *Issuer) CertificatePEM() []byte { return is.caPEM }
 
 // Close stops serving.
 func (is *Issuer) Close() error { return is.srv.Close() }
