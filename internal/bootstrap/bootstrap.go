@@ -168,8 +168,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if len(install) > 0 {
 		// Argo CD's add-on syncs with CreateNamespace=true; so does this.
+		// (with the label the API server puts on every namespace: applied
+		// without it, the second run would take it over and report the
+		// namespace configured)
+		name := model.ArgoCD.Namespace
 		ns := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": model.ArgoCD.Namespace},
+			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{
+				"name": name, "labels": map[string]any{"kubernetes.io/metadata.name": name},
+			},
 		}}
 		crds = append([]*unstructured.Unstructured{ns}, crds...)
 	}
