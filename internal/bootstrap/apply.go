@@ -105,18 +105,18 @@ func (a *applier) apply(ctx context.Context, obj *unstructured.Unstructured, man
 	case err != nil:
 		return res, fmt.Errorf("apply %s: %w", res.ref(), err)
 	}
+	// Content, not resourceVersions, decides: a dry run writes nothing,
+	// and the API server bumps some kinds' resourceVersion on an apply
+	// that changes no field (a Job's, seen with kube-apiserver 1.34).
+	changed := live != nil && !equality.Semantic.DeepEqual(content(live), content(after))
 	switch {
 	case live == nil && a.dryRun:
 		res.Action = WouldCreate
 	case live == nil:
 		res.Action = Created
-	case a.dryRun:
-		// a dry run writes nothing, so compare content, not versions.
-		res.Action = Unchanged
-		if !equality.Semantic.DeepEqual(content(live), content(after)) {
-			res.Action = WouldConfigure
-		}
-	case after.GetResourceVersion() != live.GetResourceVersion():
+	case changed && a.dryRun:
+		res.Action = WouldConfigure
+	case changed:
 		res.Action = Configured
 	default:
 		res.Action = Unchanged
@@ -124,7 +124,8 @@ func (a *applier) apply(ctx context.Context, obj *unstructured.Unstructured, man
 	return res, nil
 }
 
-// content is an object without the fields every write changes.
+// content is an object without its bookkeeping: who manages which field
+// and the version every write bumps.
 func content(u *unstructured.Unstructured) map[string]any {
 	c := u.DeepCopy()
 	unstructured.RemoveNestedField(c.Object, "metadata", "managedFields")

@@ -118,31 +118,36 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("cluster client: %w", err)
 	}
 
-	var install []*unstructured.Unstructured
+	// render is the install for the cluster as it is now: the chart's
+	// templates may test the cluster's APIs, so after its CRDs are served
+	// the chart is rendered again, as Argo CD will render it.
+	var render func() ([]*unstructured.Unstructured, error)
 	switch {
 	case opts.SkipInstall:
+		render = func() ([]*unstructured.Unstructured, error) { return nil, nil }
 	case opts.Manifests != "":
-		if install, err = readObjects(opts.Manifests); err != nil {
-			return nil, err
-		}
+		render = func() ([]*unstructured.Unstructured, error) { return readObjects(opts.Manifests) }
 	default:
 		version, err := dc.ServerVersion()
 		if err != nil {
 			return nil, fmt.Errorf("reach the API server: %w", err)
 		}
-		apis, err := apiVersions(dc)
-		if err != nil {
-			return nil, err
-		}
 		ch, err := LoadChart(ctx, model.ArgoCD, opts.Chart)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(logw, "bootstrap: rendering chart %s %s for %s\n", model.ArgoCD.Name, model.ArgoCD.Version, version.GitVersion)
-		install, err = RenderChart(ch, model.ArgoCD, Cluster{KubeVersion: version.GitVersion, APIVersions: apis})
-		if err != nil {
-			return nil, err
+		render = func() ([]*unstructured.Unstructured, error) {
+			apis, err := apiVersions(dc)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(logw, "bootstrap: rendering chart %s %s for %s\n", model.ArgoCD.Name, model.ArgoCD.Version, version.GitVersion)
+			return RenderChart(ch, model.ArgoCD, Cluster{KubeVersion: version.GitVersion, APIVersions: apis})
 		}
+	}
+	install, err := render()
+	if err != nil {
+		return nil, err
 	}
 
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
@@ -156,7 +161,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	var crds, rest []*unstructured.Unstructured
 	var crdNames []string
 	for _, o := range installOrder(install) {
-		if o.GroupVersionKind().GroupKind() == (schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}) {
+		if isCRD(o) {
 			crds = append(crds, o)
 			crdNames = append(crdNames, o.GetName())
 			g, _, _ := unstructured.NestedString(o.Object, "spec", "group")
@@ -179,12 +184,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}}
 		crds = append([]*unstructured.Unstructured{ns}, crds...)
 	}
+	createdCRD := false
 	for _, o := range crds {
 		r, err := a.apply(ctx, o, ArgoCDManager, model.ArgoCD.Namespace)
 		if err != nil {
 			return rep, err
 		}
 		record(r)
+		createdCRD = createdCRD || (r.Kind == "CustomResourceDefinition" && r.Action == Created)
 	}
 	if len(crdNames) > 0 && !opts.DryRun {
 		timeout := opts.CRDTimeout
@@ -196,6 +203,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return rep, err
 		}
 		mapper.Reset()
+	}
+	if fromChart := !opts.SkipInstall && opts.Manifests == ""; fromChart && createdCRD {
+		if install, err = render(); err != nil {
+			return rep, err
+		}
+		rest = rest[:0]
+		for _, o := range installOrder(install) {
+			if !isCRD(o) {
+				rest = append(rest, o)
+			}
+		}
 	}
 	for _, o := range rest {
 		r, err := a.apply(ctx, o, ArgoCDManager, model.ArgoCD.Namespace)
@@ -211,7 +229,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		if r.Action == Deferred {
 			// without Argo CD's CRDs there is nothing to bootstrap.
-			return rep, fmt.Errorf("%s: %s (install Argo CD first: drop --skip-install)", r.ref(), r.Note)
+			return rep, fmt.Errorf("%s: the cluster does not serve %s: Argo CD's CRDs were not installed (the chart or --manifests must carry them)", r.ref(), o.GroupVersionKind())
 		}
 		record(r)
 	}
@@ -233,4 +251,8 @@ func apiVersions(dc discovery.ServerResourcesInterface) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+func isCRD(o *unstructured.Unstructured) bool {
+	return o.GroupVersionKind().GroupKind() == schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}
 }

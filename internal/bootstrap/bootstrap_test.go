@@ -159,8 +159,10 @@ func TestRenderChart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if objs[0].GetKind() != "CustomResourceDefinition" {
-			t.Errorf("first object %s, want the CRD of crds/", objs[0].GetKind())
+		for _, o := range objs[:3] {
+			if o.GetKind() != "CustomResourceDefinition" {
+				t.Errorf("%s %s before the CRDs of crds/", o.GetKind(), o.GetName())
+			}
 		}
 		out := map[string]*unstructured.Unstructured{}
 		for _, o := range objs {
@@ -174,7 +176,8 @@ func TestRenderChart(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"ClusterRole/argo-cd-controller", "ConfigMap/argocd-cm", "CustomResourceDefinition/widgets.example.test",
+	want := []string{"ClusterRole/argo-cd-controller", "ConfigMap/argocd-cm", "CustomResourceDefinition/applications.argoproj.io",
+		"CustomResourceDefinition/appprojects.argoproj.io", "CustomResourceDefinition/widgets.example.test",
 		"Deployment/argo-cd-server", "Job/argo-cd-secret-init"}
 	if !slices.Equal(keys, want) {
 		t.Fatalf("rendered %v, want %v", keys, want)
