@@ -134,8 +134,9 @@ func checkDependencies(ch *chart.Chart, values map[string]any) error {
 	for _, d := range ch.Dependencies() {
 		have[d.Name()] = true
 	}
+	// (Helm drops the disabled ones from both lists.)
 	for _, d := range ch.Metadata.Dependencies {
-		if d.Enabled && !have[d.Name] {
+		if !have[d.Name] {
 			return fmt.Errorf("the values enable dependency %s %s (%s) but the chart does not carry it: use the packaged chart (`helm pull`), which vendors it", d.Name, d.Version, d.Condition)
 		}
 	}
