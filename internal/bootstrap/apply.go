@@ -56,8 +56,9 @@ type applier struct {
 
 // apply server-side applies obj (Force: the model wins a conflict, as
 // Argo CD's own sync does) as manager; a namespaced object without a
-// namespace goes to defaultNS.
-func (a *applier) apply(ctx context.Context, obj *unstructured.Unstructured, manager, defaultNS string) (Result, error) {
+// namespace goes to defaultNS; track, if given, marks the object as its
+// owning Application's before it is applied.
+func (a *applier) apply(ctx context.Context, obj *unstructured.Unstructured, manager, defaultNS string, track func(*unstructured.Unstructured)) (Result, error) {
 	gvk := obj.GroupVersionKind()
 	res := Result{Kind: gvk.Kind, Name: obj.GetName(), Namespace: obj.GetNamespace(), Manager: manager}
 	mapping, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -86,6 +87,10 @@ func (a *applier) apply(ctx context.Context, obj *unstructured.Unstructured, man
 		res.Namespace = ""
 	}
 
+	if track != nil {
+		obj = obj.DeepCopy()
+		track(obj)
+	}
 	live, err := ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		live = nil

@@ -185,8 +185,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		crds = append([]*unstructured.Unstructured{ns}, crds...)
 	}
 	createdCRD := false
-	for _, o := range crds {
-		r, err := a.apply(ctx, o, ArgoCDManager, model.ArgoCD.Namespace)
+	// The install carries the tracking annotation the argo-cd add-on's
+	// sync will set: applied as the same field manager, an object without
+	// it would lose Argo CD's annotation on the next bootstrap run.
+	var track func(*unstructured.Unstructured)
+	if model.ArgoCD.tracksByAnnotation() {
+		track = func(o *unstructured.Unstructured) {
+			ann := o.GetAnnotations()
+			if ann == nil {
+				ann = map[string]string{}
+			}
+			ann[TrackingAnnotation] = trackingID(model.ArgoCD.Application, model.ArgoCD.Namespace, o)
+			o.SetAnnotations(ann)
+		}
+	}
+	for i, o := range crds {
+		t := track
+		if i == 0 && len(install) > 0 {
+			t = nil // the namespace: Argo CD creates it (CreateNamespace) without tracking it
+		}
+		r, err := a.apply(ctx, o, ArgoCDManager, model.ArgoCD.Namespace, t)
 		if err != nil {
 			return rep, err
 		}
@@ -216,14 +234,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	for _, o := range rest {
-		r, err := a.apply(ctx, o, ArgoCDManager, model.ArgoCD.Namespace)
+		r, err := a.apply(ctx, o, ArgoCDManager, model.ArgoCD.Namespace, track)
 		if err != nil {
 			return rep, err
 		}
 		record(r)
 	}
 	for _, o := range model.Objects() {
-		r, err := a.apply(ctx, o, ModelManager, o.GetNamespace())
+		r, err := a.apply(ctx, o, ModelManager, o.GetNamespace(), nil)
 		if err != nil {
 			return rep, err
 		}

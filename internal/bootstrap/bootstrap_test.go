@@ -50,7 +50,8 @@ func TestLoadModel(t *testing.T) {
 		src := app["spec"].(map[string]any)["source"].(map[string]any)
 		helm := src["helm"].(map[string]any)
 		want := Chart{
-			RepoURL: src["repoURL"].(string), Name: src["chart"].(string), Version: src["targetRevision"].(string),
+			Application: app["metadata"].(map[string]any)["name"].(string),
+			RepoURL:     src["repoURL"].(string), Name: src["chart"].(string), Version: src["targetRevision"].(string),
 			ReleaseName: helm["releaseName"].(string), Namespace: app["spec"].(map[string]any)["destination"].(map[string]any)["namespace"].(string),
 		}
 		got := m.ArgoCD
@@ -274,5 +275,32 @@ func TestDecodeObjectsNamesTheLine(t *testing.T) {
 	_, err := decodeObjects("x.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nmetadata: {name: b}\n"))
 	if cliexit.Code(err) != cliexit.BadInput || !strings.Contains(err.Error(), "x.yaml:5") {
 		t.Fatalf("got %v, want exit 2 at x.yaml:5", err)
+	}
+}
+
+// TestTrackingID: the annotation Argo CD's annotation tracking writes,
+// <app>:<group>/<kind>:<namespace>/<name>, the destination namespace
+// standing in for a missing one (cluster-scoped objects too).
+func TestTrackingID(t *testing.T) {
+	cm := &unstructured.Unstructured{}
+	cm.SetAPIVersion("v1")
+	cm.SetKind("ConfigMap")
+	cm.SetName("argocd-cm")
+	cm.SetNamespace("argocd")
+	crd := &unstructured.Unstructured{}
+	crd.SetAPIVersion("apiextensions.k8s.io/v1")
+	crd.SetKind("CustomResourceDefinition")
+	crd.SetName("applications.argoproj.io")
+	for obj, want := range map[*unstructured.Unstructured]string{
+		cm:  "dev-addon-argo-cd:/ConfigMap:argocd/argocd-cm",
+		crd: "dev-addon-argo-cd:apiextensions.k8s.io/CustomResourceDefinition:argocd/applications.argoproj.io",
+	} {
+		if got := trackingID("dev-addon-argo-cd", "argocd", obj); got != want {
+			t.Errorf("%s: %q, want %q", obj.GetKind(), got, want)
+		}
+	}
+	c := testChart(map[string]any{"configs": map[string]any{"cm": map[string]any{"application.resourceTrackingMethod": "annotation"}}})
+	if !c.tracksByAnnotation() || testChart(nil).tracksByAnnotation() {
+		t.Error("tracksByAnnotation does not follow configs.cm")
 	}
 }

@@ -32,6 +32,9 @@ const (
 // Chart is the pinned Helm chart of the Argo CD add-on and the values the
 // model gives it, read from its rendered Application.
 type Chart struct {
+	// Application is the add-on's Application, the owner Argo CD records
+	// on each object it syncs (resource tracking).
+	Application string
 	RepoURL     string
 	Name        string
 	Version     string
@@ -120,7 +123,7 @@ func chartOf(file string, app *unstructured.Unstructured) (Chart, error) {
 		}
 		return s, nil
 	}
-	var c Chart
+	c := Chart{Application: app.GetName()}
 	var err error
 	for _, f := range []struct {
 		dst  *string
@@ -239,4 +242,28 @@ func decodeObjects(name string, b []byte) ([]*unstructured.Unstructured, error) 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// TrackingAnnotation is where Argo CD records which Application owns an
+// object when application.resourceTrackingMethod is annotation.
+const TrackingAnnotation = "argocd.argoproj.io/tracking-id"
+
+// tracksByAnnotation reports whether the model's argocd-cm makes Argo CD
+// track its objects by annotation.
+func (c Chart) tracksByAnnotation() bool {
+	m, _, _ := unstructured.NestedString(c.Values, "configs", "cm", "application.resourceTrackingMethod")
+	return m == "annotation"
+}
+
+// trackingID is the tracking annotation Argo CD puts on obj when the
+// Application app with destination namespace dest syncs it:
+// <app>:<group>/<kind>:<namespace>/<name>, the namespace defaulting to the
+// destination's (cluster-scoped objects included, as Argo CD does).
+func trackingID(app, dest string, obj *unstructured.Unstructured) string {
+	ns := obj.GetNamespace()
+	if ns == "" {
+		ns = dest
+	}
+	gvk := obj.GroupVersionKind()
+	return fmt.Sprintf("%s:%s/%s:%s/%s", app, gvk.Group, gvk.Kind, ns, obj.GetName())
 }

@@ -115,6 +115,14 @@ func TestBootstrap(t *testing.T) {
 	if !appliedBy(cm, "argocd-controller") {
 		t.Errorf("argocd-cm: not applied as argocd-controller (Argo CD's own server-side sync manager): %v", cm.GetManagedFields())
 	}
+	// owned, as Argo CD's annotation tracking will record it, by the
+	// argo-cd add-on's Application (the model tracks by annotation).
+	if got, want := cm.GetAnnotations()["argocd.argoproj.io/tracking-id"], "dev-addon-argo-cd:/ConfigMap:argocd/argocd-cm"; got != want {
+		t.Errorf("argocd-cm tracking id %q, want %q", got, want)
+	}
+	if ns := c.get(ctx, t, "v1", "Namespace", "", "argocd"); ns.GetAnnotations()["argocd.argoproj.io/tracking-id"] != "" {
+		t.Errorf("namespace argocd carries a tracking id: Argo CD creates it without one")
+	}
 
 	got, out = run()
 	wantAll(got, out, "unchanged")
