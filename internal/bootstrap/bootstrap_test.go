@@ -73,6 +73,14 @@ func TestLoadModel(t *testing.T) {
 		if !slices.Equal(names, wantNames) {
 			t.Errorf("%s: objects %v, want %v", env, names, wantNames)
 		}
+		// each root Application's project is one bootstrap applies first:
+		// no Application waits for a project it would deploy itself.
+		for _, r := range m.Roots {
+			project, _, _ := unstructured.NestedString(r.Object, "spec", "project")
+			if !slices.ContainsFunc(m.Projects, func(p *unstructured.Unstructured) bool { return p.GetName() == project }) {
+				t.Errorf("%s: %s belongs to project %q, which bootstrap does not apply", env, r.GetName(), project)
+			}
+		}
 	}
 }
 
