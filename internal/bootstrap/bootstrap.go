@@ -53,9 +53,6 @@ type Options struct {
 	// install manifests (e.g. its manifests/crds of the same release), for
 	// clusters where Argo CD's processes run outside the cluster (tests).
 	Manifests string
-	// SkipInstall applies only the projects and root Applications (Argo
-	// CD's CRDs must be installed).
-	SkipInstall bool
 	// DryRun asks the API server what would change (server-side dry run)
 	// and changes nothing.
 	DryRun bool
@@ -81,16 +78,6 @@ func (r *Report) Count(a Action) int {
 		}
 	}
 	return n
-}
-
-// Changed reports whether the run changed (or would change) anything.
-func (r *Report) Changed() bool {
-	for _, x := range r.Results {
-		if x.Action != Unchanged && x.Action != Deferred {
-			return true
-		}
-	}
-	return false
 }
 
 // Run bootstraps opts.Env into the cluster of opts.Config.
@@ -123,8 +110,6 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	// the chart is rendered again, as Argo CD will render it.
 	var render func() ([]*unstructured.Unstructured, error)
 	switch {
-	case opts.SkipInstall:
-		render = func() ([]*unstructured.Unstructured, error) { return nil, nil }
 	case opts.Manifests != "":
 		render = func() ([]*unstructured.Unstructured, error) { return readObjects(opts.Manifests) }
 	default:
@@ -222,7 +207,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		mapper.Reset()
 	}
-	if fromChart := !opts.SkipInstall && opts.Manifests == ""; fromChart && createdCRD {
+	if fromChart := opts.Manifests == ""; fromChart && createdCRD {
 		if install, err = render(); err != nil {
 			return rep, err
 		}
