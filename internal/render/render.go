@@ -291,6 +291,14 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 		{path.Join(dir, "platform.application.gen.yaml"), cue.ParsePath("platform")},
 		{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), cue.ParsePath("clusterSecretStore")},
 	}
+	// the webhook secret of Argo CD, when Argo CD is one of the add-ons.
+	webhook := path.Join(EnvironmentsDir, env, PlatformDir, "argocd-webhook-secret.gen.yaml")
+	if av.LookupPath(cue.ParsePath("argocdWebhookSecret")).Exists() {
+		files = append(files, struct {
+			path string
+			at   cue.Path
+		}{webhook, cue.ParsePath("argocdWebhookSecret")})
+	}
 	for _, n := range names {
 		files = append(files, struct {
 			path string
@@ -308,7 +316,10 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 	}
 	// _platform is applied as it is rendered: check it against the CRD
 	// schemas (cue/kinds) like the chart's manifests.
-	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes} {
+	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook} {
+		if _, ok := res.Files[p]; !ok {
+			continue
+		}
 		if err := checkManifests(root, m.kinds, p, res.Files[p]); err != nil {
 			return err
 		}
