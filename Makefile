@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 PLATFORM := $(GO) run ./cmd/platform
 
-.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-faults test-terraform test-cluster bench lint load deps tools gen-cue
+.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ test-terraform: ## fmt, validate, terraform test and Terratest plans, offline
 
 test-cluster: ## rendered manifests on a real kube-apiserver; rendered canaries run by a real Argo Rollouts controller (kwok node)
 	scripts/test-cluster.sh
+
+test-gitops: ## a real Argo CD syncs the rendered apps/ from a loopback clone onto the cluster of test-cluster
+	scripts/test-gitops.sh
 
 bench: ## benchmarks (render, policy, kafka) side by side with their baselines
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

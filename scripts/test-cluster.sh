@@ -20,37 +20,8 @@ KUBE_VERSION=v1.34.4
 KWOK_VERSION=v0.7.0
 mkdir -p "$cache"
 
-goversion=$($GO env GOVERSION)
-
-# key NAME FILE... prints NAME-<hash of the Go version and the files>.
-key() {
-	local name=$1
-	shift
-	echo "$name-$( (echo "$goversion"; cat "$@") | sha256sum | cut -c1-16)"
-}
-
-# build DIR DESCRIPTION COMMAND...: runs COMMAND with $out set to a
-# scratch directory unless DIR exists, then moves the scratch directory to
-# DIR, so an interrupted build leaves nothing a later run would trust.
-build() {
-	local dir=$1 what=$2
-	shift 2
-	if [[ -d $dir ]]; then
-		echo "test-cluster: $what: cached in $dir"
-		return
-	fi
-	echo "test-cluster: building $what (cold: a few minutes)..."
-	local start=$SECONDS
-	out=$(mktemp -d "$dir.tmp.XXXXXX")
-	if ! "$@"; then
-		rm -rf "$out"
-		echo "test-cluster: building $what failed" >&2
-		exit 1
-	fi
-	rm -rf "$dir"
-	mv "$out" "$dir"
-	echo "test-cluster: built $what in $((SECONDS - start)) s"
-}
+# shellcheck source=scripts/cache-lib.sh
+source "$root/scripts/cache-lib.sh"
 
 build_kube() {
 	local v=k8s.io/component-base/version

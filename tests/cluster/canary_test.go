@@ -96,13 +96,14 @@ func TestRenderedCanaries(t *testing.T) {
 }
 
 // startWorkloadControllers starts what turns a Rollout into Ready pods:
-// kube-controller-manager (ReplicaSet controller only), kube-scheduler, a
-// kwok node and kwok, and the Argo Rollouts controller.
-func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T) []*process {
+// kube-controller-manager (the ReplicaSet controller and the extra
+// controllers named, e.g. job, garbagecollector), kube-scheduler, a kwok
+// node and kwok, and the Argo Rollouts controller.
+func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T, extraControllers ...string) []*process {
 	t.Helper()
 	kcm := startProcess(t, "kube-controller-manager", filepath.Join(c.bin, "kube-controller-manager"),
 		"--kubeconfig="+c.kubeconfig,
-		"--controllers=replicaset",
+		"--controllers="+strings.Join(append([]string{"replicaset"}, extraControllers...), ","),
 		"--leader-elect=false",
 		"--secure-port=0",
 	)

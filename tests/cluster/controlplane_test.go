@@ -222,8 +222,16 @@ func (b *lockedBuffer) tail(n int) string {
 // output is printed if the test failed.
 func startProcess(t *testing.T, name, bin string, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, name, nil, bin, args...)
+}
+
+// startProcessEnv is startProcess with the environment env (nil: the
+// test's own).
+func startProcessEnv(t *testing.T, name string, env []string, bin string, args ...string) *process {
+	t.Helper()
 	p := &process{name: name, log: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {

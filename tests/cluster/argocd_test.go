@@ -1,0 +1,369 @@
+//go:build gitops
+
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The hermetic Argo CD stack: the binaries come from ARGOCD_BIN (one
+// argocd binary, symlinked as argocd-application-controller and
+// argocd-repo-server: its role comes from argv[0]) and its CRDs from
+// ARGOCD_MODULE_DIR (the v3.2.11 module in the Go module cache);
+// scripts/test-gitops.sh sets both.
+const argocdNamespace = "argocd"
+
+var (
+	appGVR     = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "applications"}
+	projectGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "appprojects"}
+)
+
+// argoStack is Argo CD running against the test's control plane, syncing
+// from a loopback git server that serves a clone of this repository.
+type argoStack struct {
+	c          *cluster
+	repo       *testRepo
+	procs      []*process
+	controller *process
+}
+
+// argocdHealthApplication is the Lua health check of argoproj.io/Application
+// that the argo-cd add-on sets in argocd-cm (cue/config/addons.cue on the
+// bootstrap branch): without it a child Application is Healthy as soon as it
+// exists and the root's waves would wait for nothing.
+const argocdHealthApplication = `hs = {status = "Progressing", message = ""}
+local health = obj.status ~= nil and obj.status.health or nil
+if health ~= nil and health.status ~= nil then
+  hs.status = health.status
+  hs.message = health.message or ""
+end
+return hs
+`
+
+// startArgoCD starts redis-server, the git server, the repo-server and the
+// application-controller, after installing Argo CD's CRDs and base config.
+func startArgoCD(ctx context.Context, t *testing.T, c *cluster, repo *testRepo, workload []*process) *argoStack {
+	t.Helper()
+	bin := os.Getenv("ARGOCD_BIN")
+	modDir := os.Getenv("ARGOCD_MODULE_DIR")
+	if bin == "" || modDir == "" {
+		t.Fatal("ARGOCD_BIN and ARGOCD_MODULE_DIR are not set: run scripts/test-gitops.sh (make test-gitops), which builds Argo CD")
+	}
+	found, err := crdsIn(filepath.Join(modDir, "manifests", "crds"))
+	if err != nil {
+		t.Fatalf("Argo CD CRDs in %s: %v", modDir, err)
+	}
+	catalog := map[schema.GroupKind]crdFile{}
+	var kinds []schema.GroupVersionKind
+	for p, crds := range found {
+		for _, crd := range crds {
+			gk := schema.GroupKind{Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind}
+			catalog[gk] = crdFile{crd: crd, source: "argo-cd/" + p}
+			kinds = append(kinds, gk.WithVersion("v1alpha1"))
+		}
+	}
+	c.installCRDs(t, catalog, kinds)
+	c.createNamespaces(ctx, t, argocdNamespace)
+	for _, cm := range []*corev1.ConfigMap{
+		{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cm"}, Data: map[string]string{
+			"application.resourceTrackingMethod":                     "annotation",
+			"resource.customizations.health.argoproj.io_Application": argocdHealthApplication,
+		}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "argocd-rbac-cm"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cmd-params-cm"}},
+	} {
+		cm.Namespace = argocdNamespace
+		cm.Labels = map[string]string{"app.kubernetes.io/part-of": "argocd"}
+		if _, err := c.kube.CoreV1().ConfigMaps(argocdNamespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create %s: %v", cm.Name, err)
+		}
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: argocdNamespace,
+		Labels: map[string]string{"app.kubernetes.io/part-of": "argocd"}}}
+	if _, err := c.kube.CoreV1().Secrets(argocdNamespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create argocd-secret: %v", err)
+	}
+
+	redisAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	_, redisPort, _ := net.SplitHostPort(redisAddr)
+	redis := startProcess(t, "redis-server", "/usr/bin/redis-server",
+		"--bind", "127.0.0.1", "--port", redisPort, "--save", "", "--appendonly", "no")
+	repoAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	_, repoPort, _ := net.SplitHostPort(repoAddr)
+	repoServer := startProcessEnv(t, "argocd-repo-server", argoEnv(t), filepath.Join(bin, "argocd-repo-server"),
+		"--disable-tls", "--address", "127.0.0.1", "--port", repoPort,
+		fmt.Sprintf("--metrics-port=%d", freePort(t)),
+		"--redis", redisAddr, "--loglevel", "info")
+	// The fake in-cluster destination reads KUBECONFIG.
+	controller := startProcessEnv(t, "argocd-application-controller", append(argoEnv(t), "ARGOCD_FAKE_IN_CLUSTER=true", "KUBECONFIG="+c.kubeconfig),
+		filepath.Join(bin, "argocd-application-controller"),
+		"--kubeconfig", c.kubeconfig, "--namespace", argocdNamespace,
+		"--redis", redisAddr, "--repo-server", repoAddr, "--repo-server-plaintext",
+		fmt.Sprintf("--metrics-port=%d", freePort(t)),
+		"--loglevel", "info")
+	return &argoStack{c: c, repo: repo, procs: append(append([]*process{}, workload...), redis, repoServer, controller), controller: controller}
+}
+
+// argoEnv is the Argo CD processes' environment: GPG off (no gpg agent),
+// HOME and the checkout root under the test's temporary directory.
+func argoEnv(t *testing.T) []string {
+	return append(os.Environ(), "ARGOCD_GPG_ENABLED=false", "HOME="+t.TempDir())
+}
+
+// testRepo is a clone of this repository served over loopback HTTP by
+// git-http-backend, with a work tree the tests commit to. Argo CD fetches
+// its branch main, so it reads the committed render a reviewer reads.
+type testRepo struct {
+	work    string // a clone with a work tree; push() publishes its main
+	url     string // what Argo CD fetches
+	origURL string // the rendered repoURL the test commit replaces
+}
+
+// gitBackend is where Debian's git package keeps git-http-backend.
+const gitBackend = "/usr/lib/git-core/git-http-backend"
+
+// startTestRepo clones HEAD of the repository into a bare repository
+// served on loopback, then commits the one change Argo CD needs to run
+// offline (see prepareClone) and pushes it as main.
+func startTestRepo(t *testing.T, root string) *testRepo {
+	t.Helper()
+	if _, err := os.Stat(gitBackend); err != nil {
+		t.Fatalf("%s: %v (Debian package git)", gitBackend, err)
+	}
+	dir := t.TempDir()
+	bare := filepath.Join(dir, "platform.git")
+	work := filepath.Join(dir, "work")
+	run(t, "", "git", "clone", "--quiet", "--bare", "--no-local", root, bare)
+	run(t, bare, "git", "config", "http.receivepack", "false")
+	run(t, "", "git", "clone", "--quiet", bare, work)
+	run(t, work, "git", "checkout", "--quiet", "-B", "main")
+	run(t, work, "git", "config", "user.name", "gitops test")
+	run(t, work, "git", "config", "user.email", "gitops-test@localhost")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: &cgi.Handler{
+		Path: gitBackend,
+		Env:  []string{"GIT_PROJECT_ROOT=" + dir, "GIT_HTTP_EXPORT_ALL=1"},
+	}, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	r := &testRepo{work: work, url: "http://" + ln.Addr().String() + "/platform.git"}
+	r.prepareClone(t)
+	return r
+}
+
+// prepareClone is the test's one commit on top of HEAD, so Argo CD can run
+// with no network: every Application and AppProject under apps/ names the
+// loopback server instead of the rendered repoURL, and the add-on
+// Applications whose source is a remote Helm chart (a chart repository or
+// an OCI registry) are removed: they cannot be reached here; the kind
+// nightly syncs them. What
+// remains is synced exactly as rendered.
+func (r *testRepo) prepareClone(t *testing.T) {
+	t.Helper()
+	root, err := loadFile(filepath.Join(r.work, "apps", "dev", "root.application.gen.yaml"))
+	if err != nil || len(root) != 1 {
+		t.Fatalf("apps/dev/root.application.gen.yaml: %v", err)
+	}
+	r.origURL, _, _ = unstructured.NestedString(root[0].obj.Object, "spec", "source", "repoURL")
+	if r.origURL == "" {
+		t.Fatal("apps/dev/root.application.gen.yaml has no spec.source.repoURL")
+	}
+	files, err := filepath.Glob(filepath.Join(r.work, "apps", "*", "*.gen.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addons, _ := filepath.Glob(filepath.Join(r.work, "apps", "*", "addons", "*.gen.yaml"))
+	for _, f := range append(files, addons...) {
+		docs, err := loadFile(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if len(docs) == 1 && docs[0].obj.GetKind() == "Application" {
+			if src, _, _ := unstructured.NestedString(docs[0].obj.Object, "spec", "source", "repoURL"); src != r.origURL {
+				run(t, r.work, "git", "rm", "--quiet", f)
+				continue
+			}
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(data), r.origURL, r.url)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.commit(t, "gitops test: Argo CD reads this loopback clone; remote-chart add-ons removed (unreachable offline)")
+}
+
+// commit commits everything in the work tree and publishes it as main.
+func (r *testRepo) commit(t *testing.T, msg string) {
+	t.Helper()
+	run(t, r.work, "git", "add", "--all")
+	run(t, r.work, "git", "commit", "--quiet", "--allow-empty", "-m", msg)
+	run(t, r.work, "git", "push", "--quiet", "--force", "origin", "main")
+}
+
+// run runs a command in dir and fails the test with its output on error.
+func run(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// standIns plays, until ctx ends, the controllers this cluster does not
+// run, each only as far as Argo CD's health checks look: External Secrets
+// Operator and Karpenter (their objects get the Ready=True condition the
+// Lua health checks read) and the AWS Load Balancer Controller (an
+// Ingress gets a load balancer hostname). Like kwok for kubelets, it makes
+// no decision the platform's code makes.
+func (c *cluster) standIns(ctx context.Context, t *testing.T) {
+	ready := []schema.GroupVersionResource{
+		{Group: "external-secrets.io", Version: "v1", Resource: "externalsecrets"},
+		{Group: "external-secrets.io", Version: "v1", Resource: "clustersecretstores"},
+		{Group: "karpenter.sh", Version: "v1", Resource: "nodepools"},
+		{Group: "karpenter.k8s.aws", Version: "v1", Resource: "ec2nodeclasses"},
+	}
+	go func() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			for _, gvr := range ready {
+				list, err := c.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+				if err != nil {
+					continue // the CRD is not installed (yet)
+				}
+				for i := range list.Items {
+					markReady(ctx, c, gvr, &list.Items[i])
+				}
+			}
+			ings, err := c.kube.NetworkingV1().Ingresses("").List(ctx, metav1.ListOptions{})
+			if err != nil {
+				continue
+			}
+			for i := range ings.Items {
+				ing := &ings.Items[i]
+				if len(ing.Status.LoadBalancer.Ingress) > 0 {
+					continue
+				}
+				ing.Status.LoadBalancer.Ingress = []networkingv1.IngressLoadBalancerIngress{{Hostname: ing.Name + ".alb.test"}}
+				_, _ = c.kube.NetworkingV1().Ingresses(ing.Namespace).UpdateStatus(ctx, ing, metav1.UpdateOptions{})
+			}
+		}
+	}()
+}
+
+func markReady(ctx context.Context, c *cluster, gvr schema.GroupVersionResource, u *unstructured.Unstructured) {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, cond := range conds {
+		if m, ok := cond.(map[string]any); ok && m["type"] == "Ready" && m["status"] == "True" {
+			return
+		}
+	}
+	_ = unstructured.SetNestedSlice(u.Object, []any{map[string]any{
+		"type": "Ready", "status": "True", "reason": "HermeticTest",
+		"message":            "stand-in: no controller runs in the hermetic test",
+		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+	}}, "status", "conditions")
+	// Namespace("") addresses a cluster-scoped object.
+	_, _ = c.dyn.Resource(gvr).Namespace(u.GetNamespace()).UpdateStatus(ctx, u, metav1.UpdateOptions{})
+}
+
+// appStatus is what the tests read from an Application.
+type appStatus struct {
+	Name, Sync, Health, Phase, Message string
+	Conditions                         []string
+	Revision                           string
+}
+
+func (s appStatus) String() string {
+	return fmt.Sprintf("%s: sync=%s health=%s op=%s %q conditions=%v", s.Name, s.Sync, s.Health, s.Phase, s.Message, s.Conditions)
+}
+
+func readApp(u *unstructured.Unstructured) appStatus {
+	s := appStatus{Name: u.GetName()}
+	s.Sync, _, _ = unstructured.NestedString(u.Object, "status", "sync", "status")
+	s.Revision, _, _ = unstructured.NestedString(u.Object, "status", "sync", "revision")
+	s.Health, _, _ = unstructured.NestedString(u.Object, "status", "health", "status")
+	s.Phase, _, _ = unstructured.NestedString(u.Object, "status", "operationState", "phase")
+	s.Message, _, _ = unstructured.NestedString(u.Object, "status", "operationState", "message")
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok {
+			s.Conditions = append(s.Conditions, fmt.Sprintf("%v: %v", m["type"], m["message"]))
+		}
+	}
+	return s
+}
+
+// apps returns the Applications, by name.
+func (a *argoStack) apps(ctx context.Context) (map[string]*unstructured.Unstructured, error) {
+	list, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*unstructured.Unstructured{}
+	for i := range list.Items {
+		out[list.Items[i].GetName()] = &list.Items[i]
+	}
+	return out, nil
+}
+
+// dumpApps logs every Application's sync, health, operation and conditions.
+func (a *argoStack) dumpApps(t *testing.T) {
+	t.Helper()
+	apps, err := a.apps(context.Background())
+	if err != nil {
+		t.Logf("list Applications: %v", err)
+		return
+	}
+	names := make([]string, 0, len(apps))
+	for n := range apps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Logf("Application %s", readApp(apps[n]))
+	}
+}
+
+// refresh sets the annotation a git webhook would set, so Argo CD reads the
+// new commit now instead of at its next poll.
+func (a *argoStack) refresh(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	patch := []byte(`{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
+	if _, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		t.Fatalf("refresh %s: %v", name, err)
+	}
+}

@@ -1,0 +1,446 @@
+//go:build gitops
+
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// syncTimeout bounds each wait for Argo CD; generous, as the two cores are
+// shared (a first sync was seen in under 2 s on an idle machine).
+const syncTimeout = 4 * time.Minute
+
+// TestGitOps runs a real Argo CD (application-controller and repo-server
+// v3.2.11) against a real control plane, kwok node and Argo Rollouts
+// controller, syncing from a loopback clone of this repository. The
+// scenarios share one stack and run in order.
+func TestGitOps(t *testing.T) {
+	binDir(t, append(append([]string{}, controlPlane...), workloadBinaries...)...)
+	root := repoRoot(t)
+	catalog := crdCatalog(t, root)
+
+	// Every kind the rendered environments use, and those the Rollouts
+	// controller watches.
+	var files []string
+	for _, f := range renderedFiles(t, root) {
+		if strings.HasPrefix(f, filepath.Join(root, "environments")) {
+			files = append(files, f)
+		}
+	}
+	docs := loadRendered(t, root, files)
+	kinds := kindsOf(docs)
+	for _, k := range []string{"AnalysisRun", "Experiment", "ClusterAnalysisTemplate"} {
+		kinds = append(kinds, schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: k})
+	}
+
+	c := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	start := time.Now()
+	repo := startTestRepo(t, root)
+	// The rendered kinds' CRDs before the controllers that watch them;
+	// Argo CD's own (v3.2.11, the running version) come with Argo CD.
+	c.installCRDs(t, catalog, kinds)
+	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector")
+	argo := startArgoCD(ctx, t, c, repo, workload)
+	c.standIns(ctx, t)
+	t.Logf("hermetic Argo CD stack up in %s", time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if t.Failed() {
+			argo.dumpApps(t)
+		}
+	})
+
+	steps := []struct {
+		name string
+		run  func(context.Context, *testing.T)
+	}{
+		{"first sync", func(ctx context.Context, t *testing.T) { argo.firstSync(ctx, t, "dev") }},
+		{"hpa", func(ctx context.Context, t *testing.T) { argo.hpaScale(ctx, t, "dev", "order") }},
+		{"project boundaries", func(ctx context.Context, t *testing.T) { argo.projectBoundaries(ctx, t, "dev", "prod") }},
+		{"self-heal", func(ctx context.Context, t *testing.T) {
+			// staging and prod come up next to dev (own namespaces and
+			// projects), then a hand edit is reverted in each.
+			for _, env := range []string{"staging", "prod"} {
+				argo.firstSync(ctx, t, env)
+			}
+			for _, env := range []string{"dev", "staging", "prod"} {
+				argo.selfHeal(ctx, t, env, "order")
+			}
+		}},
+		{"prune", func(ctx context.Context, t *testing.T) { argo.prune(ctx, t, "delivery") }},
+	}
+	// Each step builds on the state the ones before it left: once one
+	// fails, the rest are not run.
+	for _, s := range steps {
+		if !t.Run(s.name, func(t *testing.T) { s.run(ctx, t) }) {
+			t.Fatalf("%s failed: the later scenarios need its state", s.name)
+		}
+	}
+}
+
+// bootstrap applies what `platform bootstrap` applies after Argo CD itself:
+// the environment's AppProjects and its root Application, from the clone.
+func (a *argoStack) bootstrap(ctx context.Context, t *testing.T, env string) {
+	t.Helper()
+	// Nothing rendered creates the services' namespace orders-<env> (their
+	// Applications sync with CreateNamespace=false and no Namespace object
+	// is rendered), so the test creates it, as a person would today.
+	a.c.createNamespaces(ctx, t, "orders-"+env)
+	for _, f := range []string{"project.gen.yaml", "root.application.gen.yaml"} {
+		docs, err := loadFile(filepath.Join(a.repo.work, "apps", env, f))
+		if err != nil {
+			t.Fatalf("apps/%s/%s: %v", env, f, err)
+		}
+		for _, d := range docs {
+			body, err := d.obj.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.c.apply(ctx, d.obj, body); err != nil {
+				t.Fatalf("apply apps/%s/%s: %v", env, f, err)
+			}
+		}
+	}
+}
+
+// expectedApps are the Applications the clone defines for env: the root
+// and every Application under apps/<env>/ (remote-chart add-ons are gone).
+func (a *argoStack) expectedApps(t *testing.T, env string) (addons, services []string) {
+	t.Helper()
+	for _, pattern := range []string{"*.application.gen.yaml", "addons/*.application.gen.yaml"} {
+		files, err := filepath.Glob(filepath.Join(a.repo.work, "apps", env, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			docs, err := loadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range docs {
+				name := d.obj.GetName()
+				switch {
+				case name == env+"-root":
+				case strings.Contains(f, "/addons/") || name == env+"-addons":
+					addons = append(addons, name)
+				default:
+					services = append(services, name)
+				}
+			}
+		}
+	}
+	sort.Strings(addons)
+	sort.Strings(services)
+	return addons, services
+}
+
+// firstSync: from a cluster with only Argo CD, the root Application brings
+// up every Application of env, each Synced and Healthy; the add-ons finish
+// their first sync before the services' Applications exist.
+func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
+	addons, services := a.expectedApps(t, env)
+	if len(services) == 0 || len(addons) == 0 {
+		t.Fatalf("apps/%s: add-ons %v, services %v: expected both", env, addons, services)
+	}
+	start := time.Now()
+	a.bootstrap(ctx, t, env)
+	all := append(append([]string{env + "-root"}, addons...), services...)
+	waitFor(t, env+": every Application Synced and Healthy", syncTimeout, a.procs, func() (bool, string, error) {
+		apps, err := a.apps(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		var pending []string
+		for _, n := range all {
+			u, ok := apps[n]
+			if !ok {
+				pending = append(pending, n+": missing")
+				continue
+			}
+			if s := readApp(u); s.Sync != "Synced" || s.Health != "Healthy" {
+				pending = append(pending, s.String())
+			}
+		}
+		return len(pending) == 0, strings.Join(pending, "; "), nil
+	})
+	t.Logf("%s: %d Applications Synced and Healthy %s after the root was applied", env, len(all), time.Since(start).Round(time.Millisecond))
+
+	// Wave order, as observed: each add-on's first deployment ended
+	// before any service Application was created.
+	apps, err := a.apps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lastAddon time.Time
+	for _, n := range addons {
+		d := firstDeployedAt(t, apps[n])
+		if d.After(lastAddon) {
+			lastAddon = d
+		}
+	}
+	for _, n := range services {
+		created := apps[n].GetCreationTimestamp().Time
+		if created.Before(lastAddon) {
+			t.Errorf("%s was created at %s, before the add-ons' first sync ended (%s): the root did not wait for wave -1", n, created, lastAddon)
+		}
+	}
+	t.Logf("add-ons %v deployed by %s; services %v created after", addons, lastAddon.Format(time.RFC3339), services)
+}
+
+// firstDeployedAt is when an Application's first sync ended
+// (status.history[0].deployedAt).
+func firstDeployedAt(t *testing.T, u *unstructured.Unstructured) time.Time {
+	t.Helper()
+	hist, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
+	if len(hist) == 0 {
+		t.Fatalf("%s has no sync history", u.GetName())
+	}
+	m, _ := hist[0].(map[string]any)
+	s, _ := m["deployedAt"].(string)
+	var ts metav1.Time
+	if err := ts.UnmarshalQueryParameter(s); err != nil {
+		t.Fatalf("%s: history[0].deployedAt %q: %v", u.GetName(), s, err)
+	}
+	return ts.Time
+}
+
+// app returns one Application.
+func (a *argoStack) app(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
+	t.Helper()
+	u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get Application %s: %v", name, err)
+	}
+	return u
+}
+
+// refreshed sets the refresh annotation on an Application and waits until
+// the controller has compared it again (the annotation is gone and
+// reconciledAt moved), so what the test reads next is a fresh comparison.
+func (a *argoStack) refreshed(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
+	t.Helper()
+	before, _, _ := unstructured.NestedString(a.app(ctx, t, name).Object, "status", "reconciledAt")
+	a.refresh(ctx, t, name)
+	var out *unstructured.Unstructured
+	waitFor(t, name+" refreshed", syncTimeout, a.procs, func() (bool, string, error) {
+		u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		at, _, _ := unstructured.NestedString(u.Object, "status", "reconciledAt")
+		_, pending := u.GetAnnotations()["argocd.argoproj.io/refresh"]
+		out = u
+		return !pending && at != before, fmt.Sprintf("reconciledAt %s (was %s), annotation pending %v", at, before, pending), nil
+	})
+	return out
+}
+
+// syncCount is how many sync operations an Application has run: its
+// history length, plus the one in flight.
+func syncCount(u *unstructured.Unstructured) int {
+	hist, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
+	n := len(hist)
+	if phase, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "phase"); phase == "Running" {
+		n++
+	}
+	return n
+}
+
+var rolloutGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "rollouts"}
+
+// hpaScale: the HorizontalPodAutoscaler changes a Rollout's replicas
+// through the scale subresource. The Application ignores /spec/replicas,
+// so Argo CD neither reverts the new count nor starts a sync over it.
+func (a *argoStack) hpaScale(ctx context.Context, t *testing.T, env, svc string) {
+	app := env + "-" + svc
+	ns := "orders-" + env
+	before := syncCount(a.app(ctx, t, app))
+	scale, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{}, "scale")
+	if err != nil {
+		t.Fatalf("get %s/%s scale: %v", ns, svc, err)
+	}
+	replicas, _, _ := unstructured.NestedInt64(scale.Object, "spec", "replicas")
+	want := replicas + 2
+	if err := unstructured.SetNestedField(scale.Object, want, "spec", "replicas"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Update(ctx, scale, metav1.UpdateOptions{}, "scale"); err != nil {
+		t.Fatalf("scale %s/%s to %d: %v", ns, svc, want, err)
+	}
+	// Two fresh comparisons after the change: the first sees it, the
+	// second would see a sync the first started.
+	for i := 0; i < 2; i++ {
+		u := a.refreshed(ctx, t, app)
+		s := readApp(u)
+		if s.Sync != "Synced" {
+			t.Errorf("%s after the scale: %s, want Synced (replicas are ignored)", app, s)
+		}
+		if n := syncCount(u); n != before {
+			t.Errorf("%s ran %d sync operation(s) after the scale, want none", app, n-before)
+		}
+	}
+	ro, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := unstructured.NestedInt64(ro.Object, "spec", "replicas"); got != want {
+		t.Errorf("%s/%s spec.replicas = %d after Argo CD compared it, want the scaled %d", ns, svc, got, want)
+	}
+}
+
+// selfHeal: a hand edit of a field Argo CD manages (a key of the
+// service's ConfigMap) is reverted to the rendered value.
+func (a *argoStack) selfHeal(ctx context.Context, t *testing.T, env, svc string) {
+	ns, name := "orders-"+env, svc+"-config"
+	cms := a.c.kube.CoreV1().ConfigMaps(ns)
+	cm, err := cms.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get %s/%s: %v", ns, name, err)
+	}
+	const field = "HTTP_ADDR"
+	want, ok := cm.Data[field]
+	if !ok {
+		t.Fatalf("%s/%s has no %s", ns, name, field)
+	}
+	cm.Data[field] = ":9999"
+	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("edit %s/%s: %v", ns, name, err)
+	}
+	start := time.Now()
+	waitFor(t, fmt.Sprintf("%s: %s/%s %s reverted", env, ns, name, field), syncTimeout, a.procs, func() (bool, string, error) {
+		got, err := cms.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return got.Data[field] == want, fmt.Sprintf("%s=%q", field, got.Data[field]), nil
+	})
+	t.Logf("%s: hand edit reverted in %s", env, time.Since(start).Round(time.Millisecond))
+}
+
+// projectBoundaries: Applications in env's services project that would
+// place a cluster-scoped object (other's _platform: ClusterSecretStore,
+// Karpenter) or objects in another environment's namespace (other's
+// payment) are refused by Argo CD, and nothing of theirs reaches the
+// cluster. The sources are rendered paths of the clone, as they are.
+func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, other string) {
+	project := "bloody-sweet-" + env
+	cases := []struct {
+		name, path, want string
+		check            func() (bool, error)
+	}{
+		{"boundary-cluster-scoped", "environments/" + other + "/_platform", "not permitted in project", func() (bool, error) {
+			_, err := a.c.dyn.Resource(schema.GroupVersionResource{Group: "external-secrets.io", Version: "v1", Resource: "clustersecretstores"}).
+				Get(ctx, "bloody-sweet-"+other, metav1.GetOptions{})
+			return err == nil, ignoreNotFound(err)
+		}},
+		{"boundary-namespace", "environments/" + other + "/payment", "namespace orders-" + other + " is not permitted in project", func() (bool, error) {
+			_, err := a.c.kube.CoreV1().ConfigMaps("orders-"+other).Get(ctx, "payment-config", metav1.GetOptions{})
+			return err == nil, ignoreNotFound(err)
+		}},
+	}
+	for _, tc := range cases {
+		app := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+			"metadata": map[string]any{"name": tc.name, "namespace": argocdNamespace},
+			"spec": map[string]any{
+				"project":     project,
+				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "orders-" + env},
+				"source":      map[string]any{"repoURL": a.repo.url, "path": tc.path, "targetRevision": "main", "directory": map[string]any{"include": "*.gen.yaml"}},
+				"syncPolicy":  map[string]any{"automated": map[string]any{"prune": false, "selfHeal": false}},
+			},
+		}}
+		if _, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Create(ctx, app, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create Application %s: %v", tc.name, err)
+		}
+		waitFor(t, tc.name+" refused by Argo CD", syncTimeout, a.procs, func() (bool, string, error) {
+			u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, tc.name, metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			s := readApp(u)
+			text := s.Message + " " + strings.Join(s.Conditions, " ")
+			return strings.Contains(text, tc.want), s.String(), nil
+		})
+		if exists, err := tc.check(); err != nil || exists {
+			t.Errorf("%s: the refused object exists on the cluster (%v)", tc.name, err)
+		}
+		if err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Delete(ctx, tc.name, metav1.DeleteOptions{}); err != nil {
+			t.Fatalf("delete Application %s: %v", tc.name, err)
+		}
+	}
+}
+
+func ignoreNotFound(err error) error {
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// prune: a service removed from the render (its Application and manifests
+// deleted, as `platform render` would leave them without the service) is
+// pruned in dev, Application and workload; in prod the Application and
+// its Rollout stay, and the root reports OutOfSync until a person prunes.
+func (a *argoStack) prune(ctx context.Context, t *testing.T, svc string) {
+	for _, env := range []string{"dev", "prod"} {
+		run(t, a.repo.work, "git", "rm", "--quiet", "-r",
+			filepath.Join("apps", env, svc+".application.gen.yaml"),
+			filepath.Join("environments", env, svc))
+	}
+	a.repo.commit(t, "gitops test: "+svc+" removed from dev and prod")
+	start := time.Now()
+	for _, env := range []string{"dev", "prod"} {
+		a.refresh(ctx, t, env+"-root")
+	}
+	rollouts := func(env string) (bool, error) {
+		_, err := a.c.dyn.Resource(rolloutGVR).Namespace("orders-"+env).Get(ctx, svc, metav1.GetOptions{})
+		return err == nil, ignoreNotFound(err)
+	}
+	waitFor(t, "dev: "+svc+" pruned", syncTimeout, a.procs, func() (bool, string, error) {
+		apps, err := a.apps(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		exists, err := rollouts("dev")
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		_, app := apps["dev-"+svc]
+		return !app && !exists, fmt.Sprintf("Application present %v, Rollout present %v", app, exists), nil
+	})
+	t.Logf("dev: %s pruned %s after the commit", svc, time.Since(start).Round(time.Millisecond))
+	waitFor(t, "prod: root OutOfSync with "+svc+" kept", syncTimeout, a.procs, func() (bool, string, error) {
+		apps, err := a.apps(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		root := readApp(apps["prod-root"])
+		return root.Sync == "OutOfSync", root.String(), nil
+	})
+	// The root has compared the new commit: the Application and its
+	// workload are still there, the Application itself still Synced.
+	apps, err := a.apps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, ok := apps["prod-"+svc]
+	if !ok {
+		t.Fatalf("prod-%s was deleted: prod must never prune on its own", svc)
+	}
+	if exists, err := rollouts("prod"); err != nil || !exists {
+		t.Errorf("prod: Rollout %s gone (%v): prod must keep running what was removed", svc, err)
+	}
+	t.Logf("prod: %s kept (%s), root OutOfSync", svc, readApp(u))
+}
