@@ -181,8 +181,8 @@ func NewGuard(cfg Config, metric string, reg prometheus.Registerer, log *slog.Lo
 	}
 	g := &Guard{
 		verifier: &edgeauth.Verifier{
-			Keys:      edgeauth.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
-			Issuer:    cfg.Issuer,
+			Keys:        edgeauth.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
+			Issuer:      cfg.Issuer,
 			Audiences:   cfg.Audiences,
 			MaxLifetime: cfg.MaxTokenLifetime,
 		},
