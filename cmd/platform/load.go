@@ -28,6 +28,7 @@ func newLoadCmd() *cobra.Command {
 		embedded, raw                    bool
 		oauth                            load.OAuth
 		scopes                           string
+		devKey                           string
 	)
 	cmd := &cobra.Command{
 		Use:   "load --scenario FILE (--target URL | --embedded)",
@@ -56,6 +57,9 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 					return cliexit.BadInputf("--oauth-token-url needs --oauth-client-id and the client secret in $%s", load.ClientSecretEnv)
 				}
 				oauth.Scopes = load.ParseScopes(scopes)
+			}
+			if devKey != "" && (embedded || oauth.Enabled()) {
+				return cliexit.BadInputf("--dev-issuer-key is for --target without --oauth-token-url")
 			}
 			sc, err := scenario.Load(file)
 			if err != nil {
@@ -87,6 +91,16 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 					notifications = target
 				}
 				cfg.OrderURL, cfg.NotificationURL, cfg.TargetName = target, notifications, target
+				if devKey != "" {
+					// A local stack (`platform dev`, the fault suite's
+					// processes) trusts this issuer: each order is its
+					// customer's, as with --embedded.
+					signer, err := devissuer.ReadFile(devKey)
+					if err != nil {
+						return cliexit.WrapBadInput(err)
+					}
+					cfg.Issuer = signer
+				}
 			}
 			s, err := harness.Run(ctx, cfg)
 			if err != nil {
@@ -119,6 +133,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 	f.StringVar(&oauth.TokenURL, "oauth-token-url", "", "with --target: OAuth 2.0 token endpoint for a client-credentials bearer token (the environment's Cognito domain + /oauth2/token)")
 	f.StringVar(&oauth.ClientID, "oauth-client-id", "", "client id for --oauth-token-url (the operators' machine client); its secret is read from $"+load.ClientSecretEnv)
 	f.StringVar(&scopes, "oauth-scopes", "orders/stream.all", "scopes to request with --oauth-token-url (comma-separated)")
+	f.StringVar(&devKey, "dev-issuer-key", "", "with --target: the signer file of a local dev issuer (platform dev writes "+devissuer.KeyFile+"); orders are placed with each customer's token")
 	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
 	return cmd
 }

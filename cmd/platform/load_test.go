@@ -23,6 +23,8 @@ func TestLoadOAuthFlags(t *testing.T) {
 		{"token URL in clear text", []string{"--target", "https://api.test", "--oauth-token-url", "http://auth.test/oauth2/token", "--oauth-client-id", "m"}, "must be https"},
 		{"token URL not a URL", []string{"--target", "https://api.test", "--oauth-token-url", "auth.test/oauth2/token", "--oauth-client-id", "m"}, "not an absolute URL"},
 		{"no secret", []string{"--target", "https://api.test", "--oauth-token-url", "https://auth.test/oauth2/token", "--oauth-client-id", "m"}, load.ClientSecretEnv},
+		{"dev issuer with embedded", []string{"--embedded", "--dev-issuer-key", "k.json"}, "--dev-issuer-key"},
+		{"dev issuer key missing", []string{"--target", "http://127.0.0.1:1", "--dev-issuer-key", "/nonexistent/dev-issuer.json"}, "/nonexistent/dev-issuer.json"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
 )
@@ -106,7 +107,11 @@ func benchStack(b *testing.B, mode string, durable bool, fixed, capacity string)
 			}
 			return out
 		}
-		target = []string{"--target", s.orderURL(), "--notifications", s.notificationURL()}
+		keyFile := filepath.Join(b.TempDir(), devissuer.KeyFile)
+		if err := s.issuer.WriteFile(keyFile); err != nil {
+			b.Fatal(err)
+		}
+		target = []string{"--target", s.orderURL(), "--notifications", s.notificationURL(), "--dev-issuer-key", keyFile}
 		meter = cpuMeter{"postgres": s.pg.cpu, "redis": pidCPU(&s.redis.process), "kafka": pidCPU(&s.broker.process)}
 		for _, name := range services {
 			meter[name] = pidCPU(&s.svc[name].process)
