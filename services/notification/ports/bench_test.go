@@ -23,7 +23,7 @@ import (
 //	go test ./services/notification/ports/ -run XXX -bench IdleAllStreamMemory -benchtime 1x
 func BenchmarkIdleAllStreamMemory(b *testing.B) {
 	const conns = 200
-	for _, buffer := range []int{65536, AllStreamBuffer} {
+	for _, buffer := range []int{65536, 128, AllStreamBuffer} {
 		b.Run(fmt.Sprintf("buffer=%d", buffer), func(b *testing.B) {
 			for range b.N {
 				hub := app.NewHub(app.RecentChanges)

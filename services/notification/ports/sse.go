@@ -49,7 +49,7 @@ const EventWriteTimeout = 10 * time.Second
 // all-orders stream from the hub's window of recent changes.
 const (
 	OrderStreamBuffer = 64
-	AllStreamBuffer   = 128
+	AllStreamBuffer   = 1024
 )
 
 // DefaultMaxStreams caps the open streams of one pod (see StreamConfig).
