@@ -554,7 +554,7 @@ func checkEdgeAuthorizer(t *testing.T, env string, edge *rootPlan) {
 	}
 
 	// Wiring by reference, in the module's configuration.
-	refs := moduleReferences(t, edge, "api")
+	refs := moduleReferences(t, edge, "edge", "api")
 	for _, w := range []struct{ res, attr, want string }{
 		{"aws_apigatewayv2_route.this", "authorizer_id", "aws_apigatewayv2_authorizer.edge.id"},
 		{"aws_apigatewayv2_authorizer.edge", "authorizer_uri", "aws_lambda_function.authorizer.invoke_arn"},
@@ -572,15 +572,24 @@ func checkEdgeAuthorizer(t *testing.T, env string, edge *rootPlan) {
 	}
 }
 
-// moduleReferences returns, for each resource of a module call of the root, the
-// references of each of its configured attributes.
-func moduleReferences(t *testing.T, p *rootPlan, call string) map[string]map[string][]string {
+// moduleReferences returns, for each resource of the module at the path of module
+// calls from the root (e.g. "edge", "api"), the references of each of its configured
+// attributes.
+func moduleReferences(t *testing.T, p *rootPlan, path ...string) map[string]map[string][]string {
 	t.Helper()
-	if p.Plan.Config == nil || p.Plan.Config.RootModule == nil || p.Plan.Config.RootModule.ModuleCalls[call] == nil {
-		t.Fatalf("the plan's configuration has no module call %q", call)
+	if p.Plan.Config == nil || p.Plan.Config.RootModule == nil {
+		t.Fatal("the plan has no configuration")
+	}
+	m := p.Plan.Config.RootModule
+	for _, call := range path {
+		c := m.ModuleCalls[call]
+		if c == nil || c.Module == nil {
+			t.Fatalf("the plan's configuration has no module call %q (path %v)", call, path)
+		}
+		m = c.Module
 	}
 	out := map[string]map[string][]string{}
-	for _, r := range p.Plan.Config.RootModule.ModuleCalls[call].Module.Resources {
+	for _, r := range m.Resources {
 		attrs := map[string][]string{}
 		for name, e := range r.Expressions {
 			if e != nil && e.ExpressionData != nil {

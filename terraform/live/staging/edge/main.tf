@@ -1,9 +1,7 @@
-# The edge stage of staging: API Gateway (the edge Lambda authorizer verifying the tokens of
-# the customers' Cognito user pool, which the platform stage creates; custom
-# domain api-origin.<domain>, execute-api endpoint disabled) with a VPC link to the
-# internal ALB that the AWS Load Balancer Controller created for the Ingress group.
-# Apply it after live/staging and the first Argo CD sync of the api services
-# (terraform/README.md, "Edge").
+# The edge stage of staging (module edge: API Gateway behind the edge Lambda
+# authorizer, with a VPC link to the Ingress group's internal ALB), built on the
+# outputs of the platform stage live/staging. Apply it after live/staging and the first
+# Argo CD sync of the api services (terraform/README.md, "Edge").
 locals {
   environment = "staging"
   account_id  = "123456789012"
@@ -14,12 +12,6 @@ locals {
     owner         = "platform"
     "cost-center" = "cc-4200"
   }
-
-  platform = data.terraform_remote_state.platform.outputs
-
-  # The edge authorizer release to run: the zip .github/workflows/release.yml uploaded
-  # for that tag (without the v) to the artifacts bucket. Bump it to deploy a new one.
-  authorizer_version = "1.0.0"
 }
 
 provider "aws" {
@@ -41,40 +33,19 @@ data "terraform_remote_state" "platform" {
   }
 }
 
-# The secret CloudFront sends as X-Origin-Verify (module waf-cdn-acm-route53 reads
-# its value under the same name). Created once by the bootstrap step in
-# terraform/README.md, "Edge"; the plan fails here if it was skipped.
-data "aws_secretsmanager_secret" "origin_verify" {
-  name = "bloody-sweet/${local.environment}/edge/origin-verify"
-}
+module "edge" {
+  source = "../../../modules/edge"
 
-module "api" {
-  source = "../../../modules/api-gateway"
-
-  name                       = "bloody-sweet-${local.environment}"
-  subnet_ids                 = local.platform.private_subnet_ids
-  vpc_link_security_group_id = local.platform.vpc_link_security_group_id
-  ingress_alb = {
-    cluster_name      = local.platform.cluster_name
-    group             = local.platform.ingress_group
-    security_group_id = local.platform.alb_security_group_id
-  }
-  alb_server_name = local.platform.api_host
-  domain_name     = local.platform.api_origin_host
-  certificate_arn = local.platform.regional_certificate_arn
-  zone_id         = local.platform.zone_id
-
-  # Tokens of this environment's user pool only (module identity, in the platform
-  # stage): its issuer and keys, and the client IDs of its app clients as the audience
-  # (Cognito access tokens carry client_id).
-  jwt_issuer    = local.platform.jwt_issuer
-  jwks_url      = local.platform.jwks_url
-  jwt_audiences = local.platform.jwt_audiences
-
-  origin_verify_secret_arn = data.aws_secretsmanager_secret.origin_verify.arn
-  authorizer_s3_bucket     = "bloody-sweet-release-artifacts"
-  authorizer_s3_key        = "edge-authorizer/${local.authorizer_version}.zip"
-
+  environment = local.environment
+  platform    = data.terraform_remote_state.platform.outputs
+  # The edge authorizer release to run. Bump it to deploy a new one.
+  authorizer_version = "1.0.0"
   log_retention_days = 30
   tags               = local.tags
+}
+
+# The API was a module of this root before the edge module existed: keep its state.
+moved {
+  from = module.api
+  to   = module.edge.module.api
 }
