@@ -1,7 +1,9 @@
 package render
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -120,5 +122,43 @@ func TestKeyFilesCatchesInlineKeys(t *testing.T) {
 		if _, problems := keyFiles([]any{ok, bad}, dir); len(problems) == 0 {
 			t.Errorf("%s receiver accepted", name)
 		}
+	}
+}
+
+// TestCollectorsAreScraped: every add-on of the opentelemetry-collector
+// chart exposes its own metrics (the collector alerts read them) to
+// Prometheus: a ServiceMonitor for a Deployment, a PodMonitor for a
+// DaemonSet, which has no Service.
+func TestCollectorsAreScraped(t *testing.T) {
+	for _, mode := range []string{"deployment", "daemonset"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			root := fixtureRoot(t)
+			f := filepath.Join(root, "cue/config/addons.cue")
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const old = `mode:             "deployment"`
+			if !strings.Contains(string(src), old) {
+				t.Fatalf("fixture addons.cue no longer has %q", old)
+			}
+			if err := os.WriteFile(f, []byte(strings.Replace(string(src), old, `mode:             "`+mode+`"`, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Render(Options{Root: root, Envs: []string{"prod"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			values := dig(parseDoc(t, res, path.Join(AppsDir, "prod", AddonsDir, "opentelemetry-collector.application.gen.yaml")), "spec.source.helm.valuesObject")
+			want, other := "serviceMonitor.enabled", "podMonitor.enabled"
+			if mode == "daemonset" {
+				want, other = other, want
+			}
+			if dig(values, "ports.metrics.enabled") != true || dig(values, want) != true || dig(values, other) != nil {
+				t.Errorf("mode %s: ports.metrics.enabled %v, %s %v, %s %v", mode,
+					dig(values, "ports.metrics.enabled"), want, dig(values, want), other, dig(values, other))
+			}
+		})
 	}
 }
