@@ -438,6 +438,21 @@ func TestAlertmanagerDeliversAndInhibits(t *testing.T) {
 	if _, ok := stand.find("/pagerduty", "KafkaMessagesDeadLettered"); ok {
 		t.Error("a ticket reached PagerDuty")
 	}
+
+	// AlertmanagerNotificationsFailing reads this counter by integration:
+	// the real Alertmanager exports it for each integration it uses.
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, integration := range []string{"pagerduty", "slack", "webhook"} {
+		series := `alertmanager_notifications_failed_total{integration="` + integration + `"}`
+		if !bytes.Contains(metrics, []byte(series)) {
+			t.Errorf("alertmanager /metrics has no %s", series)
+		}
+	}
 }
 
 func asList(v any) []map[string]any {
