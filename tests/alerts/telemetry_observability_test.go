@@ -3,7 +3,13 @@
 package alerts
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -332,4 +338,137 @@ func telemetryScenarios(env string) []scenario {
 		s[`alertmanager_notifications_failed_total{`+amSel+`,integration="pagerduty"}`] = counter(n, from(0, 1))
 	}, map[string]string{"severity": "ticket", "service": "alertmanager", "integration": "pagerduty"})
 	return out
+}
+
+// TestTelemetryRulesOnARealPrometheus loads prod's telemetry rule, as
+// rendered (annotation templates included), into the Debian Prometheus,
+// which scrapes itself and a target that is down, next to a rule group
+// that fails at every evaluation (many-to-many matching). Prometheus then
+// counts the failures in prometheus_rule_evaluation_failures_total by
+// rule_group, and the telemetry alerts go pending or firing with the labels
+// Alertmanager routes on: PrometheusRuleEvaluationFailures for that group,
+// TargetDown for the down job, Watchdog firing.
+func TestTelemetryRulesOnARealPrometheus(t *testing.T) {
+	const promBinary = "/usr/bin/prometheus"
+	if _, err := os.Stat(promBinary); err != nil {
+		t.Fatalf("%s: %v (run make deps: Debian package prometheus)", promBinary, err)
+	}
+	dir := t.TempDir()
+	writeYAML(t, filepath.Join(dir, "telemetry.rules.yaml"), map[string]any{"groups": telemetryRule(t, "prod")})
+	writeYAML(t, filepath.Join(dir, "broken.rules.yaml"), map[string]any{"groups": []any{map[string]any{
+		"name":  "broken",
+		"rules": []any{map[string]any{"record": "broken:up", "expr": "up * on() up"}},
+	}}})
+
+	addr := freeAddr(t)
+	down := freeAddr(t) // nothing listens there
+	writeYAML(t, filepath.Join(dir, "prometheus.yml"), map[string]any{
+		"global":     map[string]any{"scrape_interval": "1s", "evaluation_interval": "1s"},
+		"rule_files": []string{"telemetry.rules.yaml", "broken.rules.yaml"},
+		"scrape_configs": []any{
+			map[string]any{"job_name": "prometheus", "static_configs": []any{map[string]any{"targets": []string{addr}}}},
+			map[string]any{"job_name": "down", "static_configs": []any{map[string]any{"targets": []string{down}}}},
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs bytes.Buffer
+	cmd := exec.CommandContext(ctx, promBinary,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cancel()
+		<-exited
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+
+	query := func(q string) ([]map[string]string, error) {
+		resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+			Data   struct {
+				Result []struct {
+					Metric map[string]string `json:"metric"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return nil, err
+		}
+		if body.Status != "success" {
+			return nil, fmt.Errorf("%s: %s", q, body.Error)
+		}
+		var out []map[string]string
+		for _, r := range body.Data.Result {
+			out = append(out, r.Metric)
+		}
+		return out, nil
+	}
+	// one alert with these labels (a subset of its labels).
+	alertWith := func(q string, want map[string]string) (bool, string) {
+		select {
+		case <-exited:
+			t.Fatalf("prometheus exited:\n%s", logs.String())
+		default:
+		}
+		res, err := query(q)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, m := range res {
+			ok := true
+			for k, v := range want {
+				if m[k] != v {
+					ok = false
+				}
+			}
+			if ok {
+				return true, fmt.Sprint(m)
+			}
+		}
+		return false, fmt.Sprint(res)
+	}
+	waitFor(t, "evaluation failures counted by rule_group", func() (bool, string) {
+		return alertWith(`prometheus_rule_evaluation_failures_total{rule_group=~".*broken.rules.yaml;broken"} > 0`, nil)
+	})
+	waitFor(t, "PrometheusRuleEvaluationFailures pending for the broken group", func() (bool, string) {
+		return alertWith(`ALERTS{alertname="PrometheusRuleEvaluationFailures",alertstate="pending"}`,
+			map[string]string{"severity": "page", "service": "prometheus", "environment": "prod", "rule_group": filepath.Join(dir, "broken.rules.yaml") + ";broken"})
+	})
+	waitFor(t, "TargetDown pending for the down job", func() (bool, string) {
+		return alertWith(`ALERTS{alertname="TargetDown",alertstate="pending"}`, map[string]string{"severity": "ticket", "environment": "prod", "job": "down"})
+	})
+	waitFor(t, "Watchdog firing", func() (bool, string) {
+		return alertWith(`ALERTS{alertname="Watchdog",alertstate="firing"}`, map[string]string{"severity": "none", "environment": "prod"})
+	})
+	// the self-scraped Prometheus is up: no TargetDown for it.
+	if ok, got := alertWith(`ALERTS{alertname="TargetDown"}`, map[string]string{"job": "prometheus"}); ok {
+		t.Errorf("TargetDown for the healthy job: %s", got)
+	}
+}
+
+// freeAddr is a loopback address nothing listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
