@@ -418,6 +418,15 @@ func TestAlertmanagerDeliversAndInhibits(t *testing.T) {
 		_, ok := stand.find("/slack", "KafkaMessagesDeadLettered")
 		return ok, fmt.Sprint(stand.count("/slack"), " Slack requests")
 	})
+	// what the operator reads: the summary and the runbook, in both.
+	for _, c := range []struct{ path, alert string }{{"/slack", "KafkaMessagesDeadLettered"}, {"/pagerduty", "HTTPErrorBudgetFastBurn"}} {
+		q, _ := stand.find(c.path, c.alert)
+		for _, want := range []string{c.alert + " summary", "https://example.invalid/runbooks.md#" + strings.ToLower(c.alert)} {
+			if !strings.Contains(q.body, want) {
+				t.Errorf("%s notification of %s lacks %q: %s", c.path, c.alert, want, q.body)
+			}
+		}
+	}
 	waitFor(t, "two heartbeats with the token", func() (bool, string) {
 		stand.mu.Lock()
 		defer stand.mu.Unlock()
