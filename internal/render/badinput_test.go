@@ -97,6 +97,26 @@ func TestBadInput(t *testing.T) {
 			wantField: `environment "dev" has no addons`,
 		},
 		{
+			name: "unknown page receiver", file: "alerting.cue",
+			old: `page:         "pagerduty"`, new: `page:         "opsgenie"`,
+			wantPos: `cue/(config|schemas)/alerting\.cue:\d+:\d+`, wantField: "environments.staging.alerting.page",
+		},
+		{
+			name: "Slack channel without #", file: "alerting.cue",
+			old: `slackChannel: "#bloody-sweet-dev-alerts"`, new: `slackChannel: "bloody-sweet-dev-alerts"`,
+			wantPos: `cue/(config|schemas)/alerting\.cue:\d+:\d+`, wantField: "environments.dev.alerting.slackChannel: invalid value",
+		},
+		{
+			name: "heartbeat over plain HTTP", file: "alerting.cue",
+			old: `url: "https://heartbeat.bloody-sweet.example.com/ping/bloody-sweet-prod"`, new: `url: "http://heartbeat.bloody-sweet.example.com/ping/bloody-sweet-prod"`,
+			wantPos: `cue/(config|schemas)/alerting\.cue:\d+:\d+`, wantField: "environments.prod.alerting.heartbeat.url: invalid value",
+		},
+		{
+			name: "environment without alerting", file: "alerting.cue",
+			old: "environments: prod: alerting: {", new: "_unused: {",
+			wantPos: `cue/schemas/alerting\.cue:\d+:\d+`, wantField: "environments.prod.alerting: field is required but not present",
+		},
+		{
 			name: "unknown environment on the command line", envs: []string{"qa"},
 			wantField: `unknown environment "qa"`,
 		},

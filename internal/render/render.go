@@ -254,6 +254,9 @@ func evaluate(root string) (*model, error) {
 //	apps/<env>/addons/platform.application.gen.yaml applies environments/<env>/_platform
 //	environments/<env>/_platform/cluster-secret-store.gen.yaml
 //	environments/<env>/_platform/karpenter.gen.yaml     EC2NodeClass and NodePool
+//	environments/<env>/_platform/argocd-webhook-secret.gen.yaml  with Argo CD
+//	environments/<env>/_platform/alertmanager-receivers.gen.yaml with kube-prometheus-stack
+//	environments/<env>/_platform/telemetry-alerts.gen.yaml       with kube-prometheus-stack
 //
 // Every environment must list its add-ons (cue/config/addons.cue): the
 // services cannot run without them.
@@ -291,13 +294,23 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 		{path.Join(dir, "platform.application.gen.yaml"), cue.ParsePath("platform")},
 		{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), cue.ParsePath("clusterSecretStore")},
 	}
-	// the webhook secret of Argo CD, when Argo CD is one of the add-ons.
+	// the objects of add-ons the environment may not have: the webhook
+	// secret of Argo CD; the receivers' Secret of Alertmanager and the
+	// alerts on the telemetry, with the monitoring stack.
 	webhook := path.Join(EnvironmentsDir, env, PlatformDir, "argocd-webhook-secret.gen.yaml")
-	if av.LookupPath(cue.ParsePath("argocdWebhookSecret")).Exists() {
-		files = append(files, struct {
-			path string
-			at   cue.Path
-		}{webhook, cue.ParsePath("argocdWebhookSecret")})
+	receivers := path.Join(EnvironmentsDir, env, PlatformDir, "alertmanager-receivers.gen.yaml")
+	telemetry := path.Join(EnvironmentsDir, env, PlatformDir, "telemetry-alerts.gen.yaml")
+	for _, o := range []struct{ path, field string }{
+		{webhook, "argocdWebhookSecret"},
+		{receivers, "alertmanagerSecret"},
+		{telemetry, "telemetryRule"},
+	} {
+		if av.LookupPath(cue.ParsePath(o.field)).Exists() {
+			files = append(files, struct {
+				path string
+				at   cue.Path
+			}{o.path, cue.ParsePath(o.field)})
+		}
 	}
 	for _, n := range names {
 		files = append(files, struct {
@@ -316,7 +329,7 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 	}
 	// _platform is applied as it is rendered: check it against the CRD
 	// schemas (cue/kinds) like the chart's manifests.
-	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook} {
+	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook, receivers, telemetry} {
 		if _, ok := res.Files[p]; !ok {
 			continue
 		}

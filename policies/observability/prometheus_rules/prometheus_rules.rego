@@ -95,7 +95,9 @@ rule_name(rule) := sprintf("record %s", [rule.record]) if not rule.alert
 recorded(obj) := {rule.record | some rule in rules_of(obj); rule.record}
 
 # allowed(obj, svc) is the service's metric set: common, api for api
-# services, and the service's own catalog entry.
+# services, and the service's own catalog entry. The platform's rule on its
+# own telemetry (cue/templates/alerting.cue) is named platform, so it reads
+# the catalog's platform set (collector, Loki, Prometheus, Alertmanager).
 allowed(obj, svc) := {name |
 	some group in groups(obj, svc)
 	some name in object.get(data.metric_catalog, group, [])

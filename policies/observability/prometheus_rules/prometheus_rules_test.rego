@@ -106,3 +106,36 @@ test_unlabelled_rule_denied if {
 test_single_document_input_ignored if {
 	count(prometheus_rules.deny) == 0 with input as fixtures.rollout
 }
+
+# telemetry is the platform's rule on its own telemetry
+# (cue/templates/alerting.cue): named platform, it reads the catalog's
+# platform set.
+telemetry := {
+	"apiVersion": "monitoring.coreos.com/v1",
+	"kind": "PrometheusRule",
+	"metadata": {
+		"name": "platform-telemetry",
+		"namespace": "monitoring",
+		"labels": {"app.kubernetes.io/name": "platform"},
+	},
+	"spec": {"groups": [{"name": "platform.telemetry", "rules": [
+		{"alert": "OtelCollectorExportFailing", "expr": `sum by (exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])) > 0`},
+		{"alert": "TargetDown", "expr": `count by (job) (up == 0) > 0`},
+	]}]},
+}
+
+test_platform_telemetry_rule_reads_the_platform_set if {
+	count(prometheus_rules.deny) == 0 with input as fixtures.combine([telemetry])
+}
+
+test_platform_telemetry_rule_unknown_metric_denied if {
+	bad := json.patch(telemetry, [{"op": "replace", "path": "/spec/groups/0/rules/0/expr", "value": `sum(rate(otelcol_exporter_send_failed_spans[5m])) > 0`}])
+	msgs := {f.msg | some f in prometheus_rules.deny} with input as fixtures.combine([bad])
+	msgs == {"metric otelcol_exporter_send_failed_spans (alert OtelCollectorExportFailing) is not exported by service platform"}
+}
+
+test_platform_set_is_not_a_service_set if {
+	own := json.patch(rule, [{"op": "replace", "path": "/spec/groups/0/rules/0/expr", "value": `sum(rate(otelcol_exporter_send_failed_spans_total[5m])) > 0`}])
+	msgs := {f.msg | some f in prometheus_rules.deny} with input as fixtures.combine([fixtures.rollout, own])
+	msgs == {"metric otelcol_exporter_send_failed_spans_total (alert HTTPErrorBudgetFastBurn) is not exported by service order"}
+}

@@ -1,4 +1,4 @@
-//go:build integration
+//go:build observability
 
 // Package alerts checks the PrometheusRules `platform render` writes into
 // environments/<env>/<service>/manifests.gen.yaml with the real Prometheus
@@ -552,12 +552,14 @@ func buildScenarios(s service) []scenario {
 	}
 	detect := time.Duration(math.Ceil(14.4*(1-s.slo.Availability)/0.1*60)) * time.Minute
 	start := time.Duration(onset) * time.Minute
+	// the burn alerts name the error budget they spend (slo), which lets
+	// Alertmanager silence the slow burn while the fast one pages.
 	for _, c := range []struct {
-		on    bool
-		alert string
+		on         bool
+		alert, slo string
 	}{
-		{s.kind == "api", "HTTPErrorBudgetFastBurn"},
-		{s.slo.MaxConsumerLag != nil, "KafkaHandlerErrorBudgetFastBurn"},
+		{s.kind == "api", "HTTPErrorBudgetFastBurn", "http-errors"},
+		{s.slo.MaxConsumerLag != nil, "KafkaHandlerErrorBudgetFastBurn", "kafka-handler-errors"},
 	} {
 		if !c.on {
 			continue
@@ -566,7 +568,7 @@ func buildScenarios(s service) []scenario {
 		sc := scenario{name: "10% failing: " + c.alert, series: s.healthy(onset+120, failing, nil)}
 		sc.checks = append(sc.checks, silent(start, c.alert)...)
 		sc.checks = append(sc.checks, silent(start+detect+hold-2*time.Minute, c.alert)...)
-		sc.checks = append(sc.checks, s.firing(start+detect+hold+2*time.Minute, c.alert, "page", nil))
+		sc.checks = append(sc.checks, s.firing(start+detect+hold+2*time.Minute, c.alert, "page", map[string]string{"slo": c.slo}))
 		out = append(out, sc)
 	}
 
