@@ -1,0 +1,81 @@
+// Command otelcol is an OpenTelemetry collector with exactly the components
+// the log collector's rendered configuration uses (the add-on
+// opentelemetry-collector-logs in cue/config/addons.cue): the tests run the
+// real configuration on it (tests/observability), so a component the model
+// names that this binary lacks, or a setting a component refuses, fails
+// there instead of in a cluster. scripts/build-otelcol.sh builds and caches
+// it. The cluster runs the contrib image, which has these components and
+// more; versions here are one release of core and contrib (v0.148.0, core's
+// stable modules v1.54.0).
+package main
+
+import (
+	"log"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/batchprocessor"
+	"go.opentelemetry.io/collector/processor/memorylimiterprocessor"
+	"go.opentelemetry.io/collector/receiver"
+)
+
+func components() (otelcol.Factories, error) {
+	var f otelcol.Factories
+	var err error
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
+		filelogreceiver.NewFactory(),
+	); err != nil {
+		return f, err
+	}
+	if f.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
+		memorylimiterprocessor.NewFactory(),
+		resourceprocessor.NewFactory(),
+		batchprocessor.NewFactory(),
+	); err != nil {
+		return f, err
+	}
+	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](
+		otlphttpexporter.NewFactory(),
+	); err != nil {
+		return f, err
+	}
+	f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
+		healthcheckextension.NewFactory(),
+		filestorage.NewFactory(),
+	)
+	return f, err
+}
+
+func main() {
+	info := component.BuildInfo{
+		Command:     "otelcol",
+		Description: "bloody-sweet log collector (test build)",
+		Version:     "0.148.0",
+	}
+	cmd := otelcol.NewCommand(otelcol.CollectorSettings{
+		BuildInfo: info,
+		Factories: components,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{
+			ResolverSettings: confmap.ResolverSettings{
+				ProviderFactories: []confmap.ProviderFactory{
+					fileprovider.NewFactory(),
+					envprovider.NewFactory(),
+				},
+			},
+		},
+	})
+	if err := cmd.Execute(); err != nil {
+		log.Fatal(err)
+	}
+}
