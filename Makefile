@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 PLATFORM := $(GO) run ./cmd/platform
 
-.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
+.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-observability test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +26,7 @@ verify: ## fail if generated files are stale, code is unformatted or vet/cue/reg
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags faults ./tests/faults/
+	$(GO) vet -tags observability ./tests/observability/
 	$(GO) tool cue fmt --check --files ./cue
 	$(PLATFORM) check --verify-policies
 	@$(MAKE) -s lint-ci
@@ -41,7 +42,7 @@ check: ## run the OPA policy gate over the rendered environments
 deps: ## install the Debian packages the tests need (postgres, redis, prometheus)
 	scripts/install-deps.sh
 
-test: deps verify test-unit test-integration test-faults test-terraform test-cluster ## install what tests need, then run everything CI runs
+test: deps verify test-unit test-integration test-observability test-faults test-terraform test-cluster ## install what tests need, then run everything CI runs
 
 test-unit: ## go tests (unit, golden, Rego, fuzz seeds)
 	$(GO) test -count=1 ./...
@@ -49,6 +50,9 @@ test-unit: ## go tests (unit, golden, Rego, fuzz seeds)
 test-integration: ## tests against real Postgres, Redis and Prometheus from Debian packages
 	$(GO) test -count=1 -tags integration ./services/... ./tests/...
 	scripts/fuzz-short.sh
+
+test-observability: ## the rendered log collector on a collector built from the Go module proxy (tools/otelcol, cached), fed the services' real logs
+	scripts/test-logs.sh
 
 test-faults: ## fault suite under load: five service processes on real Postgres/Redis and a restartable broker; Postgres, Redis, broker and consumer faults (about 5 min)
 	$(GO) test -count=1 -tags faults -v -timeout 30m ./tests/faults/

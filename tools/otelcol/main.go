@@ -28,6 +28,7 @@ import (
 	"go.opentelemetry.io/collector/processor/batchprocessor"
 	"go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
 func components() (otelcol.Factories, error) {
@@ -50,6 +51,8 @@ func components() (otelcol.Factories, error) {
 	); err != nil {
 		return f, err
 	}
+	// the collector's own logs and metrics (service.telemetry).
+	f.Telemetry = otelconftelemetry.NewFactory()
 	f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		healthcheckextension.NewFactory(),
 		filestorage.NewFactory(),

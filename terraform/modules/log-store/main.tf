@@ -55,6 +55,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   }
 }
 
+# ARNs built from the name, like the role's policy below, so both documents are
+# known at plan time.
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
   policy = jsonencode({
@@ -64,7 +66,7 @@ resource "aws_s3_bucket_policy" "this" {
       Effect    = "Deny"
       Principal = "*"
       Action    = "s3:*"
-      Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+      Resource  = ["arn:aws:s3:::${local.bucket_name}", "arn:aws:s3:::${local.bucket_name}/*"]
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]
   })
@@ -91,8 +93,6 @@ resource "aws_iam_role" "loki" {
   tags = var.tags
 }
 
-# Built from the bucket name (not the resource's arn) so the document is
-# known at plan time and reviewable in the plan.
 resource "aws_iam_role_policy" "loki" {
   name = "loki-bucket"
   role = aws_iam_role.loki.id
