@@ -347,7 +347,8 @@ func serviceLogs(t *testing.T) ([]string, string) {
 var recordFields = map[string]bool{"time": true, "level": true, "msg": true, "service": true, "trace_id": true, "span_id": true}
 
 // writePodLogs writes the services' lines as the kubelet does, into one pod
-// per service in orders-<env>, and a plain-text pod in kube-system; one
+// per service in orders-<env>, a plain-text pod in kube-system and the log
+// collector's own pod, which must not be shipped; one
 // service line is split into a partial (P) and a final (F) CRI entry, as
 // the runtime does for long lines. It returns what Loki should receive.
 func writePodLogs(t *testing.T, pods string, lines []string) []line {
@@ -426,6 +427,10 @@ func writePodLogs(t *testing.T, pods string, lines []string) []line {
 	fmt.Fprintf(f, "%s stdout F [INFO] plugin/reload: Running configuration SHA512 = 0c1d\n", ts.Format(time.RFC3339Nano))
 	want = append(want, line{namespace: "kube-system", pod: "coredns-6b9d4f7c8d-q2w3e", container: "coredns", service: "coredns",
 		body: "[INFO] plugin/reload: Running configuration SHA512 = 0c1d", time: ts})
+	// The collector's own pod: excluded (its lines about shipping lines
+	// would be shipped, and so on), so not in want.
+	f = open("observability", "otel-log-collector-8kq4d", "opentelemetry-collector")
+	fmt.Fprintf(f, "%s stderr F 2026-12-03T12:00:00.000Z\tinfo\tService started\n", ts.Format(time.RFC3339Nano))
 	return want
 }
 
