@@ -103,7 +103,7 @@ func TestLogCollectorProblemsCatchesRegressions(t *testing.T) {
 		},
 		"exports elsewhere": {
 			mutate: func(v map[string]any) {
-				dig(v, "config.exporters").(map[string]any)["otlphttp/loki"].(map[string]any)["endpoint"] = "http://loki.other.svc/otlp"
+				dig(v, "config.exporters").(map[string]any)["otlp_http/loki"].(map[string]any)["endpoint"] = "http://loki.other.svc/otlp"
 			},
 			want: "Loki",
 		},
@@ -260,7 +260,8 @@ func logCollectorProblems(values map[string]any, env, lokiHost string) []string 
 	// /v1/logs).
 	lokiExporters := 0
 	for _, e := range asStrings(logs["exporters"]) {
-		if !strings.HasPrefix(e, "otlphttp") {
+		// otlp_http; otlphttp is its deprecated name.
+		if typ, _, _ := strings.Cut(e, "/"); typ != "otlp_http" && typ != "otlphttp" {
 			bad("logs pipeline exports to %s, not OTLP/HTTP", e)
 			continue
 		}

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -266,6 +267,63 @@ func TestRenderedLogPipelineShipsServiceLogs(t *testing.T) {
 	t.Logf("%d lines (the %d services' and a foreign pod's) reached Loki; %d in the order's trace %s", len(want), len(stack.Services), traced, traceID)
 }
 
+// TestCollectorBuildHasExactlyTheRenderedComponents: tools/otelcol holds
+// the components the rendered log collector configures (plus the chart's
+// default health_check extension), no more, so a component added to the
+// model without the build, or left in the build after the model dropped it,
+// fails here.
+func TestCollectorBuildHasExactlyTheRenderedComponents(t *testing.T) {
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		t.Fatal("OTELCOL_BIN is not set: run scripts/test-logs.sh, which builds tools/otelcol")
+	}
+	values := renderedValues(t, filepath.Join(repoRoot(t), "apps", env, "addons", "opentelemetry-collector-logs.application.gen.yaml"))
+	cfg, _ := dropNulls(values["config"]).(map[string]any)
+	want := map[string][]string{"extensions": {"health_check"}}
+	for _, kind := range []string{"receivers", "processors", "exporters", "connectors", "extensions"} {
+		m, _ := cfg[kind].(map[string]any)
+		for id := range m {
+			typ, _, _ := strings.Cut(id, "/") // type[/name]
+			if !slices.Contains(want[kind], typ) {
+				want[kind] = append(want[kind], typ)
+			}
+		}
+		slices.Sort(want[kind])
+	}
+	out, err := exec.Command(bin, "types").Output()
+	if err != nil {
+		t.Fatalf("%s types: %v", bin, err)
+	}
+	var kinds map[string]json.RawMessage
+	if err := json.Unmarshal(out, &kinds); err != nil {
+		t.Fatalf("%s types: %v", bin, err)
+	}
+	var aliases map[string]string // deprecated type -> its type
+	if err := json.Unmarshal(kinds["aliases"], &aliases); err != nil {
+		t.Fatalf("%s types: aliases: %v", bin, err)
+	}
+	for _, kind := range []string{"receivers", "processors", "exporters", "connectors", "extensions"} {
+		var got []string
+		if err := json.Unmarshal(kinds[kind], &got); err != nil {
+			t.Fatalf("%s types: %s: %v", bin, kind, err)
+		}
+		// the config may name a type by its deprecated alias.
+		var used []string
+		for _, typ := range want[kind] {
+			if canonical, ok := aliases[typ]; ok {
+				typ = canonical
+			}
+			if !slices.Contains(used, typ) {
+				used = append(used, typ)
+			}
+		}
+		slices.Sort(used)
+		if !slices.Equal(got, used) {
+			t.Errorf("%s: tools/otelcol has %v, the rendered config uses %v", kind, got, used)
+		}
+	}
+}
+
 // line is one log line as written and as Loki should get it.
 type line struct {
 	namespace, pod, container, service string
@@ -459,7 +517,7 @@ func collectorConfig(t *testing.T, values map[string]any, pods, state, lokiURL s
 	filelog["include"] = swap(filelog["include"])
 	filelog["exclude"] = swap(filelog["exclude"])
 	dig(t, cfg, "extensions", "file_storage")["directory"] = state
-	exporter := dig(t, cfg, "exporters", "otlphttp/loki")
+	exporter := dig(t, cfg, "exporters", "otlp_http/loki")
 	endpoint, _ := exporter["endpoint"].(string)
 	if !strings.HasSuffix(endpoint, "/otlp") {
 		t.Fatalf("the Loki exporter's endpoint %q does not end in /otlp", endpoint)
