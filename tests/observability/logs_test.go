@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -180,34 +181,11 @@ func TestRenderedLogPipelineShipsServiceLogs(t *testing.T) {
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out lockedBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config=file:"+cfgPath)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cancel()
-		<-exited
-		if t.Failed() {
-			t.Logf("collector output:\n%s", out.String())
-		}
-	}()
+	col := startCollector(t, bin, cfgPath)
+	defer col.stop(t)
 
 	// 4. Wait until every line arrived (or the deadline), then compare.
-	deadline := time.Now().Add(90 * time.Second)
-	for len(loki.all()) < len(want) && time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			t.Fatalf("the collector exited: %v\n%s", err, out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	col.await(t, loki, len(want))
 	got := loki.all()
 	if len(got) != len(want) {
 		t.Fatalf("Loki received %d records, %d lines were written", len(got), len(want))
@@ -321,6 +299,118 @@ func TestCollectorBuildHasExactlyTheRenderedComponents(t *testing.T) {
 		if !slices.Equal(got, used) {
 			t.Errorf("%s: tools/otelcol has %v, the rendered config uses %v", kind, got, used)
 		}
+	}
+}
+
+// collector is a running collector process.
+type collector struct {
+	out    *lockedBuffer
+	cancel context.CancelFunc
+	exited chan error
+}
+
+// startCollector runs bin on the config file; stop ends it with SIGINT,
+// as the kubelet's SIGTERM does, so it flushes what it holds.
+func startCollector(t *testing.T, bin, cfgPath string) *collector {
+	t.Helper()
+	c := &collector{out: &lockedBuffer{}, exited: make(chan error, 1)}
+	var ctx context.Context
+	ctx, c.cancel = context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--config=file:"+cfgPath)
+	cmd.Stdout, cmd.Stderr = c.out, c.out
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 20 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.exited <- cmd.Wait() }()
+	return c
+}
+
+func (c *collector) stop(t *testing.T) {
+	t.Helper()
+	c.cancel()
+	// a clean exit after the signal reads as the context's error.
+	if err := <-c.exited; err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("the collector stopped with %v", err)
+	}
+	if t.Failed() {
+		t.Logf("collector output:\n%s", c.out.String())
+	}
+}
+
+// await polls until Loki holds n records, the collector exits or 90 s pass.
+func (c *collector) await(t *testing.T, loki *lokiReceiver, n int) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for len(loki.all()) < n && time.Now().Before(deadline) {
+		select {
+		case err := <-c.exited:
+			t.Fatalf("the collector exited: %v\n%s", err, c.out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// TestLogCollectorResumesAfterRestart: the rendered collector keeps its read
+// offsets on the node (file_storage), so a collector restarted between two
+// batches of lines ships the second batch and none of the first again:
+// nothing lost, nothing repeated.
+func TestLogCollectorResumesAfterRestart(t *testing.T) {
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		t.Fatal("OTELCOL_BIN is not set: run scripts/test-logs.sh, which builds tools/otelcol")
+	}
+	values := renderedValues(t, filepath.Join(repoRoot(t), "apps", env, "addons", "opentelemetry-collector-logs.application.gen.yaml"))
+	dir := t.TempDir()
+	pods := filepath.Join(dir, "pods")
+	logDir := filepath.Join(pods, "orders-"+env+"_payment-5d8f7c9b4-x7k2p_0a1b2c3d-1111-4222-8333-444455556666", "payment")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(logDir, "0.log")
+	// lines in the services' slog shape (the test above ships their real
+	// output; here only the offsets matter).
+	write := func(from, to int) {
+		f, err := os.OpenFile(logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		base := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+		for i := from; i < to; i++ {
+			ts := base.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano)
+			fmt.Fprintf(f, "%s stderr F {\"time\":%q,\"level\":\"INFO\",\"msg\":\"line %d\",\"service\":\"payment\"}\n", ts, ts, i)
+		}
+	}
+	loki := &lokiReceiver{}
+	srv := httptest.NewServer(loki)
+	defer srv.Close()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, collectorConfig(t, values, pods, filepath.Join(dir, "state"), srv.URL, freePort(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	write(0, 20)
+	first := startCollector(t, bin, cfgPath)
+	first.await(t, loki, 20)
+	first.stop(t)
+	write(20, 50)
+	second := startCollector(t, bin, cfgPath)
+	defer second.stop(t)
+	second.await(t, loki, 50)
+
+	seen := map[string]int{}
+	for _, r := range loki.all() {
+		seen[r.body]++
+	}
+	for i := range 50 {
+		if n := seen[fmt.Sprintf("line %d", i)]; n != 1 {
+			t.Errorf("line %d reached Loki %d times, want once", i, n)
+		}
+	}
+	if len(seen) != 50 {
+		t.Errorf("Loki holds %d distinct lines, 50 were written", len(seen))
 	}
 }
 
