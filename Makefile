@@ -26,7 +26,7 @@ verify: ## fail if generated files are stale, code is unformatted or vet/cue/reg
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags faults ./tests/faults/
-	$(GO) vet -tags observability ./tests/alerts/
+	$(GO) vet -tags observability ./tests/alerts/ ./tests/observability/
 	$(GO) tool cue fmt --check --files ./cue
 	$(PLATFORM) check --verify-policies
 	@$(MAKE) -s lint-ci
@@ -51,8 +51,9 @@ test-integration: ## tests against real Postgres, Redis and Prometheus from Debi
 	$(GO) test -count=1 -tags integration ./services/... ./tests/...
 	scripts/fuzz-short.sh
 
-test-observability: ## alerts and telemetry: promtool on the rendered rules, amtool routing of every alert, a real Alertmanager (build tag observability)
+test-observability: ## alerts and logs: promtool on the rendered rules, amtool routing of every alert, a real Alertmanager; the rendered log collector on a collector built from the Go module proxy (tools/otelcol, cached), fed the services' real logs
 	$(GO) test -count=1 -tags observability ./tests/alerts/...
+	scripts/test-logs.sh
 
 test-faults: ## fault suite under load: five service processes on real Postgres/Redis and a restartable broker; Postgres, Redis, broker and consumer faults (about 5 min)
 	$(GO) test -count=1 -tags faults -v -timeout 30m ./tests/faults/

@@ -144,6 +144,33 @@ func collectorProblems(values map[string]any, region string) []string {
 	if !ok {
 		return append(problems, "no config: the chart's default pipelines only log (debug exporter)")
 	}
+	problems = append(problems, pipelineProblems(config)...)
+	pipelines, _ := dig(config, "service.pipelines").(map[string]any)
+
+	traces, _ := pipelines["traces"].(map[string]any)
+	if !slices.Contains(asStrings(traces["receivers"]), "otlp") {
+		bad("traces pipeline does not receive otlp (the services export OTLP/HTTP)")
+	}
+	if endpoint, _ := dig(config, "receivers.otlp.protocols.http.endpoint").(string); !strings.HasSuffix(endpoint, ":4318") {
+		bad("otlp receiver: http endpoint %q, the services export to port 4318", endpoint)
+	}
+	if !slices.Contains(asStrings(traces["exporters"]), "awsxray") {
+		bad("traces pipeline exports to %v, not awsxray", traces["exporters"])
+	}
+	if got, _ := dig(config, "exporters.awsxray.region").(string); got != region {
+		bad("awsxray exporter region %q, the environment's region is %q", got, region)
+	}
+	sort.Strings(problems)
+	return problems
+}
+
+// pipelineProblems checks what every collector config here must get right:
+// each component a pipeline names is defined (null removes a chart default),
+// each chart default pipeline is removed or has all three lists replaced,
+// and memory_limiter comes first.
+func pipelineProblems(config map[string]any) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	defined := map[string]map[string]bool{}
 	for _, kind := range []string{"receivers", "processors", "exporters", "connectors"} {
 		defined[kind] = map[string]bool{}
@@ -197,20 +224,6 @@ func collectorProblems(values map[string]any, region string) []string {
 		}
 	}
 
-	traces, _ := pipelines["traces"].(map[string]any)
-	if !slices.Contains(asStrings(traces["receivers"]), "otlp") {
-		bad("traces pipeline does not receive otlp (the services export OTLP/HTTP)")
-	}
-	if endpoint, _ := dig(config, "receivers.otlp.protocols.http.endpoint").(string); !strings.HasSuffix(endpoint, ":4318") {
-		bad("otlp receiver: http endpoint %q, the services export to port 4318", endpoint)
-	}
-	if !slices.Contains(asStrings(traces["exporters"]), "awsxray") {
-		bad("traces pipeline exports to %v, not awsxray", traces["exporters"])
-	}
-	if got, _ := dig(config, "exporters.awsxray.region").(string); got != region {
-		bad("awsxray exporter region %q, the environment's region is %q", got, region)
-	}
-	sort.Strings(problems)
 	return problems
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,10 +45,10 @@ func cueAddons(t *testing.T) map[string]map[string]cueAddon {
 // (cue/config/addons.cue, rendered into apps/<env>/addons/) and Terraform: every
 // add-on that runs with an IRSA role annotates its service account with exactly the
 // role ARN the environment's live root outputs for it (external_secrets_role_arn,
-// lb_controller_role_arn, autoscaler_role_arn, otel_collector_role_arn), and the
-// other facts its values take from the AWS side (cluster, region, Karpenter's
-// interruption queue, the collector's X-Ray region and permissions) are the ones
-// Terraform creates.
+// lb_controller_role_arn, autoscaler_role_arn, otel_collector_role_arn,
+// loki_role_arn), and the other facts its values take from the AWS side (cluster,
+// region, Karpenter's interruption queue, the collector's X-Ray region and
+// permissions, Loki's bucket, region and retention) are the ones Terraform creates.
 func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 	addons := cueAddons(t)
 	for _, env := range envs {
@@ -78,11 +79,11 @@ func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 					t.Errorf("add-on %s: service account %v, want %s", name, sa, a.IRSA.ServiceAccount)
 				}
 			}
-			// The four add-ons that call AWS: the operator reading Secrets
-			// Manager, the Load Balancer Controller, the node autoscaler and
-			// the collector writing to X-Ray.
-			if withRole != 4 {
-				t.Errorf("%d add-ons with an IRSA role, want 4", withRole)
+			// The five add-ons that call AWS: the operator reading Secrets
+			// Manager, the Load Balancer Controller, the node autoscaler,
+			// the collector writing to X-Ray and Loki storing logs in S3.
+			if withRole != 5 {
+				t.Errorf("%d add-ons with an IRSA role, want 5", withRole)
 			}
 			if a := addons[env]["opentelemetry-collector"]; a.IRSA == nil || a.IRSA.TerraformOutput != "otel_collector_role_arn" {
 				t.Errorf("the opentelemetry-collector add-on does not run with otel_collector_role_arn")
@@ -101,6 +102,8 @@ func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 				t.Errorf("the collector role's policy allows %v, want exactly %v", got, want)
 			}
 
+			checkLoki(t, p, env, addons[env]["loki"], region)
+
 			lbc := renderedAddonApplication(t, env, "aws-load-balancer-controller")
 			if got := dig(lbc, "spec.source.helm.valuesObject.clusterName"); got != cluster {
 				t.Errorf("Load Balancer Controller clusterName %v, live/%s cluster_name %q", got, env, cluster)
@@ -118,6 +121,68 @@ func TestAddonRolesAreTheLiveRootsOutputs(t *testing.T) {
 				t.Errorf("Karpenter reads interruption queue %q; live/%s plans the queues %v", got, env, sortedSet(queues))
 			}
 		})
+	}
+}
+
+// checkLoki: Loki stores its chunks in the bucket the live root creates for it, in
+// the root's region, as the role the root outputs (trusted by exactly the service
+// account the add-on runs as, allowed only to list that bucket and get, put and
+// delete its objects), and keeps logs exactly as long as the bucket's lifecycle
+// backstop assumes (it expires objects 7 days after Loki's retention).
+func checkLoki(t *testing.T, p *rootPlan, env string, a cueAddon, region string) {
+	t.Helper()
+	if a.IRSA == nil || a.IRSA.TerraformOutput != "loki_role_arn" {
+		t.Fatalf("the loki add-on does not run with loki_role_arn")
+	}
+	app := renderedAddonApplication(t, env, "loki")
+	values := "spec.source.helm.valuesObject."
+	bucket := plannedString(t, p, "loki_bucket")
+	for _, k := range []string{"chunks", "ruler", "admin"} {
+		if got := dig(app, values+"loki.storage.bucketNames."+k); got != bucket {
+			t.Errorf("loki storage.bucketNames.%s = %v, live/%s output loki_bucket = %q", k, got, env, bucket)
+		}
+	}
+	if got := dig(app, values+"loki.storage.type"); got != "s3" {
+		t.Errorf("loki storage type %v, want s3 (no filesystem storage)", got)
+	}
+	if got := dig(app, values+"loki.storage.s3.region"); got != region {
+		t.Errorf("loki S3 region %v, live/%s region %q", got, env, region)
+	}
+	if got, want := plannedPolicyActions(t, p, "module.platform.module.log_store.aws_iam_role_policy.loki"), []string{
+		"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject",
+	}; !slices.Equal(got, want) {
+		t.Errorf("Loki's role policy allows %v, want exactly %v", got, want)
+	}
+	for _, r := range plannedPolicyResources(t, p, "module.platform.module.log_store.aws_iam_role_policy.loki") {
+		if r != "arn:aws:s3:::"+bucket && r != "arn:aws:s3:::"+bucket+"/*" {
+			t.Errorf("Loki's role policy reaches %s, beyond its bucket %s", r, bucket)
+		}
+	}
+	if got, want := moduleServiceAccount(t, p, "../log-store", "service_account"), a.Namespace+"/"+a.IRSA.ServiceAccount; got != want {
+		t.Errorf("live/%s trusts the service account %s with loki_role_arn, the add-on runs as %s", env, got, want)
+	}
+	retention, _ := dig(app, values+"loki.limits_config.retention_period").(string)
+	hours, err := strconv.Atoi(strings.TrimSuffix(retention, "h"))
+	if err != nil || !strings.HasSuffix(retention, "h") || hours%24 != 0 {
+		t.Fatalf("loki retention_period %q is not a whole number of days in hours", retention)
+	}
+	if got, _ := dig(app, values+"loki.compactor.retention_enabled").(bool); !got {
+		t.Errorf("loki compactor.retention_enabled is off: retention_period would never delete anything")
+	}
+	lc, ok := plannedResource(p, "module.platform.module.log_store.aws_s3_bucket_lifecycle_configuration.this")
+	if !ok {
+		t.Fatal("the plan creates no lifecycle rule on Loki's bucket")
+	}
+	rule, _ := lc["rule"].([]any)
+	if len(rule) != 1 {
+		t.Fatalf("Loki's bucket has %d lifecycle rules, want 1", len(rule))
+	}
+	exp, _ := dig(rule[0], "expiration").([]any)
+	if len(exp) != 1 {
+		t.Fatalf("Loki's bucket lifecycle rule has no expiration")
+	}
+	if days, _ := dig(exp[0], "days").(float64); int(days) != hours/24+7 {
+		t.Errorf("Loki keeps logs %d days (CUE) but live/%s expires its objects after %v days, want retention + 7 (sizes.loki_retention_days)", hours/24, env, days)
 	}
 }
 
@@ -442,6 +507,77 @@ func defaultOperatorServiceAccount(t *testing.T, p *rootPlan) string {
 		t.Fatalf("cannot tell the operator_service_account of connection-secrets from the configuration (%v)", v)
 	}
 	return ns + "/" + name
+}
+
+// moduleServiceAccount is the namespace/name of the service account input varName
+// of the module with the given source called by module platform: the value passed,
+// or the variable's default (what its IRSA trust policy is built from, unknown in
+// the plan until the cluster's OIDC provider exists).
+func moduleServiceAccount(t *testing.T, p *rootPlan, source, varName string) string {
+	t.Helper()
+	platform, ok := p.Plan.Config.RootModule.ModuleCalls["platform"]
+	if !ok || platform.Module == nil {
+		t.Fatal("live root calls no module platform")
+	}
+	var call *tfjson.ModuleCall
+	for _, c := range platform.Module.ModuleCalls {
+		if c.Source == source {
+			call = c
+		}
+	}
+	if call == nil || call.Module == nil {
+		t.Fatalf("module platform calls no %s", source)
+	}
+	var v any
+	if e, ok := call.Expressions[varName]; ok && e.ExpressionData != nil {
+		v = e.ConstantValue
+	} else if vr, ok := call.Module.Variables[varName]; ok {
+		v = vr.Default
+	}
+	m, _ := v.(map[string]any)
+	ns, _ := m["namespace"].(string)
+	name, _ := m["name"].(string)
+	if ns == "" || name == "" {
+		t.Fatalf("cannot tell %s of %s from the configuration (%v)", varName, source, v)
+	}
+	return ns + "/" + name
+}
+
+// plannedPolicyResources is the sorted set of resources the Allow statements of a
+// planned inline policy name.
+func plannedPolicyResources(t *testing.T, p *rootPlan, addr string) []string {
+	t.Helper()
+	res, ok := plannedResource(p, addr)
+	if !ok {
+		t.Fatalf("the plan creates no %s", addr)
+	}
+	doc, _ := res["policy"].(string)
+	var policy struct {
+		Statement []struct {
+			Effect   string
+			Resource any // a string or a list
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &policy); err != nil {
+		t.Fatalf("%s: policy: %v", addr, err)
+	}
+	set := map[string]bool{}
+	for _, s := range policy.Statement {
+		if s.Effect != "Allow" {
+			continue
+		}
+		switch r := s.Resource.(type) {
+		case string:
+			set[r] = true
+		case []any:
+			for _, x := range r {
+				if s, ok := x.(string); ok {
+					set[s] = true
+				}
+			}
+		}
+	}
+	return sortedSet(set)
 }
 
 // plannedPolicyActions is the sorted set of actions every Allow statement of a

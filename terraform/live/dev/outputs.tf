@@ -102,6 +102,16 @@ output "external_secrets_role_arn" {
   value       = module.platform.external_secrets_role_arn
 }
 
+output "loki_role_arn" {
+  description = "IRSA role to annotate Loki's service account with (the loki add-on's irsa.roleArn)."
+  value       = module.platform.loki_role_arn
+}
+
+output "loki_bucket" {
+  description = "Loki's log bucket (the loki add-on's loki.storage.bucketNames.chunks)."
+  value       = module.platform.loki_bucket
+}
+
 output "redis_cache_name" {
   description = "Replication group id the services' Redis IAM tokens are signed for (REDIS_IAM_CACHE in the CUE environment)."
   value       = module.platform.redis_cache_name

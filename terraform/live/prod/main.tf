@@ -64,5 +64,6 @@ module "platform" {
     docdb_instance_class     = "db.r6g.large"
     docdb_instances          = 3
     log_retention_days       = 365
+    loki_retention_days      = 90
   }
 }

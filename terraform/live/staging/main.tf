@@ -64,5 +64,6 @@ module "platform" {
     docdb_instance_class     = "db.r6g.large"
     docdb_instances          = 2
     log_retention_days       = 30
+    loki_retention_days      = 30
   }
 }

@@ -186,6 +186,19 @@ module "connection_secrets" {
   tags                 = local.tags
 }
 
+# Loki's log bucket and IRSA role (the loki add-on of cue/config/addons.cue): the
+# retention here is the add-on's, the bucket's lifecycle a week longer.
+module "log_store" {
+  source = "../log-store"
+
+  environment       = var.environment
+  account_id        = var.account_id
+  retention_days    = var.sizes.loki_retention_days
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer_host  = module.eks.oidc_issuer_host
+  tags              = local.tags
+}
+
 module "documentdb" {
   source = "../documentdb"
 

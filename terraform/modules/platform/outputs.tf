@@ -111,6 +111,16 @@ output "external_secrets_role_arn" {
   value       = module.connection_secrets.operator_role_arn
 }
 
+output "loki_role_arn" {
+  description = "IRSA role of Loki (reads and writes its log bucket)."
+  value       = module.log_store.role_arn
+}
+
+output "loki_bucket" {
+  description = "Loki's log bucket (chunks and index)."
+  value       = module.log_store.bucket_name
+}
+
 output "documentdb_endpoint" {
   description = "Writer endpoint of DocumentDB."
   value       = module.documentdb.endpoint

@@ -134,6 +134,7 @@ variable "sizes" {
     docdb_instance_class     = string
     docdb_instances          = number
     log_retention_days       = number
+    loki_retention_days      = number
   })
 
   validation {

@@ -49,6 +49,7 @@ module "platform" {
     docdb_instance_class     = "db.t4g.medium"
     docdb_instances          = 1
     log_retention_days       = 14
+    loki_retention_days      = 7
   }
 }
 
