@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -41,11 +42,15 @@ func Build(env, namespace string, services []Service) ([]Dashboard, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dashboards of %s: %w", env, err)
 		}
-		j, err := json.MarshalIndent(d, "", "  ")
-		if err != nil {
+		// (no HTML escaping: the JSON is read by Grafana and by reviewers)
+		var j bytes.Buffer
+		enc := json.NewEncoder(&j)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
 			return nil, fmt.Errorf("dashboards of %s: encode %s: %w", env, deref(d.Uid), err)
 		}
-		out = append(out, Dashboard{UID: deref(d.Uid), Title: deref(d.Title), JSON: j})
+		out = append(out, Dashboard{UID: deref(d.Uid), Title: deref(d.Title), JSON: bytes.TrimSpace(j.Bytes())})
 	}
 	return out, nil
 }
