@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"path/filepath"
 
 	"cuelang.org/go/cue"
 	"sigs.k8s.io/yaml"
@@ -26,9 +27,10 @@ const dashboardFolder = "bloody-sweet"
 // #DashboardModel, checks every panel query against the metric catalog
 // (a query on an unknown metric or label is bad input, named by dashboard
 // and panel) and writes them as ConfigMaps.
-func renderDashboards(root string, kinds cue.Value, env, namespace string, models []dashboards.Service, cat *dashboards.Catalog, res *Result) error {
-	if len(models) == 0 {
-		return nil
+func renderDashboards(root string, kinds cue.Value, env, namespace string, models []dashboards.Service, res *Result) error {
+	cat, err := dashboards.LoadCatalog(filepath.Join(root, CatalogDir))
+	if err != nil {
+		return fmt.Errorf("metric catalog: %w", err)
 	}
 	ds, err := dashboards.Build(env, models[0].Namespace, models)
 	if err != nil {

@@ -111,10 +111,6 @@ func Render(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", ChartDir, err)
 	}
-	catalog, err := dashboards.LoadCatalog(filepath.Join(opts.Root, CatalogDir))
-	if err != nil {
-		return nil, fmt.Errorf("metric catalog: %w", err)
-	}
 
 	envDef := cue.MakePath(cue.Def("#env"))
 	svcDef := cue.MakePath(cue.Def("#svc"))
@@ -167,14 +163,18 @@ func Render(opts Options) (*Result, error) {
 				namespace: ns,
 				values:    res.Files[valuesPath],
 			})
-			var dm dashboards.Service
-			if err := sv.LookupPath(cue.ParsePath("dashboard")).Decode(&dm); err != nil {
-				return nil, fmt.Errorf("%s/%s: dashboard model: %w", env, svc, err)
+			// (a model from before the dashboards, as `platform diff`
+			// renders a base ref, has none)
+			if dv := sv.LookupPath(cue.ParsePath("dashboard")); dv.Exists() {
+				var dm dashboards.Service
+				if err := dv.Decode(&dm); err != nil {
+					return nil, fmt.Errorf("%s/%s: dashboard model: %w", env, svc, err)
+				}
+				models = append(models, dm)
 			}
-			models = append(models, dm)
 		}
-		if dashNS != "" {
-			if err := renderDashboards(opts.Root, m.kinds, env, dashNS, models, catalog, res); err != nil {
+		if dashNS != "" && len(models) > 0 {
+			if err := renderDashboards(opts.Root, m.kinds, env, dashNS, models, res); err != nil {
 				return nil, err
 			}
 		}
