@@ -33,6 +33,12 @@ func TestGrafanaIsWiredToTheDashboards(t *testing.T) {
 			if !ok || g["enabled"] != true {
 				t.Fatalf("Grafana is not enabled: %v", g)
 			}
+			// plugins are pinned like charts: "<id> <exact version>".
+			for _, p := range asStrings(g["plugins"]) {
+				if id, v, ok := strings.Cut(p, " "); !ok || id == "" || !exactVersion.MatchString(v) {
+					t.Errorf("Grafana plugin %q is not pinned to one version", p)
+				}
+			}
 			// the admin Secret exists before Grafana starts.
 			appWave := dig(app, "metadata.annotations").(map[string]any)["argocd.argoproj.io/sync-wave"].(string)
 			platWave := dig(platform, "metadata.annotations").(map[string]any)["argocd.argoproj.io/sync-wave"].(string)
