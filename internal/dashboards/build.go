@@ -176,6 +176,8 @@ func overview(env string, services []Service) *dashboard.DashboardBuilder {
 			d.WithPanel(stat.NewPanelBuilder().Title(fmt.Sprintf("%s: %s", s.Name, b.What)).
 				Description(fmt.Sprintf("Share of the 30-day error budget of %s left (availability objective %v); the burn-rate alerts page when it burns 14.4x too fast.", s.Name, s.SLO.Availability)).
 				Datasource(promDS()).Span(4).Height(4).Unit("percentunit").Decimals(1).
+				// the 5xx ratio is empty until the first 5xx: none spent.
+				NoValue("100% (no errors)").
 				GraphMode(common.BigValueGraphModeArea).ColorMode(common.BigValueColorModeBackground).
 				Thresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps([]dashboard.Threshold{
 					{Color: "red"}, {Value: ptr(0.25), Color: "orange"}, {Value: ptr(0.5), Color: "green"},
@@ -198,8 +200,8 @@ func serviceDashboard(env string, s Service) *dashboard.DashboardBuilder {
 		d.WithRow(dashboard.NewRowBuilder("HTTP (rate, errors, duration)"))
 		d.WithPanel(graph("Requests/s by code", "", "reqps",
 			q(fmt.Sprintf("sum by (code) (rate(http_requests_total{%s}[5m]))", s.Selector), "{{code}}")).Span(8))
-		d.WithPanel(withSLOLine(graph("5xx ratio", "The ratio the HTTP burn-rate alerts and the canary judge; the line is 1 - successRate.", "percentunit",
-			q(sg.HTTPErrorRatio, "5xx")), 1-s.SLO.SuccessRate).Span(8))
+		d.WithPanel(withSLOLine(graph("5xx ratio", "The ratio the HTTP burn-rate alerts and the canary judge; the line is 1 - successRate. Empty until the first 5xx.", "percentunit",
+			q(sg.HTTPErrorRatio, "5xx")), 1-s.SLO.SuccessRate).Span(8).NoValue("no 5xx"))
 		lat := graph("Latency", "", "s",
 			q(fmt.Sprintf("histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{%s}[5m])))", s.Selector), "p50").Exemplar(true))
 		if sg.P99 != "" {
