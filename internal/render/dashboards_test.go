@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +47,15 @@ func TestGrafanaIsWiredToTheDashboards(t *testing.T) {
 				t.Errorf("kube-prometheus-stack syncs in wave %d, not after the platform objects (wave %d) that hold Grafana's admin Secret", a, p)
 			}
 			secret := docOfKind(t, res, path.Join(EnvironmentsDir, env, PlatformDir, "grafana.gen.yaml"), "ExternalSecret")
+			// the platform objects sync before kube-prometheus-stack creates
+			// Grafana's namespace: their Application creates it.
+			ns := str(t, app, "spec.destination.namespace")
+			if got := str(t, platform, "spec.destination.namespace"); got != ns || !slices.Contains(asStrings(dig(platform, "spec.syncPolicy.syncOptions")), "CreateNamespace=true") {
+				t.Errorf("the platform Application does not create Grafana's namespace %s (destination %s)", ns, got)
+			}
+			if got := str(t, secret, "metadata.namespace"); got != ns {
+				t.Errorf("Grafana's admin ExternalSecret is in %s, Grafana in %s", got, ns)
+			}
 			admin := dig(g, "admin").(map[string]any)
 			if admin["existingSecret"] != str(t, secret, "spec.target.name") {
 				t.Errorf("Grafana reads admin Secret %v, the ExternalSecret makes %s", admin["existingSecret"], str(t, secret, "spec.target.name"))

@@ -337,8 +337,8 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 	// _platform is applied as it is rendered: check it against the CRD
 	// schemas (cue/kinds) like the chart's manifests.
 	grafana := path.Join(EnvironmentsDir, env, PlatformDir, "grafana.gen.yaml")
-	if ns := av.LookupPath(cue.ParsePath("grafanaNamespace")); ns.Exists() {
-		if err := addYAML(res, grafana, headerCUE, ns, av.LookupPath(cue.ParsePath("grafanaAdminSecret"))); err != nil {
+	if secret := av.LookupPath(cue.ParsePath("grafanaAdminSecret")); secret.Exists() {
+		if err := addYAML(res, grafana, headerCUE, secret); err != nil {
 			return "", err
 		}
 		if dashboardsNamespace, err = av.LookupPath(cue.ParsePath("dashboardsNamespace")).String(); err != nil {
