@@ -42,6 +42,7 @@ func Build(env, namespace string, services []Service) ([]Dashboard, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dashboards of %s: %w", env, err)
 		}
+		numberPanels(&d)
 		// (no HTML escaping: the JSON is read by Grafana and by reviewers)
 		var j bytes.Buffer
 		enc := json.NewEncoder(&j)
@@ -53,6 +54,26 @@ func Build(env, namespace string, services []Service) ([]Dashboard, error) {
 		out = append(out, Dashboard{UID: deref(d.Uid), Title: deref(d.Title), JSON: bytes.TrimSpace(j.Bytes())})
 	}
 	return out, nil
+}
+
+// numberPanels gives rows and panels the ids 1, 2, ... in order: Grafana
+// keys a panel's links, its view (?viewPanel=) and its state by id, so the
+// ids must be unique and stay the same from one render to the next.
+func numberPanels(d *dashboard.Dashboard) {
+	var next uint32
+	for _, p := range d.Panels {
+		next++
+		switch {
+		case p.RowPanel != nil:
+			p.RowPanel.Id = next
+			for i := range p.RowPanel.Panels {
+				next++
+				p.RowPanel.Panels[i].Id = ptr(next)
+			}
+		case p.Panel != nil:
+			p.Panel.Id = ptr(next)
+		}
+	}
 }
 
 func cmpString(a, b string) int {

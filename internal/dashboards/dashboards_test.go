@@ -112,6 +112,25 @@ func TestPanelsShowTheModelsQueries(t *testing.T) {
 			t.Errorf("consumer payment has an HTTP panel: %s", e)
 		}
 	}
+	// every panel and row has its own id.
+	for _, d := range ds {
+		var m struct {
+			Panels []struct {
+				ID *int `json:"id"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(d.JSON, &m); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int]bool{}
+		for _, p := range m.Panels {
+			if p.ID == nil || *p.ID == 0 || seen[*p.ID] {
+				t.Errorf("%s: panel id %v missing or repeated", d.UID, p.ID)
+				continue
+			}
+			seen[*p.ID] = true
+		}
+	}
 	// the dashboard JSON is what Grafana loads: uid, title, panels.
 	var m map[string]any
 	if err := json.Unmarshal(ds[0].JSON, &m); err != nil || m["uid"] != "bs-dev-overview" {
