@@ -28,7 +28,7 @@ func fixtureRoot(t testing.TB) string {
 	t.Helper()
 	src := repoRoot(t)
 	dst := t.TempDir()
-	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "apps/charts"} {
+	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "apps/charts", "policies/data"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, dir)), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/dashboards"
 )
 
 // Paths inside the repository root.
@@ -47,6 +48,9 @@ const (
 	// objects they need that are rendered here, not by a chart.
 	AddonsDir   = "addons"
 	PlatformDir = "_platform"
+	// CatalogDir holds the metric catalog the dashboards are checked
+	// against (policies/data/metric_catalog.json, metric_labels.json).
+	CatalogDir = "policies/data"
 )
 
 // Options says what to render.
@@ -126,9 +130,11 @@ func Render(opts Options) (*Result, error) {
 		if err := addYAML(res, path.Join(appsDir, "root.application.gen.yaml"), headerCUE, ev.LookupPath(cue.ParsePath("root"))); err != nil {
 			return nil, err
 		}
-		if err := renderAddons(opts.Root, m, env, envVal, res); err != nil {
+		dashNS, err := renderAddons(opts.Root, m, env, envVal, res)
+		if err != nil {
 			return nil, err
 		}
+		var models []dashboards.Service
 		for _, svc := range services {
 			svcVal := m.services.LookupPath(cue.MakePath(cue.Str(svc)))
 			sv := m.serviceOutputs.FillPath(envDef, envVal).FillPath(svcDef, svcVal).LookupPath(out)
@@ -157,6 +163,20 @@ func Render(opts Options) (*Result, error) {
 				namespace: ns,
 				values:    res.Files[valuesPath],
 			})
+			// (a model from before the dashboards, as `platform diff`
+			// renders a base ref, has none)
+			if dv := sv.LookupPath(cue.ParsePath("dashboard")); dv.Exists() {
+				var dm dashboards.Service
+				if err := dv.Decode(&dm); err != nil {
+					return nil, fmt.Errorf("%s/%s: dashboard model: %w", env, svc, err)
+				}
+				models = append(models, dm)
+			}
+		}
+		if dashNS != "" && len(models) > 0 {
+			if err := renderDashboards(opts.Root, m.kinds, env, dashNS, models, res); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := renderCharts(chrt, jobs, res); err != nil {
@@ -260,28 +280,28 @@ func evaluate(root string) (*model, error) {
 //
 // Every environment must list its add-ons (cue/config/addons.cue): the
 // services cannot run without them.
-func renderAddons(root string, m *model, env string, envVal cue.Value, res *Result) error {
+func renderAddons(root string, m *model, env string, envVal cue.Value, res *Result) (dashboardsNamespace string, err error) {
 	addons := m.addons.LookupPath(cue.MakePath(cue.Str(env)))
 	if !addons.Exists() {
-		return cliexit.BadInputf("%s/config: environment %q has no addons (addons.%s in addons.cue): its services need the cluster add-ons", CUEDir, env, env)
+		return "", cliexit.BadInputf("%s/config: environment %q has no addons (addons.%s in addons.cue): its services need the cluster add-ons", CUEDir, env, env)
 	}
 	names, err := fieldNames(addons)
 	if err != nil {
-		return fmt.Errorf("addons.%s: %w", env, err)
+		return "", fmt.Errorf("addons.%s: %w", env, err)
 	}
 	if slices.Contains(names, "platform") {
 		// apps/<env>/addons/platform.application.gen.yaml is taken.
-		return cliexit.BadInputf("%s/config: addons.%s.platform: the add-on name platform is reserved for the Application of environments/%s/%s", CUEDir, env, env, PlatformDir)
+		return "", cliexit.BadInputf("%s/config: addons.%s.platform: the add-on name platform is reserved for the Application of environments/%s/%s", CUEDir, env, env, PlatformDir)
 	}
 	pool := m.nodePools.LookupPath(cue.MakePath(cue.Str(env)))
 	if !pool.Exists() {
-		return cliexit.BadInputf("%s/config: environment %q has no Karpenter node pool (nodePools.%s in addons.cue)", CUEDir, env, env)
+		return "", cliexit.BadInputf("%s/config: environment %q has no Karpenter node pool (nodePools.%s in addons.cue)", CUEDir, env, env)
 	}
 	av := m.addonOutputs.FillPath(cue.MakePath(cue.Def("#env")), envVal).
 		FillPath(cue.MakePath(cue.Def("#addons")), addons).
 		FillPath(cue.MakePath(cue.Def("#nodePool")), pool).LookupPath(cue.ParsePath("out"))
 	if err := validate(root, av); err != nil {
-		return err
+		return "", err
 	}
 	appsDir := path.Join(AppsDir, env)
 	dir := path.Join(appsDir, AddonsDir)
@@ -320,24 +340,33 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 	}
 	for _, f := range files {
 		if err := addYAML(res, f.path, headerCUE, av.LookupPath(f.at)); err != nil {
-			return err
+			return "", err
 		}
 	}
 	nodes := path.Join(EnvironmentsDir, env, PlatformDir, "karpenter.gen.yaml")
 	if err := addYAML(res, nodes, headerCUE, av.LookupPath(cue.ParsePath("nodeClass")), av.LookupPath(cue.ParsePath("nodePool"))); err != nil {
-		return err
+		return "", err
 	}
 	// _platform is applied as it is rendered: check it against the CRD
 	// schemas (cue/kinds) like the chart's manifests.
-	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook, receivers, telemetry} {
+	grafana := path.Join(EnvironmentsDir, env, PlatformDir, "grafana.gen.yaml")
+	if secret := av.LookupPath(cue.ParsePath("grafanaAdminSecret")); secret.Exists() {
+		if err := addYAML(res, grafana, headerCUE, secret); err != nil {
+			return "", err
+		}
+		if dashboardsNamespace, err = av.LookupPath(cue.ParsePath("dashboardsNamespace")).String(); err != nil {
+			return "", fmt.Errorf("addons.%s: dashboards namespace: %w", env, err)
+		}
+	}
+	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook, receivers, telemetry, grafana} {
 		if _, ok := res.Files[p]; !ok {
 			continue
 		}
 		if err := checkManifests(root, m.kinds, p, res.Files[p]); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return dashboardsNamespace, nil
 }
 
 // checkManifests unifies every object the chart rendered with the schema

@@ -168,7 +168,13 @@ func renderRef(repo, ref string, envs []string) (map[string][]byte, error) {
 	if strings.TrimSpace(string(has)) == "" {
 		return map[string][]byte{}, nil
 	}
-	archive, err := git(repo, "archive", "--format=tar", ref, "--", render.CUEDir, render.ChartDir)
+	paths := []string{render.CUEDir, render.ChartDir}
+	// the metric catalog the dashboards are checked against, once the ref
+	// has one.
+	if cat, err := git(repo, "ls-tree", "--name-only", ref, "--", render.CatalogDir); err == nil && strings.TrimSpace(string(cat)) != "" {
+		paths = append(paths, render.CatalogDir)
+	}
+	archive, err := git(repo, append([]string{"archive", "--format=tar", ref, "--"}, paths...)...)
 	if err != nil {
 		return nil, err
 	}

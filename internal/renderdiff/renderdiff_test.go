@@ -22,7 +22,7 @@ func newRepo(t *testing.T) string {
 		t.Fatal(err)
 	}
 	repo := t.TempDir()
-	for _, dir := range []string{"cue", "apps/charts"} {
+	for _, dir := range []string{"cue", "apps/charts", "policies/data"} {
 		copyTree(t, filepath.Join(src, dir), filepath.Join(repo, dir))
 	}
 	run(t, repo, "git", "init", "-q", "-b", "main")
@@ -157,7 +157,7 @@ func TestCompareBeforeTheModel(t *testing.T) {
 	run(t, repo, "git", "add", ".")
 	run(t, repo, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "empty")
 	src, _ := filepath.Abs("../..")
-	for _, dir := range []string{"cue", "apps/charts"} {
+	for _, dir := range []string{"cue", "apps/charts", "policies/data"} {
 		copyTree(t, filepath.Join(src, dir), filepath.Join(repo, dir))
 	}
 	rep, err := Compare(Options{Repo: repo, Envs: []string{"dev"}})

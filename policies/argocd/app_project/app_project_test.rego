@@ -65,7 +65,7 @@ platform_app := {
 	"spec": {
 		"project": "bloody-sweet-prod-addons",
 		"source": {"repoURL": "https://github.com/bloody-sweet/platform.git", "targetRevision": "main", "path": "environments/prod/_platform"},
-		"destination": {"server": "https://kubernetes.default.svc", "namespace": "external-secrets"},
+		"destination": {"server": "https://kubernetes.default.svc", "namespace": "monitoring"},
 	},
 }
 
