@@ -2,12 +2,17 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 GO ?= go
-PLATFORM := $(GO) run ./cmd/platform
+# `go run` stamps no VCS data: pass the commit so `platform version` names it.
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+PLATFORM := $(GO) run -ldflags "-X github.com/bloody-sweet/platform/internal/buildinfo.commit=$(COMMIT)" ./cmd/platform
 
-.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
+.PHONY: version help demo dev render verify lint-ci check test test-unit test-integration test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+version: ## print the platform CLI's version and commit
+	$(PLATFORM) version
 
 demo: ## run the five order services in one process on embedded defaults and place 500 orders
 	$(PLATFORM) demo
