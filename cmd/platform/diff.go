@@ -42,10 +42,13 @@ per service.`,
 			return renderdiff.WriteUnified(cmd.OutOrStdout(), rep)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Repo, "repo", ".", "repository root")
+	cmd.Flags().StringVar(&opts.Repo, "root", ".", "repository root")
+	deprecatedAlias(cmd.Flags(), "repo", "root")
 	cmd.Flags().StringVar(&opts.Base, "base", "", "base git ref (default: merge-base of HEAD and main)")
 	cmd.Flags().StringVar(&opts.Head, "head", "", "head git ref (default: the working tree)")
 	cmd.Flags().StringSliceVar(&opts.Envs, "env", nil, "only this environment (repeatable)")
-	cmd.Flags().StringVar(&format, "format", "unified", "unified or markdown")
+	cmd.Flags().StringVarP(&format, "format", "o", "unified", "unified or markdown")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"unified", "markdown"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("env", completeEnvs())
 	return cmd
 }

@@ -62,5 +62,7 @@ if the render fails, the images file is restored and nothing else is written.`,
 	cmd.Flags().StringSliceVar(&opts.Services, "service", nil, "promote only this service (repeatable); default all")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show what would move; change nothing")
 	_ = cmd.MarkFlagRequired("to")
+	_ = cmd.RegisterFlagCompletionFunc("to", completeEnvs(promote.Order[1:]...))
+	_ = cmd.RegisterFlagCompletionFunc("service", completeServices)
 	return cmd
 }
