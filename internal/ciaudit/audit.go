@@ -104,7 +104,7 @@ func (a *auditor) job(id string, key, job *yaml.Node) {
 		a.add(key, fmt.Sprintf("job %s is not a mapping", id))
 		return
 	}
-	var uses []string // actions this job runs
+	var uses []string                          // actions this job runs
 	if k, u := lookup(job, "uses"); u != nil { // a reusable workflow
 		a.pin(id, k, u)
 		uses = append(uses, u.Value)
