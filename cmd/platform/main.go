@@ -26,7 +26,7 @@ func main() {
 	if err != nil && (strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag")) {
 		err = cliexit.WrapBadInput(err)
 	}
-	if err != nil {
+	if err != nil && !cliexit.IsSilent(err) {
 		fmt.Fprintln(os.Stderr, "platform:", err)
 	}
 	os.Exit(cliexit.Code(err))
