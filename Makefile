@@ -2,15 +2,22 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 GO ?= go
-PLATFORM := $(GO) run ./cmd/platform
+# `go run` stamps no VCS data: pass the commit so `platform version` names it.
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+PLATFORM := $(GO) run -ldflags "-X github.com/bloody-sweet/platform/internal/buildinfo.commit=$(COMMIT)" ./cmd/platform
 
-.PHONY: help demo dev render verify lint-ci check test test-unit test-integration test-observability test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
+.PHONY: vulncheck version help demo dev render verify lint-ci check test test-unit test-integration test-observability test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: ## run the five order services in one process on embedded defaults and place 500 orders
-	$(PLATFORM) demo
+version: ## print the platform CLI's version and commit
+	$(PLATFORM) version
+
+# cmd/demo is `platform demo` linking only the services, so a first run on an
+# empty Go build cache compiles a fraction of the CLI (README: cold and warm).
+demo: ## run the five order services in one process on embedded defaults and place 500 orders (progress on stderr, result on stdout)
+	$(GO) run ./cmd/demo
 
 dev: ## run the local stack and keep it running, printing URLs
 	$(PLATFORM) dev
@@ -31,9 +38,10 @@ verify: ## fail if generated files are stale, code is unformatted or vet/cue/reg
 	$(PLATFORM) check --verify-policies
 	@$(MAKE) -s lint-ci
 
-lint-ci: ## lint the GitHub workflows (actionlint, with shellcheck on their run steps) and the shell scripts
+lint-ci: ## lint the GitHub workflows (actionlint, with shellcheck on their run steps; pins, permissions, timeouts, concurrency; renovate.json) and the shell scripts
 	@command -v shellcheck >/dev/null || { echo "shellcheck is not installed: run make deps"; exit 1; }
 	$(GO) tool actionlint
+	$(GO) test -count=1 ./internal/ciaudit/
 	shellcheck -S warning .ci/run scripts/*.sh
 
 check: ## run the OPA policy gate over the rendered environments
@@ -69,6 +77,12 @@ test-gitops: ## a real Argo CD syncs the rendered apps/ from a loopback clone on
 
 bench: ## benchmarks (render, policy, kafka) side by side with their baselines
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+# Every Go module of the repository; the separate modules are vetted against
+# their own go.mod. Needs the Go vulnerability database (network): CI runs it.
+VULN_MODULES := . terraform/test tests/cluster tools/cuegen tools/kube tools/rollouts
+vulncheck: ## govulncheck over every Go module (needs the vulnerability database)
+	@set -e; for m in $(VULN_MODULES); do echo "govulncheck $$m"; $(GO) tool govulncheck -C $$m ./...; done
 
 load: ## the smoke load scenario on the embedded stack (about a minute)
 	$(PLATFORM) load --scenario tests/load/scenarios/smoke.json --embedded

@@ -91,6 +91,7 @@ pinned one exits 2.`,
 	f.StringVar(&opts.Manifests, "manifests", "", "install Argo CD from these manifests (file or directory) instead of the chart, e.g. for Argo CD processes run outside the cluster")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "ask the API server what would change; change nothing")
 	_ = cmd.MarkFlagRequired("env")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeEnvs())
 	_ = cmd.MarkFlagRequired("kubeconfig")
 	return cmd
 }

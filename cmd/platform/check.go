@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bloody-sweet/platform/internal/buildinfo"
 	"github.com/bloody-sweet/platform/internal/cliexit"
 	"github.com/bloody-sweet/platform/internal/policy"
 )
@@ -32,6 +34,10 @@ values*.gen.yaml), apps/**/*.gen.yaml, and any Terraform plan JSON under terrafo
 
 Exit status: 0 nothing denied (warnings allowed), 1 something denied, 2 bad input (a file that does not parse
 is named with its line; the other files are still checked).
+
+--format (-o): text, json, junit (conftest's layout: one test case per finding), sarif (SARIF 2.1.0 for
+code scanning, with the tool's version and an automation id) or github (workflow commands: each finding
+annotates its line in the pull request).
 
 --verify-policies checks the policies themselves instead: strict compile, opa fmt formatting, METADATA and
 the one-folder-per-policy layout.`,
@@ -74,7 +80,7 @@ the one-folder-per-policy layout.`,
 			if err != nil {
 				return err
 			}
-			if err := policy.Write(cmd.OutOrStdout(), format, rep, engine.Rules()); err != nil {
+			if err := policy.Write(cmd.OutOrStdout(), format, rep, engine.Rules(), checkTool()); err != nil {
 				return err
 			}
 			switch rep.ExitCode() {
@@ -88,12 +94,27 @@ the one-folder-per-policy layout.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&format, "format", "text", "output format: "+strings.Join(policy.Formats, "|"))
+	f.StringVarP(&format, "format", "o", "text", "output format: "+strings.Join(policy.Formats, "|"))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(policy.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("policies")
+	_ = cmd.MarkFlagDirname("cue")
 	f.StringVar(&policiesDir, "policies", "policies", "folder of Rego policies and their data")
 	f.StringVar(&cueDir, "cue", "cue", "CUE module whose config package holds the exceptions")
 	f.StringVar(&today, "today", "", "date (YYYY-MM-DD) exceptions are judged against; default today (UTC)")
 	f.BoolVar(&verify, "verify-policies", false, "check the policies themselves (strict compile, format, layout) and exit")
 	return cmd
+}
+
+// checkTool names this build in SARIF output. The automation id's category
+// ("platform-check/") keeps one code-scanning analysis for the policy gate;
+// GITHUB_RUN_ID, set in Actions, makes each run's id unique.
+func checkTool() policy.Tool {
+	info := buildinfo.Read()
+	version := info.Version
+	if info.Commit != "unknown" {
+		version += "+" + info.Commit
+	}
+	return policy.Tool{Name: "platform check", Version: version, AutomationID: "platform-check/" + os.Getenv("GITHUB_RUN_ID")}
 }
 
 // checkTargets returns the files to check: the given paths, or every

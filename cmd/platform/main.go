@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bloody-sweet/platform/internal/buildinfo"
 	"github.com/bloody-sweet/platform/internal/cliexit"
 )
 
@@ -25,7 +26,7 @@ func main() {
 	if err != nil && (strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag")) {
 		err = cliexit.WrapBadInput(err)
 	}
-	if err != nil {
+	if err != nil && !cliexit.IsSilent(err) {
 		fmt.Fprintln(os.Stderr, "platform:", err)
 	}
 	os.Exit(cliexit.Code(err))
@@ -41,7 +42,10 @@ func newRootCmd() *cobra.Command {
 		Short:         "Render, check and run the bloody-sweet order platform",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version: the one-line form of `platform version`.
+		Version: buildinfo.Read().Short(),
 	}
+	root.SetVersionTemplate("platform {{.Version}}\n")
 	// Usage errors (unknown flag, wrong arg count) are bad input: exit 2.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliexit.WrapBadInput(err) })
 	for _, sub := range subcommands {

@@ -68,6 +68,7 @@ file is stale, listing it.`,
 	}
 	cmd.Flags().StringVar(&root, "root", ".", "repository root holding cue/ and apps/charts/service")
 	cmd.Flags().StringSliceVar(&envs, "env", nil, "render only this environment (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeEnvs())
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 listing stale files")
 	return cmd
 }

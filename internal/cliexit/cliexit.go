@@ -43,6 +43,16 @@ func WrapBadInput(err error) error {
 	return &Error{Code: BadInput, Err: err}
 }
 
+// Silent returns an exit status with nothing to print: the command's output
+// already said it (diff --exit-code with differences).
+func Silent(code int) error { return &Error{Code: code} }
+
+// IsSilent reports whether err is a Silent exit status.
+func IsSilent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Err == nil
+}
+
 // Failedf returns an error that exits with code 1.
 func Failedf(format string, args ...any) error {
 	return &Error{Code: Failed, Err: fmt.Errorf(format, args...)}

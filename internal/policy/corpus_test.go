@@ -149,6 +149,15 @@ func firstContainer(obj map[string]any) map[string]any {
 	return dig(obj, "spec", "template", "spec", "containers", 0).(map[string]any)
 }
 
+// imageRepository strips the tag and digest from an image reference.
+func imageRepository(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+		image = image[:i]
+	}
+	return image
+}
+
 // TestCorpus checks the real rendered environments (and a realistic plan):
 // they pass clean, and each mutation below adds exactly the findings named.
 func TestCorpus(t *testing.T) {
@@ -180,12 +189,25 @@ func TestCorpus(t *testing.T) {
 		mutate: func(t *testing.T, root string) {
 			editYAML(t, root, "environments/staging/payment/manifests.gen.yaml", "Rollout", func(o map[string]any) bool {
 				c := firstContainer(o)
-				image := c["image"].(string)
-				c["image"] = image[:strings.LastIndex(image, ":")] + ":latest"
+				c["image"] = imageRepository(c["image"].(string)) + ":latest"
 				return true
 			})
 		},
-		want: []string{"environments/staging/payment/manifests.gen.yaml deny pod_security.image_tag Rollout orders-staging/payment container payment"},
+		want: []string{
+			"environments/staging/payment/manifests.gen.yaml deny delivery.release_digest Rollout orders-staging/payment container payment",
+			"environments/staging/payment/manifests.gen.yaml deny pod_security.image_tag Rollout orders-staging/payment container payment",
+		},
+	}, {
+		name: "prod image by tag, not digest",
+		mutate: func(t *testing.T, root string) {
+			editYAML(t, root, "environments/prod/order/manifests.gen.yaml", "Rollout", func(o map[string]any) bool {
+				c := firstContainer(o)
+				image := c["image"].(string)
+				c["image"] = image[:strings.Index(image, "@")]
+				return true
+			})
+		},
+		want: []string{"environments/prod/order/manifests.gen.yaml deny delivery.release_digest Rollout orders-prod/order container order"},
 	}, {
 		name: "prod Rollout without analysis",
 		mutate: func(t *testing.T, root string) {

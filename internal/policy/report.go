@@ -5,16 +5,27 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 )
 
 // Formats accepted by Write.
-var Formats = []string{"text", "json", "junit", "sarif"}
+var Formats = []string{"text", "json", "junit", "sarif", "github"}
+
+// Tool names the program that wrote a report, for SARIF's tool.driver and
+// automationDetails.
+type Tool struct {
+	Name    string // e.g. "platform check"
+	Version string // e.g. the module version or commit
+	// AutomationID is SARIF's runs[].automationDetails.id: code scanning
+	// keeps one analysis per category (the part before the last "/").
+	AutomationID string
+}
 
 // Write renders the report in one of Formats. rules describes the policies
-// (for SARIF's rule table).
-func Write(w io.Writer, format string, rep *Report, rules []*Rule) error {
+// (for SARIF's rule table); tool names the writer (SARIF only).
+func Write(w io.Writer, format string, rep *Report, rules []*Rule, tool Tool) error {
 	switch format {
 	case "text":
 		return writeText(w, rep)
@@ -23,7 +34,9 @@ func Write(w io.Writer, format string, rep *Report, rules []*Rule) error {
 	case "junit":
 		return writeJUnit(w, rep)
 	case "sarif":
-		return writeSARIF(w, rep, rules)
+		return writeSARIF(w, rep, rules, tool)
+	case "github":
+		return writeGitHub(w, rep)
 	default:
 		return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
@@ -115,15 +128,18 @@ func writeJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(out)
 }
 
-// JUnit: one test suite per file, one test case per document (resource);
-// denials are failures, unreadable files are errors, warnings and waivers
-// go to system-out.
+// JUnit in conftest's layout: one test suite per file, one test case per
+// finding (so 13 denials are failures="13", not one per resource), and one
+// passing test case per document without findings. Denials are failures,
+// unreadable files errors, waived findings skipped, warnings pass with their
+// message in system-out.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -132,93 +148,88 @@ type junitSuite struct {
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failures  []junitResult `xml:"failure,omitempty"`
-	Errors    []junitResult `xml:"error,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	Name      string       `xml:"name,attr"`
+	Classname string       `xml:"classname,attr"`
+	Failure   *junitResult `xml:"failure,omitempty"`
+	Error     *junitResult `xml:"error,omitempty"`
+	Skipped   *junitResult `xml:"skipped,omitempty"`
+	SystemOut string       `xml:"system-out,omitempty"`
 }
 
 type junitResult struct {
 	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
+	Type    string `xml:"type,attr,omitempty"`
 	Text    string `xml:",chardata"`
 }
 
 func writeJUnit(w io.Writer, rep *Report) error {
-	type caseKey struct {
-		file string
-		res  string
-	}
-	cases := map[caseKey]*junitCase{}
 	suites := map[string]*junitSuite{}
-	var order []string
 	suite := func(file string) *junitSuite {
 		s, ok := suites[file]
 		if !ok {
 			s = &junitSuite{Name: file}
 			suites[file] = s
-			order = append(order, file)
 		}
 		return s
 	}
-	var caseOrder []caseKey
-	getCase := func(file string, res Resource) *junitCase {
-		res.Container = ""
-		k := caseKey{file, res.String()}
-		c, ok := cases[k]
-		if !ok {
-			suite(file)
-			c = &junitCase{Name: k.res, Classname: file}
-			cases[k] = c
-			caseOrder = append(caseOrder, k)
-		}
-		return c
-	}
-	for _, d := range rep.Documents {
-		getCase(d.Path, Resource{Kind: d.Kind, Namespace: d.Namespace, Name: d.Name})
-	}
+	resName := func(r Resource) string { r.Container = ""; return r.String() }
+	withFindings := map[string]bool{} // file + resource
 	for _, f := range rep.Findings {
-		c := getCase(f.File, f.Resource)
+		withFindings[f.File+"\x00"+resName(f.Resource)] = true
+		c := junitCase{Name: fmt.Sprintf("%s - %s - %s", resName(f.Resource), f.Rule, f.Message), Classname: f.File}
 		text := fmt.Sprintf("%s:%d %s\n%s\nfix: %s", f.File, f.Line, f.Resource, f.Message, oneLine(f.Remediation))
 		switch {
 		case f.Blocking():
-			c.Failures = append(c.Failures, junitResult{Message: f.Rule + ": " + f.Message, Type: f.Rule, Text: text})
+			c.Failure = &junitResult{Message: f.Rule + ": " + f.Message, Type: f.Rule, Text: text}
 		case f.WaivedBy != nil:
-			c.SystemOut += fmt.Sprintf("waived %s: %s (exception by %s until %s)\n", f.Rule, f.Message, f.WaivedBy.Owner, f.WaivedBy.Expires)
+			c.Skipped = &junitResult{Message: fmt.Sprintf("waived by an exception of %s until %s: %s", f.WaivedBy.Owner, f.WaivedBy.Expires, f.WaivedBy.Reason)}
 		default:
-			c.SystemOut += fmt.Sprintf("warning %s: %s\n", f.Rule, f.Message)
+			c.SystemOut = fmt.Sprintf("warning %s: %s\n", f.Rule, f.Message)
 		}
+		s := suite(f.File)
+		s.Cases = append(s.Cases, c)
+	}
+	for _, d := range rep.Documents {
+		name := resName(Resource{Kind: d.Kind, Namespace: d.Namespace, Name: d.Name})
+		if withFindings[d.Path+"\x00"+name] {
+			continue
+		}
+		s := suite(d.Path)
+		s.Cases = append(s.Cases, junitCase{Name: name + " - passed", Classname: d.Path})
 	}
 	for _, ie := range rep.InputErrors {
-		c := getCase(ie.File, Resource{Kind: "File", Name: ie.File})
-		c.Errors = append(c.Errors, junitResult{Message: ie.Error(), Type: "input_error", Text: ie.Error()})
+		s := suite(ie.File)
+		s.Cases = append(s.Cases, junitCase{Name: ie.File + " - input_error", Classname: ie.File,
+			Error: &junitResult{Message: ie.Error(), Type: "input_error", Text: ie.Error()}})
 	}
+	files := make([]string, 0, len(suites))
+	for f := range suites {
+		files = append(files, f)
+	}
+	sort.Strings(files)
 	out := junitSuites{Name: "platform check"}
-	for _, k := range caseOrder {
-		s := suites[k.file]
-		c := cases[k]
-		s.Cases = append(s.Cases, *c)
-	}
-	sort.Strings(order)
-	for _, file := range order {
+	for _, file := range files {
 		s := suites[file]
 		s.Tests = len(s.Cases)
 		for _, c := range s.Cases {
-			if len(c.Failures) > 0 {
+			switch {
+			case c.Failure != nil:
 				s.Failures++
-			}
-			if len(c.Errors) > 0 {
+			case c.Error != nil:
 				s.Errors++
+			case c.Skipped != nil:
+				s.Skipped++
 			}
 		}
 		out.Tests += s.Tests
 		out.Failures += s.Failures
 		out.Errors += s.Errors
+		out.Skipped += s.Skipped
 		out.Suites = append(out.Suites, *s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -233,6 +244,58 @@ func writeJUnit(w io.Writer, rep *Report) error {
 	return err
 }
 
+// writeGitHub prints workflow commands (::error file=…,line=…,title=…::msg)
+// that GitHub Actions turns into annotations on the line of the file in a
+// pull request, then the text summary line. Denials are errors, warnings
+// warnings, waived findings notices.
+func writeGitHub(w io.Writer, rep *Report) error {
+	var b strings.Builder
+	for _, ie := range rep.InputErrors {
+		b.WriteString(workflowCommand("error", ie.File, ie.Line, "input_error", ie.Msg))
+	}
+	for _, f := range rep.Findings {
+		cmd := "warning"
+		msg := fmt.Sprintf("%s: %s", f.Resource, f.Message)
+		switch {
+		case f.Blocking():
+			cmd = "error"
+			if f.Remediation != "" {
+				msg += "\nfix: " + oneLine(f.Remediation)
+			}
+		case f.WaivedBy != nil:
+			cmd = "notice"
+			msg += fmt.Sprintf("\nwaived by an exception of %s until %s (%s)", f.WaivedBy.Owner, f.WaivedBy.Expires, f.WaivedBy.Pos)
+		}
+		b.WriteString(workflowCommand(cmd, f.File, f.Line, f.Rule, msg))
+	}
+	denied, warned, waived := rep.Counts()
+	fmt.Fprintf(&b, "%d files, %d documents: %d denied, %d warnings, %d waived, %d unreadable files\n",
+		len(rep.Files), len(rep.Documents), denied, warned, waived, len(rep.InputErrors))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// workflowCommand formats one GitHub Actions workflow command. The runner
+// decodes %25, %0D and %0A in the message, and also %3A and %2C in
+// property values, so those are escaped: a message with a newline or a
+// file name with a comma cannot end the command or forge another property.
+func workflowCommand(cmd, file string, line int, title, msg string) string {
+	props := "file=" + escapeProperty(filepath.ToSlash(file))
+	if line > 0 {
+		props += fmt.Sprintf(",line=%d", line)
+	}
+	props += ",title=" + escapeProperty(title)
+	return fmt.Sprintf("::%s %s::%s\n", cmd, props, escapeData(msg))
+}
+
+var (
+	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
+func escapeData(s string) string     { return dataEscaper.Replace(s) }
+func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
+
 // SARIF 2.1.0, the subset code scanning reads: one run, the rules, results
 // with a physical location (file and line).
 type sarifLog struct {
@@ -242,8 +305,13 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool              sarifTool        `json:"tool"`
+	AutomationDetails *sarifAutomation `json:"automationDetails,omitempty"`
+	Results           []sarifResult    `json:"results"`
+}
+
+type sarifAutomation struct {
+	ID string `json:"id"`
 }
 
 type sarifTool struct {
@@ -252,6 +320,7 @@ type sarifTool struct {
 
 type sarifDriver struct {
 	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
 	InformationURI string      `json:"informationUri,omitempty"`
 	Rules          []sarifRule `json:"rules"`
 }
@@ -297,8 +366,14 @@ type sarifSuppressed struct {
 
 var securitySeverity = map[string]string{"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
-func writeSARIF(w io.Writer, rep *Report, rules []*Rule) error {
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "platform check"}}, Results: []sarifResult{}}
+func writeSARIF(w io.Writer, rep *Report, rules []*Rule, tool Tool) error {
+	if tool.Name == "" {
+		tool.Name = "platform check"
+	}
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: tool.Name, Version: tool.Version}}, Results: []sarifResult{}}
+	if tool.AutomationID != "" {
+		run.AutomationDetails = &sarifAutomation{ID: tool.AutomationID}
+	}
 	index := map[string]int{}
 	addRule := func(r sarifRule) {
 		index[r.ID] = len(run.Tool.Driver.Rules)
@@ -317,7 +392,7 @@ func writeSARIF(w io.Writer, rep *Report, rules []*Rule) error {
 	}
 	loc := func(file string, line int) sarifLocation {
 		var l sarifLocation
-		l.PhysicalLocation.ArtifactLocation.URI = file
+		l.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(file)
 		if line > 0 {
 			l.PhysicalLocation.Region = &struct {
 				StartLine int `json:"startLine"`

@@ -3,7 +3,8 @@
 // request whose rendered diff reviewers read like any other change.
 //
 // Promotion only goes one step along Order: prod gets only what staging ran,
-// staging only what dev ran.
+// staging only what dev ran. Dev, where releases land, is set from a
+// release's image references instead (Options.Set, release.yml).
 package promote
 
 import (
@@ -12,8 +13,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
@@ -37,7 +40,16 @@ type Options struct {
 	To       string   // target environment (staging or prod)
 	Services []string // empty means every service in the images file
 	DryRun   bool     // plan only: change nothing on disk
+	// Set gives the first environment (dev) the images a release pushed:
+	// service -> "<tag>@sha256:<digest>". Only with To == Order[0].
+	Set map[string]string
 }
+
+// Released is the source environment of a Move that Set made.
+const Released = "release"
+
+// releaseRef is what a release writes: the tag and the digest it pushed.
+var releaseRef = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[0-9a-f]{64}$`)
 
 // Move is one service's tag change.
 type Move struct {
@@ -60,16 +72,34 @@ type Result struct {
 // images file and the rendered tree change together or not at all: a failed
 // render restores the images file.
 func Run(opts Options) (*Result, error) {
-	from, err := previous(opts.To)
-	if err != nil {
-		return nil, err
+	var from string
+	if opts.To == Order[0] && len(opts.Set) > 0 {
+		if len(opts.Services) > 0 {
+			return nil, cliexit.BadInputf("--service: with --set the services are the ones --set names")
+		}
+	} else {
+		if len(opts.Set) > 0 {
+			return nil, cliexit.BadInputf("--set is for %s, where releases land; %s takes the images of the environment before it", Order[0], opts.To)
+		}
+		var err error
+		if from, err = previous(opts.To); err != nil {
+			return nil, err
+		}
 	}
 	path := filepath.Join(opts.Root, filepath.FromSlash(ImagesFile))
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ImagesFile, err)
 	}
-	updated, moves, err := Promote(orig, from, opts.To, opts.Services)
+	var (
+		updated []byte
+		moves   []Move
+	)
+	if from == "" {
+		updated, moves, err = SetReleased(orig, opts.To, opts.Set)
+	} else {
+		updated, moves, err = Promote(orig, from, opts.To, opts.Services)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +128,7 @@ func previous(env string) (string, error) {
 	case i < 0:
 		return "", cliexit.BadInputf("--to %q: unknown environment (want one of %v)", env, Order[1:])
 	case i == 0:
-		return "", cliexit.BadInputf("--to %s: %s is where releases land, nothing is promoted into it", env, env)
+		return "", cliexit.BadInputf("--to %s: %s is where releases land: give the release's images with --set SERVICE=TAG@sha256:DIGEST", env, env)
 	}
 	return Order[i-1], nil
 }
@@ -142,6 +172,53 @@ func Promote(src []byte, from, to string, services []string) ([]byte, []Move, er
 		prev, _ := strconv.Unquote(dst.Value)
 		dst.Value = strconv.Quote(tag)
 		moves = append(moves, Move{Service: svc, From: from, To: to, Tag: tag, Previous: prev})
+	}
+	out, err := format.Node(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("format %s: %w", ImagesFile, err)
+	}
+	return out, moves, nil
+}
+
+// SetReleased rewrites the images file src so that env's reference of each
+// service in refs is the release's "<tag>@sha256:<digest>". Like Promote it
+// edits the syntax tree and refuses (bad input) an unknown service or a
+// reference without a digest: a release always pushed by digest.
+func SetReleased(src []byte, env string, refs map[string]string) ([]byte, []Move, error) {
+	f, err := parser.ParseFile(ImagesFile, src, parser.ParseComments)
+	if err != nil {
+		return nil, nil, cliexit.WrapBadInput(fmt.Errorf("parse %s: %w", ImagesFile, err))
+	}
+	svcs, err := lookup(f.Decls, "", "services")
+	if err != nil {
+		return nil, nil, err
+	}
+	all := labels(svcs)
+	for svc, ref := range refs {
+		if !slices.Contains(all, svc) {
+			return nil, nil, cliexit.BadInputf("--set %s: not in %s (services: %v)", svc, ImagesFile, all)
+		}
+		if !releaseRef.MatchString(ref) || strings.HasPrefix(ref, "latest@") {
+			return nil, nil, cliexit.BadInputf("--set %s=%q: want TAG@sha256:<64 hex digits>, the tag and digest the release pushed", svc, ref)
+		}
+	}
+	var moves []Move
+	for _, svc := range all { // the file's order, not the map's
+		ref, ok := refs[svc]
+		if !ok {
+			continue
+		}
+		tags, err := lookupPath(svcs, "services", svc, "image", "tags")
+		if err != nil {
+			return nil, nil, err
+		}
+		dst, err := tagLit(tags, "services."+svc+".image.tags", env)
+		if err != nil {
+			return nil, nil, err
+		}
+		prev, _ := strconv.Unquote(dst.Value)
+		dst.Value = strconv.Quote(ref)
+		moves = append(moves, Move{Service: svc, From: Released, To: env, Tag: ref, Previous: prev})
 	}
 	out, err := format.Node(f)
 	if err != nil {

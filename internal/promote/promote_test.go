@@ -92,7 +92,7 @@ func TestPromoteBadInput(t *testing.T) {
 }
 
 func TestPreviousRefusesSkipsAndUnknown(t *testing.T) {
-	for _, env := range []string{"dev", "qa", ""} {
+	for _, env := range []string{"dev", "qa", ""} { // dev takes a release (--set), never a promotion
 		if _, err := previous(env); cliexit.Code(err) != cliexit.BadInput {
 			t.Errorf("previous(%q) = %v, want bad input", env, err)
 		}

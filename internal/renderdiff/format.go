@@ -7,18 +7,57 @@ import (
 	"strings"
 )
 
-// WriteUnified writes every file diff, environments and services in order.
-func WriteUnified(w io.Writer, rep *Report) error {
+// WriteUnified writes every object's diff, environments and services in
+// order; with color, in the colours of git diff (for a terminal).
+func WriteUnified(w io.Writer, rep *Report, color bool) error {
 	if len(rep.Files) == 0 {
 		_, err := fmt.Fprintf(w, "no rendered changes between %s and %s\n", rep.BaseLabel, rep.HeadLabel)
 		return err
 	}
 	for _, f := range rep.Files {
-		if _, err := io.WriteString(w, f.Unified); err != nil {
+		text := f.Unified
+		if color {
+			text = colorize(text)
+		}
+		if _, err := io.WriteString(w, text); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ANSI colours of git diff: headers bold, hunk ranges cyan, removed lines
+// red, added lines green.
+const (
+	ansiBold  = "\x1b[1m"
+	ansiCyan  = "\x1b[36m"
+	ansiRed   = "\x1b[31m"
+	ansiGreen = "\x1b[32m"
+	ansiReset = "\x1b[0m"
+)
+
+func colorize(text string) string {
+	var b strings.Builder
+	for line := range strings.Lines(text) {
+		body := strings.TrimSuffix(line, "\n")
+		code := ""
+		switch {
+		case strings.HasPrefix(body, "====="):
+			code = ansiBold
+		case strings.HasPrefix(body, "@@"):
+			code = ansiCyan
+		case strings.HasPrefix(body, "-"):
+			code = ansiRed
+		case strings.HasPrefix(body, "+"):
+			code = ansiGreen
+		}
+		if code == "" {
+			b.WriteString(line)
+			continue
+		}
+		b.WriteString(code + body + ansiReset + line[len(body):])
+	}
+	return b.String()
 }
 
 // maxComment keeps a pull-request comment under GitHub's 65,536 characters.

@@ -35,7 +35,7 @@ type FileDiff struct {
 	Env     string
 	Service string // "" for the environment's project and root app
 	Status  string // "added", "removed" or "changed"
-	Unified string
+	Unified string // per object: "===== <group>/<Kind> <ns>/<name> in <file> =====" and its hunks
 	Added   int
 	Removed int
 }
@@ -113,14 +113,13 @@ func diffTrees(a, b map[string][]byte) *Report {
 		}
 		fd := FileDiff{Path: p, Status: "changed"}
 		fd.Env, fd.Service = classify(p)
-		aName, bName := "a/"+p, "b/"+p
 		switch {
 		case !inA:
-			fd.Status, aName = "added", "/dev/null"
+			fd.Status = "added"
 		case !inB:
-			fd.Status, bName = "removed", "/dev/null"
+			fd.Status = "removed"
 		}
-		fd.Unified, fd.Added, fd.Removed = Unified(aName, bName, string(old), string(cur), 3)
+		fd.Unified, fd.Added, fd.Removed = diffResources(p, string(old), string(cur))
 		rep.Files = append(rep.Files, fd)
 	}
 	return rep

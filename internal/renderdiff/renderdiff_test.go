@@ -181,7 +181,7 @@ func TestCompareBeforeTheModel(t *testing.T) {
 		t.Errorf("%d files, want the %d rendered for dev", len(rep.Files), want)
 	}
 	for _, f := range rep.Files {
-		if f.Status != "added" || f.Removed != 0 || !strings.HasPrefix(f.Unified, "--- /dev/null\n") {
+		if f.Status != "added" || f.Removed != 0 || !strings.HasPrefix(f.Unified, "===== ") || strings.Contains(f.Unified, "\n-") {
 			t.Errorf("%s: status %s, -%d", f.Path, f.Status, f.Removed)
 		}
 	}

@@ -1,3 +1,6 @@
+// The hand-written Myers diff that renderdiff used before go-udiff, kept
+// only as the baseline of BenchmarkDiff4000Lines (docs/PERFORMANCE.md).
+// It keeps every round's V array, so a 4,000-line change allocates ~1 GB.
 package renderdiff
 
 import (
@@ -90,7 +93,7 @@ func splitLines(s string) []string {
 
 // Unified returns a unified diff of a and b with context lines of context,
 // or "" when they are equal. A missing side is named /dev/null.
-func Unified(aName, bName, a, b string, context int) (string, int, int) {
+func legacyUnified(aName, bName, a, b string, context int) (string, int, int) {
 	if a == b {
 		return "", 0, 0
 	}

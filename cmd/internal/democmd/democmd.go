@@ -1,0 +1,75 @@
+// Package democmd is the demo command, shared by `platform demo` and the
+// small cmd/demo binary that `make demo` runs: cmd/demo links only the
+// services and this package, so a first `make demo` on a machine with an
+// empty Go build cache does not compile the whole CLI (Helm, OPA, CUE,
+// Kubernetes clients) to run five services.
+package democmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bloody-sweet/platform/internal/cliexit"
+	"github.com/bloody-sweet/platform/internal/devstack"
+)
+
+// New returns the demo command. Progress goes to stderr, the result (the
+// table and the verdict) to stdout, so `make demo > result.txt` keeps the
+// result alone.
+func New() *cobra.Command {
+	var (
+		orders  int
+		timeout time.Duration
+		seed    uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the five order services in one process on embedded defaults and place orders",
+		Long: "Starts the order, payment, store, delivery and notification services in this process on the\n" +
+			"embedded broker, SQLite and Redis, places orders with a mix of outcomes, and prints how many\n" +
+			"reached each terminal state and the placed -> delivered latency. Progress goes to stderr, the\n" +
+			"result to stdout. Exits 0 only if every order reached DELIVERED or CANCELLED.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			return cliexit.WrapBadInput(cobra.NoArgs(cmd, args))
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if orders < 1 || orders > 1_000_000 {
+				return cliexit.BadInputf("--orders %d: want 1..1000000", orders)
+			}
+			if timeout <= 0 {
+				return cliexit.BadInputf("--timeout %v: want a positive duration", timeout)
+			}
+			out, progress := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			ctx := cmd.Context()
+			fmt.Fprintln(progress, "starting the local stack (embedded Kafka, SQLite, Redis)...")
+			st, err := devstack.Start(ctx, devstack.Config{})
+			if err != nil {
+				return err
+			}
+			defer func() {
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+				defer cancel()
+				_ = st.Close(cctx)
+			}()
+			fmt.Fprintf(progress, "placing %d orders at %s\n", orders, st.OrderURL)
+			res, err := devstack.RunDemo(ctx, st, devstack.DemoOptions{Orders: orders, Timeout: timeout, Seed: seed, Progress: progress})
+			if err != nil {
+				return err
+			}
+			res.WriteTable(out)
+			if !res.AllTerminal() {
+				return cliexit.Failedf("demo: %d of %d orders did not reach a terminal state", orders-res.ByStatus["DELIVERED"]-res.ByStatus["CANCELLED"], orders)
+			}
+			fmt.Fprintln(out, "every order reached a terminal state")
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&orders, "orders", 500, "orders to place")
+	cmd.Flags().DurationVar(&timeout, "timeout", 40*time.Second, "time allowed for every order to reach a terminal state")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated orders")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliexit.WrapBadInput(err) })
+	return cmd
+}
