@@ -190,7 +190,7 @@ func TestChartTypo(t *testing.T) {
 	if cliexit.Code(err) != cliexit.BadInput {
 		t.Fatalf("err %v, want bad input", err)
 	}
-	if !regexp.MustCompile(`environments/dev/delivery/manifests\.gen\.yaml:\d+:\d+: HorizontalPodAutoscaler delivery: spec\.minReplica: field not allowed`).MatchString(err.Error()) {
+	if !regexp.MustCompile(`environments/dev/notification/manifests\.gen\.yaml:\d+:\d+: HorizontalPodAutoscaler notification: spec\.minReplica: field not allowed`).MatchString(err.Error()) {
 		t.Errorf("message lacks the manifest position and field:\n%v", err)
 	}
 	if files := snapshot(t, root); len(files) != 0 {

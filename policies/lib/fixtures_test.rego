@@ -121,6 +121,20 @@ hpa := {
 	},
 }
 
+# scaled_object is KEDA's autoscaler of the same Rollout, as rendered for a
+# consumer (cue/templates/scaledobject.cue).
+scaled_object := {
+	"apiVersion": "keda.sh/v1alpha1",
+	"kind": "ScaledObject",
+	"metadata": {"name": "order", "namespace": "orders-prod", "labels": labels},
+	"spec": {
+		"minReplicaCount": 3,
+		"maxReplicaCount": 10,
+		"scaleTargetRef": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "order"},
+		"triggers": [{"type": "prometheus", "metricType": "AverageValue", "metadata": {"query": "sum(kafka_consumer_lag)", "threshold": "100"}}],
+	},
+}
+
 application := {
 	"apiVersion": "argoproj.io/v1alpha1",
 	"kind": "Application",

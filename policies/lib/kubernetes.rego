@@ -123,10 +123,19 @@ component_of(obj) := data.platform.services[service_of(obj)].kind if {
 # defaults it to 1).
 replicas_of(obj) := object.get(obj, ["spec", "replicas"], 1)
 
-# targets(hpa, obj) is true when the HPA scales obj.
+# autoscaler_kinds scale a workload through its scale subresource: the HPA,
+# and KEDA's ScaledObject (which creates an HPA; the consumers scale on lag).
+autoscaler_kinds := {"HorizontalPodAutoscaler", "ScaledObject"}
+
+# targets(hpa, obj) is true when the autoscaler (HPA or ScaledObject) scales obj.
 targets(hpa, obj) if {
-	hpa.kind == "HorizontalPodAutoscaler"
+	hpa.kind in autoscaler_kinds
 	hpa.spec.scaleTargetRef.kind == obj.kind
 	hpa.spec.scaleTargetRef.name == name_of(obj)
 	namespace_of(hpa) == namespace_of(obj)
 }
+
+# min_replicas_of(hpa) is the autoscaler's floor (each kind's own default).
+min_replicas_of(hpa) := object.get(hpa.spec, "minReplicas", 1) if hpa.kind == "HorizontalPodAutoscaler"
+
+min_replicas_of(hpa) := object.get(hpa.spec, "minReplicaCount", 0) if hpa.kind == "ScaledObject"

@@ -41,6 +41,9 @@ const (
 	// karpenter is the version of the Karpenter chart the add-ons install
 	// (cue/config/addons.cue): its NodePool and EC2NodeClass are rendered.
 	karpenter = "github.com/aws/karpenter-provider-aws@v1.6.3"
+	// keda is the version of the KEDA chart the add-ons install: the
+	// consumers' ScaledObjects are rendered.
+	keda = "github.com/kedacore/keda/v2@v2.21.0"
 )
 
 var k8sPackages = []string{
@@ -83,6 +86,9 @@ var crdSets = []crdSet{
 	}},
 	{karpenter, "karpenter.k8s.aws", "karpenter.k8s.aws", []string{
 		"pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml",
+	}},
+	{keda, "keda.sh", "keda.sh", []string{
+		"config/crd/bases/keda.sh_scaledobjects.yaml",
 	}},
 }
 

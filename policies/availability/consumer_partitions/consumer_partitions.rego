@@ -3,13 +3,14 @@
 # description: >-
 #   A Kafka consumer group gets at most one member per partition: consumers beyond the partition count
 #   of the smallest topic a consumer service reads sit idle while the HPA believes it added capacity.
-#   The HPA's maxReplicas and the workload's replicas stay at or below that count, and a consumer
+#   The HPA's maxReplicas, a KEDA ScaledObject's maxReplicaCount (and its fallback replicas) and the
+#   workload's replicas stay at or below that count, and a consumer
 #   Rollout's canary uses maxSurge 0 so canary pods never push the group above it.
 # custom:
 #   severity: medium
-#   kinds: [HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet, Rollout]
+#   kinds: [HorizontalPodAutoscaler, ScaledObject, Deployment, StatefulSet, ReplicaSet, Rollout]
 #   remediation: >-
-#     Lower autoscaling maxReplicas (and replicas) to the partition count of the topics the service
+#     Lower autoscaling maxReplicas (ScaledObject maxReplicaCount, fallback replicas; and replicas) to the partition count of the topics the service
 #     consumes, or add partitions first; set strategy.canary.maxSurge: 0 on consumer Rollouts.
 package availability.consumer_partitions
 
@@ -21,6 +22,18 @@ deny contains msg if {
 	limit := partitions(k8s.service_of(input))
 	input.spec.maxReplicas > limit
 	msg := sprintf("maxReplicas %d exceeds the %d partitions consumer service %s can use", [input.spec.maxReplicas, limit, k8s.service_of(input)])
+}
+
+deny contains msg if {
+	input.kind == "ScaledObject"
+	is_consumer
+	limit := partitions(k8s.service_of(input))
+	some field, n in {
+		"maxReplicaCount": object.get(input.spec, "maxReplicaCount", 100),
+		"fallback.replicas": object.get(input.spec, ["fallback", "replicas"], 0),
+	}
+	n > limit
+	msg := sprintf("ScaledObject %s %d exceeds the %d partitions consumer service %s can use", [field, n, limit, k8s.service_of(input)])
 }
 
 deny contains msg if {

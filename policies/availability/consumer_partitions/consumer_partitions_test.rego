@@ -43,3 +43,35 @@ test_api_service_may_scale_further if {
 	hpa := json.patch(fixtures.hpa, [{"op": "replace", "path": "/spec/maxReplicas", "value": 40}])
 	count(consumer_partitions.deny) == 0 with input as hpa
 }
+
+consumer_scaledobject := {
+	"apiVersion": "keda.sh/v1alpha1",
+	"kind": "ScaledObject",
+	"metadata": {"name": "payment", "namespace": "orders-dev", "labels": {"app.kubernetes.io/name": "payment", "app.kubernetes.io/component": "consumer"}},
+	"spec": {
+		"scaleTargetRef": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "payment"},
+		"minReplicaCount": 2,
+		"maxReplicaCount": 12,
+		"fallback": {"failureThreshold": 3, "replicas": 12},
+	},
+}
+
+test_scaledobject_at_partition_count_allowed if {
+	count(consumer_partitions.deny) == 0 with input as consumer_scaledobject
+}
+
+test_scaledobject_above_partitions_denied if {
+	so := json.patch(consumer_scaledobject, [{"op": "replace", "path": "/spec/maxReplicaCount", "value": 13}])
+	consumer_partitions.deny == {"ScaledObject maxReplicaCount 13 exceeds the 12 partitions consumer service payment can use"} with input as so
+}
+
+test_scaledobject_fallback_above_partitions_denied if {
+	so := json.patch(consumer_scaledobject, [{"op": "replace", "path": "/spec/fallback/replicas", "value": 20}])
+	consumer_partitions.deny == {"ScaledObject fallback.replicas 20 exceeds the 12 partitions consumer service payment can use"} with input as so
+}
+
+test_scaledobject_without_max_denied if {
+	# KEDA's default maxReplicaCount is 100
+	so := json.patch(consumer_scaledobject, [{"op": "remove", "path": "/spec/maxReplicaCount"}])
+	count(consumer_partitions.deny) == 1 with input as so
+}

@@ -19,8 +19,11 @@ import data.lib.kubernetes as k8s
 
 rollouts_api := "argoproj.io/v1alpha1"
 
+# hpas are the autoscalers: HPAs and KEDA ScaledObjects (KEDA's HPA takes
+# the ScaledObject's scaleTargetRef and floor).
 hpas contains entry if {
-	some entry in combined.by_kind.HorizontalPodAutoscaler
+	some kind in k8s.autoscaler_kinds
+	some entry in combined.by_kind[kind]
 }
 
 deny contains combined.finding(entry, msg) if {
@@ -47,7 +50,7 @@ deny contains combined.finding(entry, msg) if {
 	pdb := pdb_entry.contents
 	k8s.namespace_of(pdb) == k8s.namespace_of(hpa)
 	k8s.selector_matches(object.get(pdb.spec, "selector", {}), k8s.pod_labels_of(target))
-	why := problem(pdb.spec, object.get(hpa.spec, "minReplicas", 1))
+	why := problem(pdb.spec, k8s.min_replicas_of(hpa))
 	msg := sprintf("PodDisruptionBudget %s %s", [k8s.name_of(pdb), why])
 }
 

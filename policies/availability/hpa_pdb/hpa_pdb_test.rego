@@ -33,3 +33,19 @@ test_max_unavailable_all_pods_denied if {
 	p := json.patch(fixtures.pdb, [{"op": "replace", "path": "/spec/maxUnavailable", "value": 3}])
 	count(hpa_pdb.deny) == 1 with input as fixtures.combine([fixtures.rollout, fixtures.hpa, p])
 }
+
+test_scaled_object_compatible_allowed if {
+	count(hpa_pdb.deny) == 0 with input as fixtures.combine([fixtures.rollout, fixtures.scaled_object, fixtures.pdb])
+}
+
+test_scaled_object_floor_against_pdb_denied if {
+	p := json.patch(fixtures.pdb, [{"op": "replace", "path": "/spec/maxUnavailable", "value": 3}])
+	some f in hpa_pdb.deny with input as fixtures.combine([fixtures.rollout, fixtures.scaled_object, p])
+	contains(f.msg, "maxUnavailable 3")
+}
+
+test_scaled_object_wrong_api_version_denied if {
+	so := json.patch(fixtures.scaled_object, [{"op": "replace", "path": "/spec/scaleTargetRef/apiVersion", "value": "apps/v1"}])
+	some f in hpa_pdb.deny with input as fixtures.combine([fixtures.rollout, so, fixtures.pdb])
+	contains(f.msg, "apiVersion apps/v1")
+}

@@ -2,7 +2,7 @@
 # title: Replicated workloads must have a PodDisruptionBudget
 # description: >-
 #   A Deployment, StatefulSet, ReplicaSet or Rollout that runs more than one replica (spec.replicas, or
-#   the minReplicas of the HPA that scales it) has a PodDisruptionBudget in its namespace selecting its
+#   the floor of the HPA or KEDA ScaledObject that scales it) has a PodDisruptionBudget in its namespace selecting its
 #   pods, so node drains and cluster upgrades never take all of its pods at once.
 # custom:
 #   severity: medium
@@ -26,9 +26,10 @@ deny contains combined.finding(entry, msg) if {
 }
 
 # min_replicas(obj) is the fewest replicas the workload runs: its own count or
-# the minReplicas of an HPA scaling it, whichever is larger.
-min_replicas(obj) := max({k8s.replicas_of(obj)} | {object.get(hpa.spec, "minReplicas", 1) |
-	some hpa_entry in combined.by_kind.HorizontalPodAutoscaler
+# the floor of an autoscaler scaling it, whichever is larger.
+min_replicas(obj) := max({k8s.replicas_of(obj)} | {k8s.min_replicas_of(hpa) |
+	some kind in k8s.autoscaler_kinds
+	some hpa_entry in combined.by_kind[kind]
 	hpa := hpa_entry.contents
 	k8s.targets(hpa, obj)
 })

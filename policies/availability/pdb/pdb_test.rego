@@ -32,6 +32,11 @@ test_hpa_min_replicas_counts if {
 	count(pdb.deny) == 1 with input as fixtures.combine([fixtures.deployment, hpa])
 }
 
+test_scaled_object_min_replica_count_counts if {
+	so := json.patch(fixtures.scaled_object, [{"op": "replace", "path": "/metadata/namespace", "value": "orders-dev"}, {"op": "replace", "path": "/spec/scaleTargetRef", "value": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "order"}}])
+	count(pdb.deny) == 1 with input as fixtures.combine([fixtures.deployment, so])
+}
+
 test_single_document_input_ignored if {
 	count(pdb.deny) == 0 with input as fixtures.rollout
 }
