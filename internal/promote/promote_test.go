@@ -178,7 +178,8 @@ func TestRunRestoresOnRenderError(t *testing.T) {
 }
 
 // fixtureRoot copies the model and the rendered tree into a temp dir and
-// links the read-only parts (schemas, templates, generated schemas, chart).
+// links the read-only parts (schemas, templates, generated schemas, chart,
+// the metric catalog the dashboards are checked against).
 func fixtureRoot(t *testing.T) string {
 	t.Helper()
 	src, err := filepath.Abs("../..")
@@ -186,7 +187,7 @@ func fixtureRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "apps/charts"} {
+	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "apps/charts", "policies/data"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, dir)), 0o755); err != nil {
 			t.Fatal(err)
 		}
