@@ -40,7 +40,7 @@ verify: ## fail if generated files are stale, code is unformatted or vet/cue/reg
 
 lint-ci: ## lint the GitHub workflows (actionlint, with shellcheck on their run steps; pins, permissions, timeouts, concurrency; renovate.json) and the shell scripts
 	@command -v shellcheck >/dev/null || { echo "shellcheck is not installed: run make deps"; exit 1; }
-	$(GO) tool actionlint
+	$(GO) tool -modfile=tools/actionlint/go.mod actionlint
 	$(GO) test -count=1 ./internal/ciaudit/
 	shellcheck -S warning .ci/run scripts/*.sh
 
