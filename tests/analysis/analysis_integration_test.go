@@ -12,17 +12,13 @@ package analysis
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -36,6 +32,7 @@ import (
 
 	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/tests/promtest"
 )
 
 const (
@@ -43,7 +40,6 @@ const (
 	canaryHash = "5f7c9d8b6" // the pod-template-hash the scraped "pods" carry
 	podSuffix  = "abcde"     // the ReplicaSet pod suffix
 	orders     = 300         // orders placed while Prometheus scrapes
-	promBinary = "/usr/bin/prometheus"
 )
 
 // TestAnalysisTemplatesOnHealthyStack runs every prod AnalysisTemplate
@@ -69,8 +65,8 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 	prom := startPrometheus(t, st.MetricsURLs)
 	// Counters need a sample from before the traffic, or rate() sees a
 	// flat line: wait until every target has been scraped once.
-	prom.waitFor(ctx, t, "every target up", `count(up{namespace="`+namespace+`"} == 1)`, func(v []float64) bool {
-		return len(v) == 1 && int(v[0]) == len(st.MetricsURLs)
+	prom.WaitFor(ctx, t, "every target up", `count(up{namespace="`+namespace+`"} == 1)`, 20*time.Second, func(res []promtest.Sample) bool {
+		return len(res) == 1 && int(res[0].Value) == len(st.MetricsURLs)
 	})
 
 	placeOrdersAndWait(ctx, t, st)
@@ -427,193 +423,37 @@ func resolveArgs(q string, args map[string]string) (string, error) {
 
 // --- Prometheus ------------------------------------------------------------
 
-type prometheus struct {
-	url    string
-	client *http.Client
-}
+// prometheus is the Debian Prometheus of tests/promtest scraping every
+// service's /metrics every second, relabelled with the namespace, service
+// and pod labels the ServiceMonitor adds in the cluster; its queries
+// return values the way the Argo Rollouts provider sees them.
+type prometheus struct{ *promtest.Prometheus }
 
-// startPrometheus runs /usr/bin/prometheus on a free loopback port with a
-// 1 s scrape of every service's /metrics, relabelled with the namespace,
-// service and pod labels the ServiceMonitor adds in the cluster.
-func startPrometheus(t *testing.T, services map[string]string) *prometheus {
+func startPrometheus(t *testing.T, services map[string]string) prometheus {
 	t.Helper()
-	dir := t.TempDir()
-	var cfg strings.Builder
-	cfg.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n")
 	names := make([]string, 0, len(services))
 	for name := range services {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	targets := make([]promtest.Target, 0, len(names))
 	for _, name := range names {
-		u, err := url.Parse(services[name])
-		if err != nil {
-			t.Fatalf("service %s URL %q: %v", name, services[name], err)
-		}
-		fmt.Fprintf(&cfg, `  - job_name: %[1]s
-    metrics_path: /metrics
-    static_configs:
-      - targets: [%[2]q]
-    relabel_configs:
-      - target_label: namespace
-        replacement: %[3]s
-      - target_label: service
-        replacement: %[1]s
-      - target_label: pod
-        replacement: %[1]s-%[4]s-%[5]s
-`, name, u.Host, namespace, canaryHash, podSuffix)
+		targets = append(targets, promtest.Target{
+			Job: name,
+			URL: services[name] + "/metrics",
+			Labels: map[string]string{
+				"namespace": namespace,
+				"service":   name,
+				"pod":       name + "-" + canaryHash + "-" + podSuffix,
+			},
+		})
 	}
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(promBinary,
-		"--config.file="+cfgPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-	)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", promBinary, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("prometheus config:\n%s\nprometheus log (tail):\n%s", cfg.String(), tail(logs.String(), 3000))
-		}
-	})
-	p := &prometheus{url: "http://" + addr, client: &http.Client{Timeout: 5 * time.Second}}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := p.client.Get(p.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-done:
-			t.Fatalf("prometheus exited: %s", tail(logs.String(), 3000))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 20 s: %v\n%s", err, tail(logs.String(), 3000))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return prometheus{promtest.Start(t, targets)}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
-// query runs an instant query and returns the sample values the way the
-// Argo Rollouts Prometheus provider hands them to the conditions: a
-// vector's values in order, or a scalar as one value.
-func (p *prometheus) query(ctx context.Context, q string) ([]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/api/v1/query?"+url.Values{"query": {q}}.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("decode query response (%s): %w", resp.Status, err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("prometheus: %s: %s", resp.Status, body.Error)
-	}
-	parse := func(pair []any) (float64, error) {
-		if len(pair) != 2 {
-			return 0, fmt.Errorf("sample %v is not [time, value]", pair)
-		}
-		s, ok := pair[1].(string)
-		if !ok {
-			return 0, fmt.Errorf("sample value %v is not a string", pair[1])
-		}
-		return strconv.ParseFloat(s, 64)
-	}
-	switch body.Data.ResultType {
-	case "vector":
-		var vec []struct {
-			Value []any `json:"value"`
-		}
-		if err := json.Unmarshal(body.Data.Result, &vec); err != nil {
-			return nil, err
-		}
-		out := make([]float64, 0, len(vec))
-		for _, s := range vec {
-			v, err := parse(s.Value)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	case "scalar":
-		var pair []any
-		if err := json.Unmarshal(body.Data.Result, &pair); err != nil {
-			return nil, err
-		}
-		v, err := parse(pair)
-		if err != nil {
-			return nil, err
-		}
-		return []float64{v}, nil
-	default:
-		return nil, fmt.Errorf("result type %q is not a vector or scalar", body.Data.ResultType)
-	}
-}
-
-// waitFor polls q until ok accepts its result or 20 s pass.
-func (p *prometheus) waitFor(ctx context.Context, t *testing.T, what, q string, ok func([]float64) bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, err := p.query(ctx, q)
-		if err == nil && ok(res) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus: %s: not within 20 s (last %v, %v)", what, res, err)
-		}
-		pause(ctx, 200*time.Millisecond)
-	}
+func (p prometheus) query(ctx context.Context, q string) ([]float64, error) {
+	res, err := p.Query(ctx, q)
+	return promtest.Values(res), err
 }
 
 // --- conditions -------------------------------------------------------------

@@ -99,7 +99,7 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	prom := promtest.Start(t, targets)
 	// counters need a sample from before the traffic, or rate() sees a
 	// flat line.
-	waitFor(ctx, t, prom, "every target scraped", fmt.Sprintf(`count(up{namespace=%q} == 1)`, namespace), func(s []promtest.Sample) bool {
+	prom.WaitFor(ctx, t, "every target scraped", fmt.Sprintf(`count(up{namespace=%q} == 1)`, namespace), 30*time.Second, func(s []promtest.Sample) bool {
 		return len(s) == 1 && int(s[0].Value) == len(targets)
 	})
 	placeOrdersAndWait(ctx, t, st)
@@ -316,21 +316,6 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
 		}(id)
 	}
 	wg.Wait()
-}
-
-func waitFor(ctx context.Context, t *testing.T, p *promtest.Prometheus, what, q string, ok func([]promtest.Sample) bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := p.Query(ctx, q)
-		if err == nil && ok(res) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus: %s: not within 30 s (last %v, %v)", what, res, err)
-		}
-		pause(ctx, 200*time.Millisecond)
-	}
 }
 
 func pause(ctx context.Context, d time.Duration) {

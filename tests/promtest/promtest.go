@@ -197,3 +197,35 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// WaitFor polls q until ok accepts its result, failing the test after
+// within: a scrape lands every second, so a condition is awaited, never
+// assumed after a sleep.
+func (p *Prometheus) WaitFor(ctx context.Context, t *testing.T, what, q string, within time.Duration, ok func([]Sample) bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		res, err := p.Query(ctx, q)
+		if err == nil && ok(res) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus: %s: not within %s (last %v, %v)", what, within, res, err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("prometheus: %s: %v (last %v, %v)", what, ctx.Err(), res, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Values is a result's sample values in order, the way the Argo Rollouts
+// Prometheus provider hands them to an analysis' conditions.
+func Values(res []Sample) []float64 {
+	out := make([]float64, len(res))
+	for i, s := range res {
+		out[i] = s.Value
+	}
+	return out
+}
