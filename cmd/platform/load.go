@@ -11,12 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
-	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/harness"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 func init() { subcommands = append(subcommands, newLoadCmd) }

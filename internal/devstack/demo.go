@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // DemoOptions configures RunDemo.

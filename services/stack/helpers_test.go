@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // placeOrder places an order as a random customer c-N (with that

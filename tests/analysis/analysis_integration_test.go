@@ -34,8 +34,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 const (

@@ -26,9 +26,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
+	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/stack"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 var dbSeq atomic.Int64
@@ -41,9 +41,9 @@ type platform struct {
 
 func startPlatform(t *testing.T, cfg stack.Config) *platform {
 	t.Helper()
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	cfg.DatabaseURL = pg.CreateDatabase(t, fmt.Sprintf("e2e_%d", dbSeq.Add(1)))
-	cfg.RedisURL = testservers.StartRedis(t)
+	cfg.RedisURL = testenv.StartRedis(t)
 	st, err := stack.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/edgeauth"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/authtoken"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // fakePlatform is a stand-in for the order and notification services that
@@ -31,16 +31,16 @@ type fakePlatform struct {
 	badReqs []string
 	// verifier, when set, requires a valid bearer token: a customer's on
 	// POST (subjects records them), the stream-all scope on the stream.
-	verifier *edgeauth.Verifier
+	verifier *authtoken.Verifier
 	subjects map[string]int
 }
 
 func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.verifier != nil {
-		tok, _ := edgeauth.BearerToken(r.Header.Get("Authorization"))
+		tok, _ := authtoken.BearerToken(r.Header.Get("Authorization"))
 		c, err := f.verifier.Verify(r.Context(), tok)
 		stream := r.URL.Path == "/v1/stream"
-		if err != nil || (stream && !edgeauth.HasAnyScope(c.Scopes, []string{devissuer.StreamAllScope})) {
+		if err != nil || (stream && !authtoken.HasAnyScope(c.Scopes, []string{devissuer.StreamAllScope})) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -167,7 +167,7 @@ func TestRunWithIssuerTokens(t *testing.T) {
 	}
 	defer is.Close()
 	fake := &fakePlatform{subjects: map[string]int{},
-		verifier: &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}}
+		verifier: &authtoken.Verifier{Keys: authtoken.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	sc, err := scenario.Parse("t.json", []byte(`{

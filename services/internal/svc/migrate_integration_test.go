@@ -17,18 +17,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
+	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/storage"
-	"github.com/bloody-sweet/platform/services/internal/storage/storagetest"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
 	paymentports "github.com/bloody-sweet/platform/services/payment/ports"
 	storeports "github.com/bloody-sweet/platform/services/store/ports"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 // TestMigrateThenRunAsServiceRole is the database side of the chart's
@@ -40,7 +39,7 @@ import (
 // a service whose migrations the hook has not run refuses to start rather
 // than run DDL.
 func TestMigrateThenRunAsServiceRole(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	pg.CreateDatabase(t, "orders")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -130,7 +129,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 
 	// The service's turn: the pods log in as <service>_svc over TLS with a
 	// token, which here is the role's password (RDS checks a real token).
-	storagetest.RequireTLSPasswords(t, pg, "order_svc", "payment_svc", "store_svc")
+	testenv.RequireTLSPasswords(t, pg, "order_svc", "payment_svc", "store_svc")
 	mustExec(t, super, "ALTER ROLE order_svc PASSWORD 'token-order'", "ALTER ROLE payment_svc PASSWORD 'token-payment'")
 	svcURL := func(role string) string {
 		return fmt.Sprintf("postgres://%s@127.0.0.1:%d/orders?sslmode=require", role, pg.Port)
@@ -262,7 +261,7 @@ func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
 // (with their sequences) into order_svc's schema and gives them to order_svc,
 // once; nothing is migrated twice.
 func TestMigrateAdoptsLegacyTables(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	pg.CreateDatabase(t, "legacy")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

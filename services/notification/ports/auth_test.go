@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/authtoken"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
@@ -326,7 +326,7 @@ func TestBindAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, MaxTokenLifetime: edgeauth.DefaultMaxLifetime}, StreamAllScope: DefaultStreamAllScope}
+	want := AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, MaxTokenLifetime: authtoken.DefaultMaxLifetime}, StreamAllScope: DefaultStreamAllScope}
 	if d := cmp.Diff(want, a); d != "" {
 		t.Errorf("AuthConfig (-want +got):\n%s", d)
 	}

@@ -10,11 +10,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/authtoken"
 )
 
-func verifier(is *Issuer) *edgeauth.Verifier {
-	return &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{Audience}}
+func verifier(is *Issuer) *authtoken.Verifier {
+	return &authtoken.Verifier{Keys: authtoken.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{Audience}}
 }
 
 // TestTokensVerify: a minted token passes the services' verifier through

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/edge-authorizer/edgeauth"
 )
 
 // A function deployed without its environment fails at cold start, naming every

@@ -1,7 +1,7 @@
 // Command edge-authorizer is the Lambda REQUEST authorizer of the API Gateway HTTP
 // API (terraform/modules/api-gateway): it admits a request only when it came through
 // CloudFront (X-Origin-Verify) and carries a valid bearer JWT. The engine is
-// internal/edgeauth; this is the wiring. Built for the provided.al2023 runtime on
+// services/edge-authorizer/edgeauth (the token rules: services/authtoken); this is the wiring. Built for the provided.al2023 runtime on
 // arm64 as a binary named bootstrap (.github/workflows/release.yml).
 package main
 
@@ -17,7 +17,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/edge-authorizer/edgeauth"
 )
 
 func main() {

@@ -1,9 +1,10 @@
-// Package storagetest turns a throwaway Postgres from testservers into what
+// RequireTLSPasswords turns a throwaway Postgres (StartPostgres) into what
 // RDS IAM auth looks like to a client: TLS on, and the named roles allowed
 // to log in over TLS with their password only (scram-sha-256), never in
 // clear text. The test gives a role the password its stubbed token source
 // returns, so "the token is the password" is checked by a real server.
-package storagetest
+
+package testenv
 
 import (
 	"context"
@@ -25,15 +26,13 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver
-
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
 )
 
 // RequireTLSPasswords enables TLS on pg and makes roles authenticate with
 // scram-sha-256 over TLS (plain-text connections of those roles are
-// rejected); other users keep testservers' trust. It returns once a new
+// rejected); other users keep StartPostgres' trust. It returns once a new
 // connection sees the change.
-func RequireTLSPasswords(t testing.TB, pg *testservers.Postgres, roles ...string) {
+func RequireTLSPasswords(t testing.TB, pg *Postgres, roles ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -104,7 +103,7 @@ func RequireTLSPasswords(t testing.TB, pg *testservers.Postgres, roles ...string
 }
 
 // reloaded reports whether a new TLS connection is served.
-func reloaded(ctx context.Context, pg *testservers.Postgres) bool {
+func reloaded(ctx context.Context, pg *Postgres) bool {
 	db, err := sql.Open("pgx", strings.Replace(pg.URL("postgres"), "sslmode=disable", "sslmode=require", 1))
 	if err != nil {
 		return false

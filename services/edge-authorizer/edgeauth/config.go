@@ -1,4 +1,4 @@
-// Package edgeauth is the engine of the edge Lambda authorizer (cmd/edge-authorizer):
+// Package edgeauth is the engine of the edge Lambda authorizer (services/edge-authorizer):
 // API Gateway's HTTP API calls it for every route, and it admits a request only when
 // the request came through CloudFront (the X-Origin-Verify header equals the secret
 // CloudFront adds, current or, during a rotation, previous) and carries a valid bearer
@@ -14,9 +14,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/bloody-sweet/platform/services/authtoken"
 )
 
 // The environment of the Lambda function (set by terraform/modules/api-gateway).
@@ -33,9 +34,6 @@ const (
 // OriginHeader is the header CloudFront adds to every origin request (origin
 // custom_header in terraform/modules/waf-cdn-acm-route53).
 const OriginHeader = "X-Origin-Verify"
-
-// Leeway is the clock skew allowed on exp and nbf.
-const Leeway = 30 * time.Second
 
 // DefaultSecretTTL bounds how long a rotated secret takes to be seen: the rotation
 // procedure (terraform/README.md, "Edge") waits at least this long before CloudFront
@@ -58,12 +56,12 @@ type Config struct {
 // start with one clear message instead of refusing every request.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var errs []error
-	c := Config{SecretTTL: DefaultSecretTTL, MaxLifetime: DefaultMaxLifetime}
+	c := Config{SecretTTL: DefaultSecretTTL, MaxLifetime: authtoken.DefaultMaxLifetime}
 
 	c.Issuer = strings.TrimSpace(getenv(EnvIssuer))
 	if c.Issuer == "" {
 		errs = append(errs, fmt.Errorf("%s is not set", EnvIssuer))
-	} else if err := CheckHTTPSURL(c.Issuer); err != nil {
+	} else if err := authtoken.CheckHTTPSURL(c.Issuer); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", EnvIssuer, err))
 	}
 
@@ -77,7 +75,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	if c.JWKSURL = strings.TrimSpace(getenv(EnvJWKSURL)); c.JWKSURL != "" {
-		if err := CheckHTTPSURL(c.JWKSURL); err != nil {
+		if err := authtoken.CheckHTTPSURL(c.JWKSURL); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvJWKSURL, err))
 		}
 	}
@@ -111,7 +109,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	if s := strings.TrimSpace(getenv(EnvMaxLifetime)); s != "" {
-		d, err := ParseMaxLifetime(s)
+		d, err := authtoken.ParseMaxLifetime(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvMaxLifetime, err))
 		}
@@ -122,30 +120,4 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("edge authorizer configuration: %w", err)
 	}
 	return c, nil
-}
-
-// CheckHTTPSURL checks that s is an https URL without query or fragment, as an
-// issuer and a JWKS URL must be (the notification service checks its AUTH_* the same way).
-func CheckHTTPSURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return err
-	}
-	if u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q must be an https URL without query or fragment", s)
-	}
-	return nil
-}
-
-// ParseMaxLifetime reads a maximum token lifetime: a duration from 1m to 7
-// days (both services that verify tokens take it the same way).
-func ParseMaxLifetime(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	switch {
-	case err != nil:
-		return 0, err
-	case d < time.Minute || d > 7*24*time.Hour:
-		return 0, fmt.Errorf("%s is outside 1m..168h", d)
-	}
-	return d, nil
 }

@@ -1,8 +1,10 @@
-// Package testservers starts throwaway Postgres and Redis servers from the
+// Package testenv is the test environment every integration test shares,
+// services' and the CLI's alike (a top-level package, so that both trees
+// may import it): it starts throwaway Postgres and Redis servers from the
 // Debian binaries (scripts/install-deps.sh installs them) on free loopback
 // ports in temporary directories, for integration tests. A missing binary
 // fails the test: integration tests must not silently skip.
-package testservers
+package testenv
 
 import (
 	"context"

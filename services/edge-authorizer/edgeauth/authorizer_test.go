@@ -27,6 +27,8 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/services/authtoken"
 )
 
 const (
@@ -247,7 +249,7 @@ func TestDecide(t *testing.T) {
 		{"cognito access token: client_id, no aud", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "aud"); c["client_id"] = "4example0client0id" }))), nil},
 		{"expired within leeway", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(-10 * time.Second).Unix() }))), nil},
 		{"rfc 9068 access token: typ at+jwt, no token_use", "GET /v1/orders", request("", current, "Bearer "+signTyp(t, "at+jwt", with(func(c jwt.MapClaims) { delete(c, "token_use") }), f.idp.rsaKey)), nil},
-		{"lifetime exactly the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(DefaultMaxLifetime).Unix() }))), nil},
+		{"lifetime exactly the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["exp"] = f.clock.Now().Add(authtoken.DefaultMaxLifetime).Unix() }))), nil},
 		{"stream with its scope", "GET /v1/stream", request("", current, rs(with(func(c jwt.MapClaims) { c["scope"] = "openid orders/stream.all" }))), nil},
 
 		{"no origin header (around cloudfront)", "GET /v1/orders", request("", "", valid), ErrNotFromCloudFront},
@@ -261,23 +263,23 @@ func TestDecide(t *testing.T) {
 		{"wrong audience", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["aud"] = "https://api.prod.example.com" }))), ErrBadToken},
 		{"wrong client_id", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "aud"); c["client_id"] = "other" }))), ErrBadToken},
 		{"no subject", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "sub") }))), ErrBadToken},
-		{"unknown kid", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)), ErrUnknownKey},
+		{"unknown kid", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)), authtoken.ErrUnknownKey},
 		{"bad signature (another key, same kid)", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-1", f.claims(), otherRSA)), jwt.ErrTokenSignatureInvalid},
 		{"alg none", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodNone, "rsa-1", f.claims(), jwt.UnsafeAllowNoneSignatureType)), jwt.ErrTokenSignatureInvalid},
 		{"hs256 keyed with the public key", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodHS256, "rsa-1", f.claims(), pubDER)), jwt.ErrTokenSignatureInvalid},
 		{"es256 header on the rsa key", "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodES256, "rsa-1", f.claims(), f.idp.ecKey)), ErrBadToken},
 		{"stream without its scope", "GET /v1/stream", request("", current, valid), ErrScope},
-		{"cognito id token", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["token_use"] = "id" }))), ErrNotAccessToken},
-		{"no token_use, no typ", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "token_use") }))), ErrNotAccessToken},
+		{"cognito id token", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["token_use"] = "id" }))), authtoken.ErrNotAccessToken},
+		{"no token_use, no typ", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "token_use") }))), authtoken.ErrNotAccessToken},
 		{"no iat", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { delete(c, "iat") }))), jwt.ErrTokenRequiredClaimMissing},
 		{"iat in the future", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) { c["iat"] = f.clock.Now().Add(5 * time.Minute).Unix() }))), jwt.ErrTokenUsedBeforeIssued},
 		{"lifetime over the maximum", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) {
-			c["exp"] = f.clock.Now().Add(DefaultMaxLifetime + time.Second).Unix()
-		}))), ErrLifetimeTooLong},
+			c["exp"] = f.clock.Now().Add(authtoken.DefaultMaxLifetime + time.Second).Unix()
+		}))), authtoken.ErrLifetimeTooLong},
 		{"year-long token issued long ago", "GET /v1/orders", request("", current, rs(with(func(c jwt.MapClaims) {
 			c["iat"] = f.clock.Now().Add(-180 * 24 * time.Hour).Unix()
 			c["exp"] = f.clock.Now().Add(180 * 24 * time.Hour).Unix()
-		}))), ErrLifetimeTooLong},
+		}))), authtoken.ErrLifetimeTooLong},
 		{"garbage token", "GET /v1/orders", request("", current, "Bearer not.a.jwt"), jwt.ErrTokenMalformed},
 	}
 	for _, tc := range cases {
@@ -353,7 +355,7 @@ func TestKeySetRefetch(t *testing.T) {
 	// Made-up kids: one refetch, then refused from the cache until MinRefetch.
 	f.clock.Advance(f.authz.Tokens.Keys.MinRefetch)
 	for range 5 {
-		if _, err := f.authz.Decide(ctx, "GET /v1/orders", tok("bogus", f.idp.rsaKey)); !errors.Is(err, ErrUnknownKey) {
+		if _, err := f.authz.Decide(ctx, "GET /v1/orders", tok("bogus", f.idp.rsaKey)); !errors.Is(err, authtoken.ErrUnknownKey) {
 			t.Fatalf("bogus kid: %v, want ErrUnknownKey", err)
 		}
 	}
@@ -380,7 +382,7 @@ func TestKeySetRefetch(t *testing.T) {
 	f.idp.jwks = f.idp.jwks[1:]
 	f.idp.mu.Unlock()
 	f.clock.Advance(f.authz.Tokens.Keys.MaxAge + time.Second)
-	if _, err := f.authz.Decide(ctx, "GET /v1/orders", tok("rsa-1", f.idp.rsaKey)); !errors.Is(err, ErrUnknownKey) {
+	if _, err := f.authz.Decide(ctx, "GET /v1/orders", tok("rsa-1", f.idp.rsaKey)); !errors.Is(err, authtoken.ErrUnknownKey) {
 		t.Fatalf("withdrawn key: %v, want ErrUnknownKey", err)
 	}
 }
@@ -389,7 +391,7 @@ func TestKeySetRefetch(t *testing.T) {
 // configuration, which must name the same issuer.
 func TestKeySetDiscovery(t *testing.T) {
 	p := newIDP(t)
-	ks := NewKeySet(p.srv.Client(), "", p.issuer())
+	ks := authtoken.NewKeySet(p.srv.Client(), "", p.issuer())
 	if _, err := ks.Key(context.Background(), "ec-1", "ES256"); err != nil {
 		t.Fatalf("discovered JWKS: %v", err)
 	}
@@ -397,7 +399,7 @@ func TestKeySetDiscovery(t *testing.T) {
 		t.Errorf("discovered %q", ks.URL)
 	}
 	// The configuration names "<url>/"; an issuer configured as "<url>" is another one.
-	other := NewKeySet(p.srv.Client(), "", p.srv.URL)
+	other := authtoken.NewKeySet(p.srv.Client(), "", p.srv.URL)
 	if _, err := other.Key(context.Background(), "ec-1", "ES256"); err == nil || !strings.Contains(err.Error(), "names issuer") {
 		t.Errorf("an OpenID configuration of another issuer: %v", err)
 	}
@@ -552,7 +554,7 @@ func TestKeySetSlowIssuerDoesNotBlockCachedKeys(t *testing.T) {
 		t.Error("a request with a cached kid waited for the slow refetch")
 	}
 	release()
-	if err := <-unknown; !errors.Is(err, ErrUnknownKey) {
+	if err := <-unknown; !errors.Is(err, authtoken.ErrUnknownKey) {
 		t.Errorf("unknown kid after the refetch: %v, want ErrUnknownKey", err)
 	}
 }
@@ -570,7 +572,7 @@ func TestKeySetFetchTimeout(t *testing.T) {
 	f.idp.stall(t)
 	f.clock.Advance(f.authz.Tokens.Keys.MinRefetch)
 	_, err := f.authz.Decide(ctx, "GET /v1/orders", request("", current, "Bearer "+sign(t, jwt.SigningMethodRS256, "rsa-9", f.claims(), f.idp.rsaKey)))
-	if !errors.Is(err, ErrUnknownKey) {
+	if !errors.Is(err, authtoken.ErrUnknownKey) {
 		t.Fatalf("unknown kid while the issuer hangs: %v, want ErrUnknownKey once the fetch timed out", err)
 	}
 	if _, err := f.authz.Decide(ctx, "GET /v1/orders", good); err != nil {

@@ -1,4 +1,4 @@
-package edgeauth
+package authtoken
 
 import (
 	"context"

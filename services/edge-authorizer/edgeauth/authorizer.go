@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/bloody-sweet/platform/services/authtoken"
 )
 
 // Why a request is refused (wrapped in the error Decide returns).
@@ -29,7 +30,7 @@ const ContextSubject = "sub"
 // Authorizer is the Lambda REQUEST authorizer (payload format 2.0, simple responses).
 type Authorizer struct {
 	Origin      *OriginSecrets
-	Tokens      *Verifier
+	Tokens      *authtoken.Verifier
 	RouteScopes map[string][]string
 	Log         *slog.Logger
 }
@@ -38,7 +39,7 @@ type Authorizer struct {
 func New(cfg Config, secrets SecretsAPI, client *http.Client, log *slog.Logger) *Authorizer {
 	return &Authorizer{
 		Origin: NewOriginSecrets(secrets, cfg.OriginSecretID, cfg.SecretTTL),
-		Tokens: &Verifier{Keys: NewKeySet(client, cfg.JWKSURL, cfg.Issuer), Issuer: cfg.Issuer, Audiences: cfg.Audiences, Now: time.Now,
+		Tokens: &authtoken.Verifier{Keys: authtoken.NewKeySet(client, cfg.JWKSURL, cfg.Issuer), Issuer: cfg.Issuer, Audiences: cfg.Audiences, Now: time.Now,
 			MaxLifetime: cfg.MaxLifetime},
 		RouteScopes: cfg.RouteScopes,
 		Log:         log,
@@ -63,43 +64,27 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAu
 // Decide admits a request to routeKey with these headers, or says why not. The
 // origin header is checked first: it is cheap, and a request around CloudFront
 // never costs a JWKS fetch.
-func (a *Authorizer) Decide(ctx context.Context, routeKey string, headers map[string]string) (Claims, error) {
+func (a *Authorizer) Decide(ctx context.Context, routeKey string, headers map[string]string) (authtoken.Claims, error) {
 	ok, err := a.Origin.Match(ctx, header(headers, OriginHeader))
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: %w", ErrOriginUnavailable, err)
+		return authtoken.Claims{}, fmt.Errorf("%w: %w", ErrOriginUnavailable, err)
 	}
 	if !ok {
-		return Claims{}, ErrNotFromCloudFront
+		return authtoken.Claims{}, ErrNotFromCloudFront
 	}
-	token, ok := BearerToken(header(headers, "Authorization"))
+	token, ok := authtoken.BearerToken(header(headers, "Authorization"))
 	if !ok {
-		return Claims{}, ErrNoBearer
+		return authtoken.Claims{}, ErrNoBearer
 	}
 	claims, err := a.Tokens.Verify(ctx, token)
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
+		return authtoken.Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
 	}
 	// As API Gateway's JWT authorizer did: the token must carry one of the route's scopes.
-	if want := a.RouteScopes[routeKey]; len(want) > 0 && !HasAnyScope(claims.Scopes, want) {
-		return Claims{}, fmt.Errorf("%w: %s needs one of %v", ErrScope, routeKey, want)
+	if want := a.RouteScopes[routeKey]; len(want) > 0 && !authtoken.HasAnyScope(claims.Scopes, want) {
+		return authtoken.Claims{}, fmt.Errorf("%w: %s needs one of %v", ErrScope, routeKey, want)
 	}
 	return claims, nil
-}
-
-// BearerToken returns the token of an Authorization header value "Bearer <token>"
-// (scheme in any case), or false when there is none.
-func BearerToken(authorization string) (string, bool) {
-	scheme, token, _ := strings.Cut(authorization, " ")
-	token = strings.TrimSpace(token)
-	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
-	}
-	return token, true
-}
-
-// HasAnyScope reports whether have holds one of want.
-func HasAnyScope(have, want []string) bool {
-	return slices.ContainsFunc(want, func(s string) bool { return slices.Contains(have, s) })
 }
 
 // header finds a header by name in any case (payload 2.0 lowercases them).
