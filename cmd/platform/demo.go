@@ -9,6 +9,7 @@ import (
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 func init() {
@@ -36,7 +37,7 @@ func init() {
 				out := cmd.OutOrStdout()
 				ctx := cmd.Context()
 				fmt.Fprintln(out, "starting the local stack (embedded Kafka, SQLite, Redis)...")
-				st, err := devstack.Start(ctx, devstack.Config{})
+				st, err := stack.Start(ctx, stack.Config{})
 				if err != nil {
 					return err
 				}

@@ -1,3 +1,6 @@
+// Package devstack is the demo engine: it places orders on a running
+// services/stack, watches them to a terminal state and prints the table
+// `platform demo` shows.
 package devstack
 
 import (
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 // DemoOptions configures RunDemo.
@@ -150,7 +154,7 @@ func terminal(s string) bool { return s == "DELIVERED" || s == "CANCELLED" }
 // RunDemo places o.Orders orders on a running stack, watches the
 // all-orders stream until each is terminal (or the timeout), and reads
 // every order's final status from the order API.
-func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) {
+func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, error) {
 	if o.Orders == 0 {
 		o.Orders = 500
 	}

@@ -6,15 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
-// TestDemoOnEmbeddedStack runs the demo engine end to end on the public
-// devstack API that `platform demo`, `platform dev` and `platform load
-// --embedded` use.
+// TestDemoOnEmbeddedStack runs the demo engine end to end on the embedded
+// stack `platform demo` runs.
 func TestDemoOnEmbeddedStack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Start(ctx, Config{})
+	st, err := stack.Start(ctx, stack.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Package stack runs the five order services in one process: on embedded
 // defaults (kfake, in-memory SQLite, miniredis) or on the production parts
 // when the Config names brokers, a database or Redis. It lives under
-// services/ because it wires services/internal; internal/devstack is the
-// CLI's view of it, and the end-to-end tests use it directly.
+// services/ because it wires services/internal; the CLI (platform demo,
+// dev, load --embedded) and the end-to-end tests use it directly.
 package stack
 
 import (
@@ -123,7 +123,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if s.cfg.DataDir != "" {
 		if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("devstack: data dir: %w", err)
+			return nil, fmt.Errorf("stack: data dir: %w", err)
 		}
 	}
 	s.Provider = paymentadapters.NewSimProvider(s.sim)
@@ -135,7 +135,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	is, err := devissuer.Start(net.JoinHostPort(s.cfg.Host, strconv.Itoa(issuerPort)))
 	if err != nil {
-		return nil, fmt.Errorf("devstack: %w", err)
+		return nil, fmt.Errorf("stack: %w", err)
 	}
 	s.Issuer = is
 
@@ -149,7 +149,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.redisURL == "" {
 		mr, err := miniredis.Run()
 		if err != nil {
-			return nil, fmt.Errorf("devstack: start embedded redis: %w", err)
+			return nil, fmt.Errorf("stack: start embedded redis: %w", err)
 		}
 		s.redis = mr
 		s.redisURL = "redis://" + mr.Addr()
@@ -177,7 +177,7 @@ func (s *Stack) startBroker() error {
 	s.Brokers = b.Addrs()
 	_, port, err := net.SplitHostPort(s.Brokers[0])
 	if err != nil {
-		return fmt.Errorf("devstack: broker address %s: %w", s.Brokers[0], err)
+		return fmt.Errorf("stack: broker address %s: %w", s.Brokers[0], err)
 	}
 	s.brokerPt, _ = strconv.Atoi(port)
 	return nil
@@ -187,7 +187,7 @@ func (s *Stack) startBroker() error {
 // port (with DataDir, on the same data); clients reconnect by themselves.
 func (s *Stack) RestartBroker(ctx context.Context) error {
 	if s.broker == nil {
-		return errors.New("devstack: no embedded broker to restart")
+		return errors.New("stack: no embedded broker to restart")
 	}
 	s.broker.Close()
 	s.broker = nil
@@ -236,7 +236,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 		}
 	}
 	if i < 0 {
-		return fmt.Errorf("devstack: unknown service %q", name)
+		return fmt.Errorf("stack: unknown service %q", name)
 	}
 	port := 0
 	if s.cfg.BasePort != 0 {
@@ -268,7 +268,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	}
 	sv, err := svc.Start(ctx, cfg, s.spec(name), o)
 	if err != nil {
-		return fmt.Errorf("devstack: start %s: %w", name, err)
+		return fmt.Errorf("stack: start %s: %w", name, err)
 	}
 	s.mu.Lock()
 	s.services[name] = sv

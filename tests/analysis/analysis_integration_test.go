@@ -36,6 +36,7 @@ import (
 
 	"github.com/bloody-sweet/platform/internal/devstack"
 	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 const (
@@ -54,7 +55,7 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 
 	templates := loadTemplates(t, filepath.Join("..", "..", "environments", "prod"))
 
-	st, err := devstack.Start(ctx, devstack.Config{BasePort: 0})
+	st, err := stack.Start(ctx, stack.Config{BasePort: 0})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}
@@ -162,7 +163,7 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 // placeOrdersAndWait places the orders with a few parallel clients, follows
 // some orders' SSE streams the way a client would (so the notification
 // API serves requests too), and polls until every order is terminal.
-func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
+func placeOrdersAndWait(ctx context.Context, t *testing.T, st *stack.Stack) {
 	t.Helper()
 	// Orders are read and followed as an operator; each is placed with its
 	// customer's token.
