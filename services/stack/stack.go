@@ -20,7 +20,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	deliveryports "github.com/bloody-sweet/platform/services/delivery/ports"
+	deliveryservice "github.com/bloody-sweet/platform/services/delivery/service"
 	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
@@ -30,8 +30,8 @@ import (
 	notificationports "github.com/bloody-sweet/platform/services/notification/ports"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
-	paymentports "github.com/bloody-sweet/platform/services/payment/ports"
-	storeports "github.com/bloody-sweet/platform/services/store/ports"
+	paymentservice "github.com/bloody-sweet/platform/services/payment/service"
+	storeservice "github.com/bloody-sweet/platform/services/store/service"
 
 	kafkago "github.com/segmentio/kafka-go"
 )
@@ -211,11 +211,11 @@ func (s *Stack) spec(name string) svc.Spec {
 	case "order":
 		return orderports.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
 	case "payment":
-		return paymentports.Spec(s.Provider)
+		return paymentservice.Spec(s.Provider)
 	case "store":
-		return storeports.Spec(&simCfg)
+		return storeservice.Spec(&simCfg)
 	case "delivery":
-		return deliveryports.Spec(&simCfg)
+		return deliveryservice.Spec(&simCfg)
 	default:
 		return notificationports.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
 	}

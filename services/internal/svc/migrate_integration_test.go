@@ -25,8 +25,8 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
-	paymentports "github.com/bloody-sweet/platform/services/payment/ports"
-	storeports "github.com/bloody-sweet/platform/services/store/ports"
+	paymentservice "github.com/bloody-sweet/platform/services/payment/service"
+	storeservice "github.com/bloody-sweet/platform/services/store/service"
 	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
@@ -47,7 +47,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	mustExec(t, super, "CREATE ROLE master LOGIN CREATEROLE", "GRANT CREATE, CONNECT ON DATABASE orders TO master")
 	masterURL := fmt.Sprintf("postgres://master@127.0.0.1:%d/orders?sslmode=disable", pg.Port)
 
-	payment := paymentports.Spec(paymentadapters.NewSimProvider(sim.Defaults()))
+	payment := paymentservice.Spec(paymentadapters.NewSimProvider(sim.Defaults()))
 	issuer, err := devissuer.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	mustExec(t, super, "ALTER ROLE store_svc PASSWORD 'token-store'")
 	var storeCfg sim.Config
 	_, err = svc.Start(ctx, config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
-		DatabaseURL: svcURL("store_svc"), DatabaseIAMAuth: true}, storeports.Spec(&storeCfg), svc.Options{LogWriter: io.Discard, DBPassword: token})
+		DatabaseURL: svcURL("store_svc"), DatabaseIAMAuth: true}, storeservice.Spec(&storeCfg), svc.Options{LogWriter: io.Discard, DBPassword: token})
 	if err == nil || !strings.Contains(err.Error(), "are not applied") || !strings.Contains(err.Error(), "store migrate") {
 		t.Errorf("start store before its migration: %v, want an error asking for store migrate", err)
 	}

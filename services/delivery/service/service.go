@@ -1,5 +1,6 @@
-// Package ports wires the delivery app into the service runtime.
-package ports
+// Package service is the delivery service's composition root: it wires the app
+// to its adapters and to the service runtime.
+package service
 
 import (
 	"context"
