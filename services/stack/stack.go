@@ -254,8 +254,11 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 		metricsPort, _ = strconv.Atoi(p)
 	}
 	db := s.cfg.DatabaseURL
-	if db == "" && s.cfg.DataDir != "" {
+	switch {
+	case db == "" && s.cfg.DataDir != "":
 		db = "sqlite://" + filepath.Join(s.cfg.DataDir, name+".db")
+	case db == "":
+		db = config.Embedded // in-memory SQLite, asked for by name
 	}
 	cfg := config.Common{
 		ServiceName: name, HTTPAddr: net.JoinHostPort(s.cfg.Host, strconv.Itoa(port)), KafkaBrokers: s.Brokers,

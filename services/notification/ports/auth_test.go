@@ -99,7 +99,7 @@ func startService(t *testing.T, auth *AuthConfig) (*svc.Service, *adapters.Store
 func startServiceWith(t *testing.T, auth *AuthConfig, limits *StreamConfig) (*svc.Service, *adapters.Store) {
 	t.Helper()
 	mr := miniredis.RunT(t)
-	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", RedisURL: "redis://" + mr.Addr()}
+	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded}, RedisURL: "redis://" + mr.Addr()}
 	s, err := svc.Start(context.Background(), cfg, Spec(auth, limits), svc.Options{LogWriter: io.Discard})
 	if err != nil {
 		t.Fatal(err)
@@ -303,7 +303,7 @@ func TestAuthRequiredWithoutIssuer(t *testing.T) {
 		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
 	}
 	// The same when the Spec is started directly (the stack, a test).
-	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
+	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded}, RedisURL: config.Embedded}
 	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}, nil), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)

@@ -422,11 +422,14 @@ func TestAuthConfig(t *testing.T) {
 		!strings.Contains(err.Error(), "AUTH_ISSUER is not set") {
 		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
 	}
-	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
+	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded}, DatabaseURL: config.Embedded}
 	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)
 		t.Fatal("the order service started with AUTH_REQUIRED and no issuer")
+	}
+	if !strings.Contains(err.Error(), "AUTH_ISSUER") {
+		t.Errorf("start error %q does not name AUTH_ISSUER", err)
 	}
 	ac = AuthConfig{}
 	if _, err := config.Parse("order", []string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-store-read-scope", " "},
