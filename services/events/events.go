@@ -309,16 +309,17 @@ type DeliveryData struct {
 	CourierID string `json:"courier_id"`
 }
 
-// StatusChange is what the notification service streams to clients, and
-// what the load harness reads from GET /v1/stream.
+// StatusChange is the data of one status-stream event (GET /v1/stream,
+// GET /v1/orders/{id}/stream): the notification service writes it, and
+// services/apiclient reads it for the demo, the load harness and the tests.
 type StatusChange struct {
 	OrderID string    `json:"order_id"`
 	Status  Status    `json:"status"`
 	Time    time.Time `json:"time"`
 	Seq     int64     `json:"seq"`
 	// CustomerID is the order's customer when the event carried it; the
-	// notification service keeps it per order and does not stream it.
-	CustomerID string `json:"customer_id,omitempty"`
+	// notification service keeps it per order and never streams it.
+	CustomerID string `json:"-"`
 }
 
 // Headers are the Kafka header keys the services set besides traceparent.

@@ -4,6 +4,7 @@ package ports
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -224,7 +225,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			}
 			err = sw.Send(func(w io.Writer) error {
 				for _, m := range more {
-					if err := domain.WriteSSE(w, m, true); err != nil {
+					if err := writeSSE(w, m, true); err != nil {
 						return err
 					}
 					last = m.Seq
@@ -236,7 +237,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			}
 			return len(more) > 0 && more[len(more)-1].Status.Terminal(), nil
 		}
-		if err := sw.Send(func(w io.Writer) error { return domain.WriteSSE(w, c, true) }); err != nil {
+		if err := sw.Send(func(w io.Writer) error { return writeSSE(w, c, true) }); err != nil {
 			return false, err
 		}
 		last = c.Seq
@@ -316,7 +317,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 	if len(replay) > 0 {
 		err := sw.Send(func(w io.Writer) error {
 			for _, c := range replay {
-				if err := domain.WriteSSE(w, c, false); err != nil {
+				if err := writeSSE(w, c, false); err != nil {
 					return err
 				}
 			}
@@ -336,7 +337,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 			}
 			// Write what is queued too: one flush per burst.
 			err := sw.Send(func(w io.Writer) error {
-				if err := domain.WriteSSE(w, c, false); err != nil {
+				if err := writeSSE(w, c, false); err != nil {
 					return err
 				}
 				for n := len(sub.C); n > 0; n-- {
@@ -344,7 +345,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 					if !ok {
 						return nil
 					}
-					if err := domain.WriteSSE(w, c, false); err != nil {
+					if err := writeSSE(w, c, false); err != nil {
 						return err
 					}
 				}
@@ -433,4 +434,19 @@ func Spec(authCfg *AuthConfig, limits *StreamConfig) svc.Spec {
 			}, nil
 		},
 	}
+}
+
+// writeSSE writes c as one SSE event. id is the per-order sequence on an
+// order stream and "<order id>:<seq>" on the all-orders stream.
+func writeSSE(w io.Writer, c domain.Change, perOrder bool) error {
+	data, err := json.Marshal(c) // events.StatusChange: the wire shape
+	if err != nil {
+		return err
+	}
+	id := strconv.FormatInt(c.Seq, 10)
+	if !perOrder {
+		id = c.OrderID + ":" + id
+	}
+	_, err = fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", id, c.Status, data)
+	return err
 }
