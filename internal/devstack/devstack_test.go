@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/stack"
 )
 
@@ -37,8 +38,8 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	if !res.AllTerminal() {
 		t.Fatalf("not all terminal: %+v", res.ByStatus)
 	}
-	if res.Placed != 80 || len(res.Latencies) != res.ByStatus["DELIVERED"] {
-		t.Errorf("placed %d, %d latencies for %d delivered", res.Placed, len(res.Latencies), res.ByStatus["DELIVERED"])
+	if res.Placed != 80 || res.Latency.Count() != uint64(res.ByStatus[events.StatusDelivered]) {
+		t.Errorf("placed %d, %d latencies for %d delivered", res.Placed, res.Latency.Count(), res.ByStatus[events.StatusDelivered])
 	}
 	var table bytes.Buffer
 	res.WriteTable(&table)
@@ -49,33 +50,5 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	}
 	if !strings.Contains(progress.String(), "placed 80/80") {
 		t.Errorf("no final progress line:\n%s", progress.String())
-	}
-}
-
-func TestPercentile(t *testing.T) {
-	t.Parallel()
-	var ds []time.Duration
-	for i := 1; i <= 100; i++ {
-		ds = append(ds, time.Duration(i)*time.Millisecond)
-	}
-	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond} {
-		if got := Percentile(ds, p); got != want {
-			t.Errorf("p%v = %v, want %v", p, got, want)
-		}
-	}
-	if Percentile(nil, 50) != 0 {
-		t.Error("empty input")
-	}
-}
-
-func TestReadSSE(t *testing.T) {
-	t.Parallel()
-	in := ": keep-alive\n\nid: 1\nevent: PLACED\ndata: {\"a\":1}\n\nid: 2\ndata: x\ndata: y\n\n"
-	var got []SSEEvent
-	if err := ReadSSE(strings.NewReader(in), func(e SSEEvent) error { got = append(got, e); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].ID != "1" || got[0].Event != "PLACED" || got[1].Data != "x\ny" {
-		t.Errorf("events %+v", got)
 	}
 }

@@ -50,7 +50,7 @@ func TestStreamResumesWithLastEventID(t *testing.T) {
 	defer cancel()
 	got := make(chan events.StatusChange, 16)
 	c := &Client{StreamURL: srv.URL, HTTP: srv.Client()}
-	errc, err := c.Stream(ctx, "/v1/stream", "", func(s events.StatusChange) { got <- s })
+	errc, err := c.StreamAll(ctx, "", func(s events.StatusChange) { got <- s })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestStreamRefused(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := &Client{StreamURL: srv.URL, HTTP: srv.Client()}
-	if _, err := c.Stream(context.Background(), "/v1/stream", "", func(events.StatusChange) {}); err == nil || !errors.Is(err, errRefused) || !strings.Contains(err.Error(), "403") {
+	if _, err := c.StreamAll(context.Background(), "", func(events.StatusChange) {}); err == nil || !errors.Is(err, errRefused) || !strings.Contains(err.Error(), "403") {
 		t.Errorf("refused stream: %v", err)
 	}
 }
@@ -119,5 +119,46 @@ func TestPlaceOrder(t *testing.T) {
 	var he *HTTPError
 	if !errors.As(err, &he) || he.Status != http.StatusUnauthorized || he.Kind() != "http 401" {
 		t.Errorf("refused order: %v", err)
+	}
+}
+
+// An order stream the server closes after the terminal status is done:
+// errc yields nil and the client does not reconnect.
+func TestStreamOrderEndsAfterTerminal(t *testing.T) {
+	t.Parallel()
+	var (
+		mu    sync.Mutex
+		opens int
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/orders/o-1/stream" {
+			http.NotFound(w, r)
+			return
+		}
+		mu.Lock()
+		opens++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i, s := range []events.Status{events.StatusPlaced, events.StatusCancelled} {
+			data, _ := json.Marshal(events.StatusChange{OrderID: "o-1", Status: s, Seq: int64(i + 1)})
+			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", i+1, s, data)
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var got []events.Status
+	c := &Client{StreamURL: srv.URL, HTTP: srv.Client()}
+	errc, err := c.StreamOrder(ctx, "o-1", "", func(s events.StatusChange) { got = append(got, s.Status) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil || ctx.Err() != nil {
+		t.Fatalf("order stream ended with %v (ctx %v)", err, ctx.Err())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if opens != 1 || len(got) != 2 || got[1] != events.StatusCancelled {
+		t.Errorf("%d connections, statuses %v; want 1 connection, PLACED then CANCELLED", opens, got)
 	}
 }

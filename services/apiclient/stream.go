@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -67,22 +68,36 @@ const ReconnectFor = 2 * time.Minute
 // reconnecting.
 var errRefused = errors.New("stream refused")
 
-// Stream follows a status stream of the notification service (path
-// "/v1/stream", or "/v1/orders/{id}/stream") and calls fn for every status
-// change, in order, from one goroutine. A stream that drops (a restart, a
-// broken connection) is reopened with backoff, sending the Last-Event-ID of
-// the last event seen, so the server replays what the gap missed. Stream
+// StreamAll follows every order's status changes (GET /v1/stream, the
+// operators' stream) until ctx ends; see stream for resuming and errc.
+func (c *Client) StreamAll(ctx context.Context, lastEventID string, fn func(events.StatusChange)) (errc <-chan error, err error) {
+	return c.stream(ctx, "/v1/stream", lastEventID, false, fn)
+}
+
+// StreamOrder follows one order's status changes (GET
+// /v1/orders/{id}/stream). The server replays the order's history and
+// closes the stream a grace period after its terminal status; errc then
+// yields nil.
+func (c *Client) StreamOrder(ctx context.Context, id, lastEventID string, fn func(events.StatusChange)) (errc <-chan error, err error) {
+	return c.stream(ctx, "/v1/orders/"+url.PathEscape(id)+"/stream", lastEventID, true, fn)
+}
+
+// stream calls fn for every status change of the stream at path, in
+// order, from one goroutine. A stream that drops (a restart, a broken
+// connection) is reopened with backoff, sending the Last-Event-ID of the
+// last event seen, so the server replays what the gap missed; an order
+// stream (untilTerminal) that ends after a terminal status is done. stream
 // returns once the first connection is open, so the caller knows the
-// subscription is live; errc then yields nil when ctx ends, or why the
-// stream stopped: an answer other than 200, a malformed event, or no
-// connection within ReconnectFor.
-func (c *Client) Stream(ctx context.Context, path, lastEventID string, fn func(events.StatusChange)) (errc <-chan error, err error) {
+// subscription is live; errc then yields nil when ctx ends or the order
+// stream is done, or why the stream stopped: an answer other than 200, a
+// malformed event, or no connection within ReconnectFor.
+func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerminal bool, fn func(events.StatusChange)) (errc <-chan error, err error) {
 	// A stream outlives any request timeout of the client.
 	hc := *c.httpClient()
 	hc.Timeout = 0
-	url := strings.TrimRight(c.StreamURL, "/") + path
+	target := strings.TrimRight(c.StreamURL, "/") + path
 	open := func() (*http.Response, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		if err != nil {
 			return nil, backoff.Permanent(err)
 		}
@@ -110,6 +125,7 @@ func (c *Client) Stream(ctx context.Context, path, lastEventID string, fn func(e
 	}
 	out := make(chan error, 1)
 	go func() {
+		terminal := false
 		for {
 			err := ReadSSE(resp.Body, func(e Event) error {
 				var s events.StatusChange
@@ -119,11 +135,12 @@ func (c *Client) Stream(ctx context.Context, path, lastEventID string, fn func(e
 				if e.ID != "" {
 					lastEventID = e.ID
 				}
+				terminal = s.Status.Terminal()
 				fn(s)
 				return nil
 			})
 			resp.Body.Close()
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || (untilTerminal && terminal && err == nil) {
 				out <- nil
 				return
 			}

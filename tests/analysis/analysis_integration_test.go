@@ -35,7 +35,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/stack"
 )
 
@@ -172,6 +174,7 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *stack.Stack) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	api := &apiclient.Client{OrderURL: st.OrderURL, StreamURL: st.NotificationURL, HTTP: client}
 	ids := make([]string, orders)
 	errs := make(chan error, orders)
 	var wg sync.WaitGroup
@@ -182,13 +185,13 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *stack.Stack) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 42))
 			for i := range next {
-				order := devstack.RandomOrder(r)
-				customer, err := st.Issuer.Authorize(base, order.CustomerID)
+				customer, order := devstack.RandomOrder(r)
+				token, err := st.Issuer.Token(customer)
 				if err != nil {
 					errs <- err
 					continue
 				}
-				id, err := devstack.PlaceOrder(ctx, customer, st.OrderURL, fmt.Sprintf("analysis-%d", i), order)
+				id, err := api.PlaceOrder(ctx, apiclient.Place{Key: fmt.Sprintf("analysis-%d", i), Token: token, Order: order})
 				if err != nil {
 					errs <- err
 					continue
@@ -212,11 +215,11 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *stack.Stack) {
 	for len(pending) > 0 {
 		var still []string
 		for _, id := range pending {
-			s, err := devstack.GetStatus(ctx, client, st.OrderURL, id)
+			o, err := api.GetOrder(ctx, id)
 			if err != nil {
 				t.Fatalf("order %s: %v", id, err)
 			}
-			if s != "DELIVERED" && s != "CANCELLED" {
+			if !o.Status.Terminal() {
 				still = append(still, id)
 			}
 		}
@@ -238,13 +241,13 @@ func placeOrdersAndWait(ctx context.Context, t *testing.T, st *stack.Stack) {
 			defer wg.Done()
 			sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
 			defer scancel()
-			errc, err := devstack.Stream(sctx, client, st.NotificationURL+"/v1/orders/"+id+"/stream", "", func(devstack.StatusEvent) {})
+			errc, err := api.StreamOrder(sctx, id, "", func(events.StatusChange) {})
 			if err != nil {
 				t.Errorf("stream %s: %v", id, err)
 				return
 			}
-			if err := <-errc; err != nil {
-				t.Errorf("stream %s: %v", id, err)
+			if err := <-errc; err != nil || sctx.Err() != nil {
+				t.Errorf("stream %s: %v; want the server to close it after the terminal grace (within 10 s: %v)", id, err, sctx.Err())
 			}
 		}(id)
 	}
