@@ -43,7 +43,7 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	}
 	var table bytes.Buffer
 	res.WriteTable(&table)
-	for _, want := range []string{"DELIVERED", "CANCELLED", "p50", "p99", "total"} {
+	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

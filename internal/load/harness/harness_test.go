@@ -18,6 +18,7 @@ import (
 	"github.com/bloody-sweet/platform/internal/load/scenario"
 	"github.com/bloody-sweet/platform/services/authtoken"
 	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/events"
 )
 
 // fakePlatform is a stand-in for the order and notification services that
@@ -62,9 +63,9 @@ func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.n++
 		id := fmt.Sprintf("ord-%d", f.n)
-		status := "DELIVERED"
+		status := events.StatusDelivered
 		if f.n%5 == 0 {
-			status = "CANCELLED"
+			status = events.StatusCancelled
 		}
 		subs := append([]chan string{}, f.subs...)
 		f.mu.Unlock()
