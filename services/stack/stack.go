@@ -28,7 +28,9 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	notificationports "github.com/bloody-sweet/platform/services/notification/ports"
+	notificationservice "github.com/bloody-sweet/platform/services/notification/service"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
+	orderservice "github.com/bloody-sweet/platform/services/order/service"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
 	paymentservice "github.com/bloody-sweet/platform/services/payment/service"
 	storeservice "github.com/bloody-sweet/platform/services/store/service"
@@ -209,7 +211,7 @@ func (s *Stack) spec(name string) svc.Spec {
 	simCfg := s.sim
 	switch name {
 	case "order":
-		return orderports.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
+		return orderservice.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
 	case "payment":
 		return paymentservice.Spec(s.Provider)
 	case "store":
@@ -217,7 +219,7 @@ func (s *Stack) spec(name string) svc.Spec {
 	case "delivery":
 		return deliveryservice.Spec(&simCfg)
 	default:
-		return notificationports.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
+		return notificationservice.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
+	orderservice "github.com/bloody-sweet/platform/services/order/service"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
 	paymentservice "github.com/bloody-sweet/platform/services/payment/service"
 	storeservice "github.com/bloody-sweet/platform/services/store/service"
@@ -53,7 +54,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
-	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
 		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 	migrate := func(spec svc.Spec) {
 		t.Helper()
@@ -223,7 +224,7 @@ func TestMigrateRefusesBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
-	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
 		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 	for _, args := range [][]string{
 		{"migrate"}, // in-memory SQLite has no roles
@@ -273,7 +274,7 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
-	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
 		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 
 	// The old deployment: the service itself migrated as the master user.

@@ -1,4 +1,4 @@
-package ports
+package service
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/notification/app"
 	"github.com/bloody-sweet/platform/services/notification/domain"
+	"github.com/bloody-sweet/platform/services/notification/ports"
 )
 
 // guard is how long a test waits for something that must happen.
@@ -26,7 +27,7 @@ const guard = time.Minute
 // problem document; a slot freed by a closed stream is taken again.
 func TestStreamCap(t *testing.T) {
 	t.Parallel()
-	s, _ := startServiceWith(t, nil, &StreamConfig{MaxStreams: 2})
+	s, _ := startServiceWith(t, nil, &ports.StreamConfig{MaxStreams: 2})
 	open := func(path string) (*http.Response, context.CancelFunc) {
 		ctx, cancel := context.WithTimeout(context.Background(), guard)
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+path, nil)
@@ -54,7 +55,7 @@ func TestStreamCap(t *testing.T) {
 	if err := json.Unmarshal(body, &p); err != nil {
 		t.Fatalf("refusal body %q: %v", body, err)
 	}
-	if third.StatusCode != 503 || third.Header.Get("Retry-After") != fmt.Sprint(StreamRetryAfter) ||
+	if third.StatusCode != 503 || third.Header.Get("Retry-After") != fmt.Sprint(ports.StreamRetryAfter) ||
 		third.Header.Get("Content-Type") != "application/problem+json" || p.Status != 503 {
 		t.Fatalf("over the cap: %d, Retry-After %q, %s %s; want 503 with Retry-After and problem+json",
 			third.StatusCode, third.Header.Get("Retry-After"), third.Header.Get("Content-Type"), body)
@@ -96,7 +97,7 @@ func TestAllStreamDropsSlowReaderWhoResumes(t *testing.T) {
 	t.Parallel()
 	const published = 20000
 	hub := app.NewHub(published)
-	streams := Streams{Hub: hub, Stopping: make(chan struct{}), WriteTimeout: 200 * time.Millisecond}
+	streams := ports.Streams{Hub: hub, Stopping: make(chan struct{}), WriteTimeout: 200 * time.Millisecond}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(streams.All))
 	srv.Listener = smallBufferListener{srv.Listener}
 	srv.Start()
@@ -171,7 +172,7 @@ func TestAllStreamDropsSlowReaderWhoResumes(t *testing.T) {
 // A Last-Event-ID that is not one of this stream's ids is a 400 naming the header.
 func TestAllStreamRefusesBadLastEventID(t *testing.T) {
 	t.Parallel()
-	streams := Streams{Hub: app.NewHub(8), Stopping: make(chan struct{})}
+	streams := ports.Streams{Hub: app.NewHub(8), Stopping: make(chan struct{})}
 	for _, id := range []string{"7", "o-1:x", "o 1:3", ":3", "o-1:-1"} {
 		req := httptest.NewRequest(http.MethodGet, "/v1/stream", nil)
 		req.Header.Set("Last-Event-ID", id)

@@ -1,4 +1,4 @@
-package ports
+package service
 
 import (
 	"bufio"
@@ -27,6 +27,7 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/adapters"
 	"github.com/bloody-sweet/platform/services/notification/domain"
+	"github.com/bloody-sweet/platform/services/notification/ports"
 )
 
 const (
@@ -90,13 +91,13 @@ func (is *issuer) token(t *testing.T, claims jwt.MapClaims) string {
 // startService starts the notification service as main.go does, on a
 // Redis the test also writes to, so that changes appended here flow to the
 // streams.
-func startService(t *testing.T, auth *AuthConfig) (*svc.Service, *adapters.Store) {
+func startService(t *testing.T, auth *ports.AuthConfig) (*svc.Service, *adapters.Store) {
 	t.Helper()
 	return startServiceWith(t, auth, nil)
 }
 
 // startServiceWith is startService with stream limits.
-func startServiceWith(t *testing.T, auth *AuthConfig, limits *StreamConfig) (*svc.Service, *adapters.Store) {
+func startServiceWith(t *testing.T, auth *ports.AuthConfig, limits *ports.StreamConfig) (*svc.Service, *adapters.Store) {
 	t.Helper()
 	mr := miniredis.RunT(t)
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded}, RedisURL: "redis://" + mr.Addr()}
@@ -162,9 +163,9 @@ type problem struct {
 func TestStreamAuth(t *testing.T) {
 	t.Parallel()
 	is := newIssuer(t)
-	s, store := startService(t, &AuthConfig{
+	s, store := startService(t, &ports.AuthConfig{
 		Config:         auth.Config{Required: true, Issuer: is.srv.URL, Audiences: []string{"other-client", testAudience}, Client: is.srv.Client(), MaxTokenLifetime: 2 * time.Hour},
-		StreamAllScope: DefaultStreamAllScope,
+		StreamAllScope: ports.DefaultStreamAllScope,
 	})
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	if _, err := store.Append(context.Background(), []domain.Change{{OrderID: "o-1", Status: events.StatusPlaced, Time: t0, CustomerID: "customer-1"}}); err != nil {
@@ -236,7 +237,7 @@ func TestStreamAuth(t *testing.T) {
 	}
 
 	// The machine client's token (scope orders/stream.all) follows every order.
-	resp = get(t, allURL, is.token(t, jwt.MapClaims{"scope": "orders/read " + DefaultStreamAllScope, "aud": "other-client", "client_id": nil}))
+	resp = get(t, allURL, is.token(t, jwt.MapClaims{"scope": "orders/read " + ports.DefaultStreamAllScope, "aud": "other-client", "client_id": nil}))
 	if resp.StatusCode != 200 {
 		t.Fatalf("all-orders stream with the scope: status %d", resp.StatusCode)
 	}
@@ -297,14 +298,14 @@ func TestStreamsOpenWithoutIssuer(t *testing.T) {
 // start with an error naming the variables, before any port is served.
 func TestAuthRequiredWithoutIssuer(t *testing.T) {
 	t.Parallel()
-	var ac AuthConfig
-	_, err := config.Parse("notification", []string{"-auth-required"}, func(b *config.Binder) { BindAuth(b, &ac) })
+	var ac ports.AuthConfig
+	_, err := config.Parse("notification", []string{"-auth-required"}, func(b *config.Binder) { ports.BindAuth(b, &ac) })
 	if err == nil || !strings.Contains(err.Error(), "AUTH_REQUIRED=true but AUTH_ISSUER is not set") {
 		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
 	}
 	// The same when the Spec is started directly (the stack, a test).
 	cfg := config.Common{ServiceName: "notification", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded}, RedisURL: config.Embedded}
-	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}, nil), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(&ports.AuthConfig{Config: auth.Config{Required: true}}, nil), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)
 		t.Fatal("Start succeeded with AUTH_REQUIRED and no issuer")
@@ -317,18 +318,18 @@ func TestAuthRequiredWithoutIssuer(t *testing.T) {
 // TestBindAuth reads the AUTH_* flags and checks them.
 func TestBindAuth(t *testing.T) {
 	t.Parallel()
-	parse := func(args ...string) (AuthConfig, error) {
-		var a AuthConfig
-		_, err := config.Parse("notification", args, func(b *config.Binder) { BindAuth(b, &a) })
+	parse := func(args ...string) (ports.AuthConfig, error) {
+		var a ports.AuthConfig
+		_, err := config.Parse("notification", args, func(b *config.Binder) { ports.BindAuth(b, &a) })
 		return a, err
 	}
 	a, err := parse("-auth-required", "-auth-issuer", "https://idp.example.com/pool", "-auth-audiences", " a, b ,,")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, MaxTokenLifetime: authtoken.DefaultMaxLifetime}, StreamAllScope: DefaultStreamAllScope}
+	want := ports.AuthConfig{Config: auth.Config{Required: true, Issuer: "https://idp.example.com/pool", Audiences: []string{"a", "b"}, MaxTokenLifetime: authtoken.DefaultMaxLifetime}, StreamAllScope: ports.DefaultStreamAllScope}
 	if d := cmp.Diff(want, a); d != "" {
-		t.Errorf("AuthConfig (-want +got):\n%s", d)
+		t.Errorf("ports.AuthConfig (-want +got):\n%s", d)
 	}
 	if a, err := parse(); err != nil || a.Enabled() {
 		t.Errorf("defaults: %+v, %v; want verification off and no error", a, err)
@@ -358,9 +359,9 @@ func TestBindAuth(t *testing.T) {
 func TestStreamOwnership(t *testing.T) {
 	t.Parallel()
 	is := newIssuer(t)
-	s, store := startService(t, &AuthConfig{
+	s, store := startService(t, &ports.AuthConfig{
 		Config:         auth.Config{Required: true, Issuer: is.srv.URL, Audiences: []string{testAudience}, Client: is.srv.Client()},
-		StreamAllScope: DefaultStreamAllScope,
+		StreamAllScope: ports.DefaultStreamAllScope,
 	})
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -369,7 +370,7 @@ func TestStreamOwnership(t *testing.T) {
 	}
 	alice := is.token(t, jwt.MapClaims{"sub": "alice"})
 	bob := is.token(t, jwt.MapClaims{"sub": "bob"})
-	operator := is.token(t, jwt.MapClaims{"sub": "ops-client", "scope": DefaultStreamAllScope})
+	operator := is.token(t, jwt.MapClaims{"sub": "ops-client", "scope": ports.DefaultStreamAllScope})
 
 	if resp := get(t, s.URL()+"/v1/orders/o-a/stream", bob); resp.StatusCode != 404 {
 		t.Errorf("bob streams alice's order: %d, want 404", resp.StatusCode)
@@ -419,7 +420,7 @@ func TestStreamOwnership(t *testing.T) {
 		t.Errorf("alice streams her late order: %d, want 200", resp.StatusCode)
 	}
 
-	// Never seen: 404 once OwnerWait has passed.
+	// Never seen: 404 once ports.OwnerWait has passed.
 	if resp := get(t, s.URL()+"/v1/orders/o-none/stream", alice); resp.StatusCode != 404 {
 		t.Errorf("unknown order: %d, want 404", resp.StatusCode)
 	}

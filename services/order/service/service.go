@@ -1,61 +1,29 @@
-package ports
+// Package service is the order service's composition root: it wires the
+// app to its SQL repository, the HTTP API and the service runtime.
+package service
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
-	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/order/adapters"
 	"github.com/bloody-sweet/platform/services/order/app"
+	"github.com/bloody-sweet/platform/services/order/ports"
 )
-
-// RefusalsMetric counts requests refused before the handler ran.
-const RefusalsMetric = "order_auth_refusals_total"
 
 // PurgeInterval is how often expired idempotency records are deleted.
 const PurgeInterval = 10 * time.Minute
-
-// AuthConfig is how the order API verifies tokens (AUTH_*, as the
-// notification service).
-type AuthConfig struct {
-	auth.Config
-	StoreReadScope string
-}
-
-// Validate checks the settings, naming the variable at fault.
-func (c AuthConfig) Validate() error {
-	errs := []error{c.Config.Validate()}
-	if c.Enabled() && strings.TrimSpace(c.StoreReadScope) == "" {
-		errs = append(errs, errors.New("config: AUTH_STORE_READ_SCOPE is empty"))
-	}
-	return errors.Join(errs...)
-}
-
-// BindAuth registers the AUTH_* flags.
-func BindAuth(b *config.Binder, c *AuthConfig) {
-	auth.Bind(b, &c.Config)
-	b.String(&c.StoreReadScope, "auth-store-read-scope", "AUTH_STORE_READ_SCOPE", DefaultStoreReadScope, "scope that lists a store's orders (GET /v1/orders?store=) and reads any order")
-	b.AfterParse(func() error {
-		c.StoreReadScope = strings.TrimSpace(c.StoreReadScope)
-		if c.Enabled() && c.StoreReadScope == "" {
-			return errors.New("config: AUTH_STORE_READ_SCOPE is empty")
-		}
-		return nil
-	})
-}
 
 // Spec is the order service: the app's HTTP API, consuming the payment,
 // store and delivery events. authCfg (read when the service is built,
 // after the flags are parsed) says how the API verifies bearer tokens; nil
 // or the zero value verifies none, and then the API identifies nobody and
 // answers 401.
-func Spec(authCfg *AuthConfig) svc.Spec {
+func Spec(authCfg *ports.AuthConfig) svc.Spec {
 	return svc.Spec{
 		Name:       "order",
 		API:        true,
@@ -63,19 +31,19 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 		Produces:   []string{events.TopicOrder},
 		Migrations: adapters.Migrations(),
 		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
-			var cfg AuthConfig
+			var cfg ports.AuthConfig
 			if authCfg != nil {
 				cfg = *authCfg
 			}
 			if cfg.StoreReadScope == "" {
-				cfg.StoreReadScope = DefaultStoreReadScope
+				cfg.StoreReadScope = ports.DefaultStoreReadScope
 			}
 			// Before anything starts: a bad or missing (AUTH_REQUIRED)
 			// configuration fails the start, closed.
 			if err := cfg.Validate(); err != nil {
 				return nil, err
 			}
-			guard, err := auth.NewGuard(cfg.Config, RefusalsMetric, rt.Registry, rt.Log)
+			guard, err := auth.NewGuard(cfg.Config, ports.RefusalsMetric, rt.Registry, rt.Log)
 			if err != nil {
 				return nil, err
 			}
@@ -86,7 +54,7 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 			if err != nil {
 				return nil, err
 			}
-			api := API{App: a, Guard: guard, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
+			api := ports.API{App: a, Guard: guard, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
 			return &svc.Parts{
 				Routes: api.Routes(),
 				Handler: func(ctx context.Context, batch []kafka.Delivery) error {
