@@ -26,7 +26,8 @@ type Item struct {
 	Quantity int    `json:"quantity"`
 }
 
-// OrderRequest is the body of POST /v1/orders. The customer is not in it:
+// OrderRequest is the body of POST /v1/orders
+// (api/schemas/OrderRequest.schema.json). The customer is not in it:
 // the order API takes the customer from the bearer token.
 type OrderRequest struct {
 	StoreID string         `json:"store_id"`
@@ -34,7 +35,9 @@ type OrderRequest struct {
 	Address events.Address `json:"address"`
 }
 
-// Order is an order as GET /v1/orders/{id} and the list answer it.
+// Order is an order as POST /v1/orders, GET /v1/orders/{id} and the list
+// answer it (api/schemas/Order.schema.json). The timestamps are when each
+// saga step happened, absent until it has.
 type Order struct {
 	ID           string         `json:"id"`
 	CustomerID   string         `json:"customer_id"`
@@ -45,6 +48,12 @@ type Order struct {
 	Status       events.Status  `json:"status"`
 	CancelReason string         `json:"cancel_reason,omitempty"`
 	PlacedAt     time.Time      `json:"placed_at"`
+	PaidAt       time.Time      `json:"paid_at,omitzero"`
+	AcceptedAt   time.Time      `json:"accepted_at,omitzero"`
+	ReadyAt      time.Time      `json:"ready_at,omitzero"`
+	PickedUpAt   time.Time      `json:"picked_up_at,omitzero"`
+	DeliveredAt  time.Time      `json:"delivered_at,omitzero"`
+	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
 }
 
 // OrderPage is one page of GET /v1/orders.

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +70,26 @@ var topicOf = map[Type]string{
 	PaymentAuthorized: TopicPayment, PaymentDeclined: TopicPayment, PaymentRefunded: TopicPayment,
 	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore,
 	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery,
+}
+
+// dataOf is the payload type of each event type (api/events holds their
+// JSON Schemas, made from these types).
+var dataOf = map[Type]any{
+	OrderPlaced: OrderPlacedData{}, OrderCancelled: OrderCancelledData{},
+	PaymentAuthorized: PaymentData{}, PaymentDeclined: PaymentData{}, PaymentRefunded: PaymentData{},
+	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{},
+	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{},
+}
+
+// AllTypes lists the event types, sorted.
+func AllTypes() []Type {
+	return slices.Sorted(maps.Keys(topicOf))
+}
+
+// DataOf returns the zero value of the payload type of events of type t.
+func DataOf(t Type) (any, bool) {
+	d, ok := dataOf[t]
+	return d, ok
 }
 
 // sourceOf is the CloudEvents "source" of each topic's producer.

@@ -138,6 +138,16 @@ func (s Streams) customer(ctx context.Context, id string, sub *app.Subscriber) (
 	}
 }
 
+// Routes are the stream endpoints (api/openapi.yaml), each verified by
+// guard (nil: no tokens) before the stream starts, so no 200 is sent
+// first. Streams have no request deadline, a write deadline per event.
+func (s Streams) Routes(guard *auth.Guard) map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /v1/orders/{id}/stream": httpserver.Stream(guard.Require(s.Limit(s.Order))),
+		"GET /v1/stream":             httpserver.Stream(guard.Require(s.Limit(s.All), s.AllScope)),
+	}
+}
+
 // Limit refuses a stream beyond the pod's cap with 503, Retry-After and
 // problem+json, before anything is subscribed or written.
 func (s Streams) Limit(next http.HandlerFunc) http.HandlerFunc {

@@ -5,11 +5,9 @@ package service
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
-	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/adapters"
 	"github.com/bloody-sweet/platform/services/notification/app"
@@ -64,12 +62,7 @@ func Spec(authCfg *ports.AuthConfig, limits *ports.StreamConfig) svc.Spec {
 			}
 			return &svc.Parts{
 				Handler: app.Handler(store),
-				Routes: map[string]http.Handler{
-					// Verified before the stream starts (no 200 is sent first).
-					// Streams: no request deadline, a write deadline per event.
-					"GET /v1/orders/{id}/stream": httpserver.Stream(guard.Require(streams.Limit(streams.Order))),
-					"GET /v1/stream":             httpserver.Stream(guard.Require(streams.Limit(streams.All), cfg.StreamAllScope)),
-				},
+				Routes:  streams.Routes(guard),
 				Background: func(bctx context.Context) error {
 					select {
 					case <-bctx.Done():
