@@ -7,6 +7,7 @@ package events
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -342,6 +343,14 @@ type StatusChange struct {
 	// CustomerID is the order's customer when the event carried it; the
 	// notification service keeps it per order and never streams it.
 	CustomerID string `json:"-"`
+}
+
+// Incoming is one consumed event as the services' apps take it: the event
+// and the context it is processed in (carrying its trace). The broker's
+// delivery type stays in the transport (services/internal/kafka).
+type Incoming struct {
+	Ctx   context.Context
+	Event Envelope
 }
 
 // Headers are the Kafka header keys the services set besides traceparent.

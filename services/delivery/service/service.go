@@ -9,6 +9,7 @@ import (
 	"github.com/bloody-sweet/platform/services/delivery/adapters"
 	"github.com/bloody-sweet/platform/services/delivery/app"
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 )
@@ -23,7 +24,7 @@ func Spec(cfg *sim.Config) svc.Spec {
 		Migrations: adapters.Migrations(),
 		Build: func(_ context.Context, rt *svc.Runtime) (*svc.Parts, error) {
 			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, Now: time.Now}
-			return &svc.Parts{Handler: a.Handle}, nil
+			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}
 }

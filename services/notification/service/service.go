@@ -8,6 +8,7 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/adapters"
 	"github.com/bloody-sweet/platform/services/notification/app"
@@ -61,7 +62,7 @@ func Spec(authCfg *ports.AuthConfig, limits *ports.StreamConfig) svc.Spec {
 				return nil, err
 			}
 			return &svc.Parts{
-				Handler: app.Handler(store),
+				Handler: kafka.Handle(app.Handler(store)),
 				Routes:  streams.Routes(guard),
 				Background: func(bctx context.Context) error {
 					select {

@@ -56,14 +56,8 @@ func Spec(authCfg *ports.AuthConfig) svc.Spec {
 			}
 			api := ports.API{App: a, Guard: guard, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
 			return &svc.Parts{
-				Routes: api.Routes(),
-				Handler: func(ctx context.Context, batch []kafka.Delivery) error {
-					in := make([]app.Incoming, len(batch))
-					for i, d := range batch {
-						in[i] = app.Incoming{Ctx: d.Ctx, Event: d.Event}
-					}
-					return a.Handle(ctx, in)
-				},
+				Routes:  api.Routes(),
+				Handler: kafka.Handle(a.Handle),
 				Background: func(bctx context.Context) error {
 					// Expired idempotency records are dead weight: a key
 					// older than IdempotencyTTL places a new order anyway.

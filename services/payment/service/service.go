@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/payment/adapters"
 	"github.com/bloody-sweet/platform/services/payment/app"
@@ -21,7 +22,7 @@ func Spec(provider *adapters.SimProvider) svc.Spec {
 		Migrations: adapters.Migrations(),
 		Build: func(_ context.Context, rt *svc.Runtime) (*svc.Parts, error) {
 			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Provider: provider, Relay: rt.Relay}
-			return &svc.Parts{Handler: a.Handle}, nil
+			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/store/adapters"
@@ -23,7 +24,7 @@ func Spec(cfg *sim.Config) svc.Spec {
 		Migrations: adapters.Migrations(),
 		Build: func(_ context.Context, rt *svc.Runtime) (*svc.Parts, error) {
 			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, Now: time.Now}
-			return &svc.Parts{Handler: a.Handle}, nil
+			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}
 }
