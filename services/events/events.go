@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,12 +96,6 @@ func DataOf(t Type) (any, bool) {
 var sourceOf = map[string]string{
 	TopicOrder: "/services/order", TopicPayment: "/services/payment",
 	TopicStore: "/services/store", TopicDelivery: "/services/delivery",
-}
-
-// TopicOf returns the topic that carries events of type t.
-func TopicOf(t Type) (string, bool) {
-	topic, ok := topicOf[t]
-	return topic, ok
 }
 
 // Status is an order status as the app sees it.
@@ -265,9 +258,6 @@ func DecodeData[T interface{ orderID() string }](e Envelope) (T, error) {
 	return v, nil
 }
 
-// ErrNotHandled is returned by handlers for a type they do not process.
-var ErrNotHandled = errors.New("events: type not handled")
-
 // Item is one line of an order.
 type Item struct {
 	SKU        string `json:"sku"`
@@ -369,14 +359,4 @@ const (
 func IsDecodeError(err error) bool {
 	var de *DecodeError
 	return errors.As(err, &de)
-}
-
-// ValidStatus reports whether s is one of the statuses.
-func ValidStatus(s string) bool {
-	for _, v := range AllStatuses() {
-		if string(v) == strings.ToUpper(s) && string(v) == s {
-			return true
-		}
-	}
-	return false
 }
