@@ -140,7 +140,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 		tokens.Add(1)
 		return "token-" + strings.TrimSuffix(user, "_svc"), nil
 	}
-	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded},
 		DatabaseURL: svcURL("order_svc"), DatabaseIAMAuth: true}
 	s, err := svc.Start(ctx, cfg, order, svc.Options{LogWriter: io.Discard, DBPassword: token})
 	if err != nil {
@@ -206,7 +206,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	admin.Close()
 	mustExec(t, super, "ALTER ROLE store_svc PASSWORD 'token-store'")
 	var storeCfg sim.Config
-	_, err = svc.Start(ctx, config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+	_, err = svc.Start(ctx, config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded},
 		DatabaseURL: svcURL("store_svc"), DatabaseIAMAuth: true}, storeservice.Spec(&storeCfg), svc.Options{LogWriter: io.Discard, DBPassword: token})
 	if err == nil || !strings.Contains(err.Error(), "are not applied") || !strings.Contains(err.Error(), "store migrate") {
 		t.Errorf("start store before its migration: %v, want an error asking for store migrate", err)
