@@ -135,7 +135,9 @@ func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerm
 				if e.ID != "" {
 					lastEventID = e.ID
 				}
-				terminal = s.Status.Terminal()
+				// A late change may follow the terminal one (the statuses
+				// travel on four topics): the order is done all the same.
+				terminal = terminal || s.Status.Terminal()
 				fn(s)
 				return nil
 			})
