@@ -9,14 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 func init() {
 	subcommands = append(subcommands, func() *cobra.Command {
 		var (
-			cfg     devstack.Config
+			cfg     stack.Config
 			brokers []string
 			quiet   bool
 		)
@@ -37,7 +37,7 @@ func init() {
 					cfg.LogWriter, cfg.LogLevel = os.Stderr, "info"
 				}
 				ctx := cmd.Context()
-				st, err := devstack.Start(ctx, cfg)
+				st, err := stack.Start(ctx, cfg)
 				if err != nil {
 					return err
 				}

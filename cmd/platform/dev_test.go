@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/authtoken"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // TestDevToken: `platform dev token` signs with the key a running dev
@@ -40,7 +40,7 @@ func TestDevToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}
+	v := &authtoken.Verifier{Keys: authtoken.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := v.Verify(ctx, tok)

@@ -11,8 +11,8 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
-	"github.com/bloody-sweet/platform/internal/devstack"
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 func runPlatform(args ...string) (string, error) {
@@ -48,7 +48,7 @@ func TestDLQBadInput(t *testing.T) {
 
 // The three subcommands against a broker holding one dead letter.
 func TestDLQCommands(t *testing.T) {
-	b, err := devstack.StartBroker(0, "")
+	b, err := stack.StartBroker(0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

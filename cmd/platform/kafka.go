@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
-	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 func init() {
@@ -26,7 +26,7 @@ func init() {
 				if port < 0 || port > 65535 {
 					return cliexit.BadInputf("--port %d: want 0..65535", port)
 				}
-				b, err := devstack.StartBroker(port, dataDir)
+				b, err := stack.StartBroker(port, dataDir)
 				if err != nil {
 					return err
 				}

@@ -11,12 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/harness"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 func init() { subcommands = append(subcommands, newLoadCmd) }
@@ -72,20 +72,22 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				BrokersName: strings.Join(brokers, ","), OAuth: oauth}
 			ctx := cmd.Context()
 			if embedded {
-				stack, err := startEmbedded(ctx)
+				// The five services in this process on embedded defaults;
+				// their logs are discarded so the progress lines stay readable.
+				st, err := stack.Start(ctx, stack.Config{})
 				if err != nil {
 					return fmt.Errorf("start embedded stack: %w", err)
 				}
 				defer func() {
 					closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 					defer cancel()
-					if err := stack.close(closeCtx); err != nil {
+					if err := st.Close(closeCtx); err != nil {
 						fmt.Fprintln(cmd.ErrOrStderr(), "platform load: stop embedded stack:", err)
 					}
 				}()
-				cfg.OrderURL, cfg.NotificationURL, cfg.TargetName = stack.orderURL, stack.notificationURL, "embedded stack"
-				cfg.Brokers, cfg.BrokersName = stack.brokers, "the embedded stack's broker"
-				cfg.Issuer = stack.issuer
+				cfg.OrderURL, cfg.NotificationURL, cfg.TargetName = st.OrderURL, st.NotificationURL, "embedded stack"
+				cfg.Brokers, cfg.BrokersName = st.Brokers, "the embedded stack's broker"
+				cfg.Issuer = st.Issuer.Signer
 			} else {
 				if notifications == "" {
 					notifications = target
@@ -137,23 +139,4 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 	f.StringVar(&devKey, "dev-issuer-key", "", "with --target: the signer file of a local dev issuer (platform dev writes "+devissuer.KeyFile+"); orders are placed with each customer's token")
 	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
 	return cmd
-}
-
-// embeddedStack is what `load --embedded` needs from internal/devstack.
-type embeddedStack struct {
-	orderURL, notificationURL string
-	brokers                   []string
-	issuer                    *devissuer.Signer
-	close                     func(context.Context) error
-}
-
-// startEmbedded starts the five services in this process on embedded
-// defaults (kfake, in-memory SQLite, miniredis, default simulators); their
-// logs are discarded so the progress lines stay readable.
-func startEmbedded(ctx context.Context) (*embeddedStack, error) {
-	st, err := devstack.Start(ctx, devstack.Config{})
-	if err != nil {
-		return nil, err
-	}
-	return &embeddedStack{orderURL: st.OrderURL, notificationURL: st.NotificationURL, brokers: st.Brokers, issuer: st.Issuer.Signer, close: st.Close}, nil
 }

@@ -1,9 +1,10 @@
+// Package devstack is the demo engine: it places orders on a running
+// services/stack, watches them to a terminal state and prints the table
+// `platform demo` shows.
 package devstack
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -14,7 +15,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/internal/load/hdr"
+	"github.com/bloody-sweet/platform/services/apiclient"
+	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 // DemoOptions configures RunDemo.
@@ -28,129 +33,48 @@ type DemoOptions struct {
 
 // DemoResult is what the demo observed.
 type DemoResult struct {
-	Placed    int
-	ByStatus  map[string]int  // final status of every placed order (from GET)
-	Latencies []time.Duration // POST sent -> DELIVERED seen on the stream, delivered orders only
-	Elapsed   time.Duration
-	Failures  []string // requests that failed
+	Placed   int
+	ByStatus map[events.Status]int // final status of every placed order (from GET)
+	// Latency holds POST sent -> DELIVERED seen on the stream, delivered
+	// orders only.
+	Latency  *hdr.Histogram
+	Elapsed  time.Duration
+	Failures []string // requests that failed
 }
 
 // AllTerminal reports whether every placed order ended DELIVERED or CANCELLED.
 func (r DemoResult) AllTerminal() bool {
-	return r.Placed > 0 && len(r.Failures) == 0 && r.ByStatus["DELIVERED"]+r.ByStatus["CANCELLED"] == r.Placed
+	return r.Placed > 0 && len(r.Failures) == 0 && r.Terminal() == r.Placed
 }
 
-// Percentile returns the p-th percentile (0..100) of the latencies.
-func (r DemoResult) Percentile(p float64) time.Duration {
-	return Percentile(r.Latencies, p)
-}
-
-// Percentile returns the nearest-rank p-th percentile of ds.
-func Percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(p/100*float64(len(s))+0.999999) - 1
-	return s[max(0, min(i, len(s)-1))]
-}
-
-// OrderRequest is the body of POST /v1/orders, with the customer who
-// places it (not sent: the order API takes it from the bearer token).
-type OrderRequest struct {
-	CustomerID string `json:"-"`
-	StoreID    string `json:"store_id"`
-	Items      []struct {
-		SKU      string `json:"sku"`
-		Quantity int    `json:"quantity"`
-	} `json:"items"`
-	Address struct {
-		Street   string `json:"street"`
-		City     string `json:"city"`
-		Postcode string `json:"postcode"`
-	} `json:"address"`
+// Terminal counts the placed orders that ended DELIVERED or CANCELLED.
+func (r DemoResult) Terminal() int {
+	return r.ByStatus[events.StatusDelivered] + r.ByStatus[events.StatusCancelled]
 }
 
 var menu = []string{"pizza-margherita", "pizza-diavola", "calzone", "tiramisu", "lemonade", "garlic-bread"}
 
-// RandomOrder returns a valid order request drawn from r.
-func RandomOrder(r *rand.Rand) OrderRequest {
-	var o OrderRequest
-	o.CustomerID = fmt.Sprintf("c-%d", r.IntN(10000))
+// RandomOrder returns a valid order request drawn from r and the customer
+// who places it (not in the body: the order API takes the customer from
+// the bearer token).
+func RandomOrder(r *rand.Rand) (customer string, o apiclient.OrderRequest) {
+	customer = fmt.Sprintf("c-%d", r.IntN(10000))
 	o.StoreID = fmt.Sprintf("store-%d", 1+r.IntN(20))
 	for n := 1 + r.IntN(3); n > 0; n-- {
-		o.Items = append(o.Items, struct {
-			SKU      string `json:"sku"`
-			Quantity int    `json:"quantity"`
-		}{menu[r.IntN(len(menu))], 1 + r.IntN(3)})
+		o.Items = append(o.Items, apiclient.Item{SKU: menu[r.IntN(len(menu))], Quantity: 1 + r.IntN(3)})
 	}
-	o.Address.Street = fmt.Sprintf("%d Main St", 1+r.IntN(200))
-	o.Address.City = "Springfield"
-	o.Address.Postcode = fmt.Sprintf("%05d", r.IntN(100000))
-	return o
+	o.Address = events.Address{
+		Street:   fmt.Sprintf("%d Main St", 1+r.IntN(200)),
+		City:     "Springfield",
+		Postcode: fmt.Sprintf("%05d", r.IntN(100000)),
+	}
+	return customer, o
 }
-
-// PlaceOrder posts one order and returns its id; client sends the
-// customer's token (Stack.Issuer.Authorize).
-func PlaceOrder(ctx context.Context, client *http.Client, orderURL, key string, o OrderRequest) (string, error) {
-	body, err := json.Marshal(o)
-	if err != nil {
-		return "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, orderURL+"/v1/orders", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("POST /v1/orders: %s: %s", resp.Status, bytes.TrimSpace(b))
-	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(b, &out); err != nil || out.ID == "" {
-		return "", fmt.Errorf("POST /v1/orders: no id in %s", b)
-	}
-	return out.ID, nil
-}
-
-// GetStatus reads an order's status.
-func GetStatus(ctx context.Context, client *http.Client, orderURL, id string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, orderURL+"/v1/orders/"+id, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET /v1/orders/%s: %s", id, resp.Status)
-	}
-	var out struct {
-		Status string `json:"status"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", err
-	}
-	return out.Status, nil
-}
-
-func terminal(s string) bool { return s == "DELIVERED" || s == "CANCELLED" }
 
 // RunDemo places o.Orders orders on a running stack, watches the
 // all-orders stream until each is terminal (or the timeout), and reads
 // every order's final status from the order API.
-func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) {
+func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, error) {
 	if o.Orders == 0 {
 		o.Orders = 500
 	}
@@ -184,18 +108,19 @@ func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) 
 	// all-orders stream and any order need the operators' scopes) and
 	// places each order with its customer's token.
 	base := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: 10 * time.Second}
-	client, err := st.Issuer.Authorize(base, "demo-operator", devissuer.StreamAllScope, devissuer.StoreReadScope)
+	operator, err := st.Issuer.Authorize(base, "demo-operator", devissuer.StreamAllScope, devissuer.StoreReadScope)
 	if err != nil {
 		return DemoResult{}, err
 	}
-	errc, err := Stream(streamCtx, client, st.NotificationURL+"/v1/stream", "", func(e StatusEvent) {
-		if !terminal(e.Status) {
+	api := &apiclient.Client{OrderURL: st.OrderURL, StreamURL: st.NotificationURL, HTTP: operator}
+	errc, err := api.StreamAll(streamCtx, "", func(e events.StatusChange) {
+		if !e.Status.Terminal() {
 			return
 		}
 		mu.Lock()
 		if _, dup := seen[e.OrderID]; !dup {
 			seen[e.OrderID] = time.Now()
-			delivered[e.OrderID] = e.Status == "DELIVERED"
+			delivered[e.OrderID] = e.Status == events.StatusDelivered
 			nTerminal.Add(1)
 		}
 		mu.Unlock()
@@ -221,12 +146,12 @@ func RunDemo(ctx context.Context, st *Stack, o DemoOptions) (DemoResult, error) 
 					return
 				}
 				r := rand.New(rand.NewPCG(o.Seed, uint64(i)))
-				order := RandomOrder(r)
+				customer, order := RandomOrder(r)
 				t0 := time.Now()
-				customer, err := st.Issuer.Authorize(base, order.CustomerID)
+				token, err := st.Issuer.Token(customer)
 				var id string
 				if err == nil {
-					id, err = PlaceOrder(ctx, customer, st.OrderURL, fmt.Sprintf("demo-%d-%d", o.Seed, i), order)
+					id, err = api.PlaceOrder(ctx, apiclient.Place{Key: fmt.Sprintf("demo-%d-%d", o.Seed, i), Token: token, Order: order})
 				}
 				mu.Lock()
 				if err != nil {
@@ -278,19 +203,19 @@ wait:
 	stopStream()
 
 	// The order service is the source of truth for the final table.
-	res := DemoResult{Placed: len(sent), ByStatus: map[string]int{}, Failures: failures}
+	res := DemoResult{Placed: len(sent), ByStatus: map[events.Status]int{}, Latency: hdr.New(), Failures: failures}
 	gctx, gcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer gcancel()
 	for id, t0 := range sent {
-		s, err := finalStatus(gctx, client, st.OrderURL, id, seen[id])
+		s, err := finalStatus(gctx, api, id, seen[id])
 		if err != nil {
 			res.Failures = append(res.Failures, err.Error())
 			continue
 		}
 		res.ByStatus[s]++
-		if s == "DELIVERED" {
+		if s == events.StatusDelivered {
 			if t, ok := seen[id]; ok && delivered[id] {
-				res.Latencies = append(res.Latencies, t.Sub(t0))
+				res.Latency.Record(t.Sub(t0))
 			}
 		}
 	}
@@ -303,17 +228,17 @@ wait:
 // independently of the order service: an order the stream has already shown
 // terminal may still be one event behind in the order service's own table,
 // so for those the status is re-read until the order service catches up.
-func finalStatus(ctx context.Context, client *http.Client, orderURL, id string, seenTerminal time.Time) (string, error) {
+func finalStatus(ctx context.Context, api *apiclient.Client, id string, seenTerminal time.Time) (events.Status, error) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s, err := GetStatus(ctx, client, orderURL, id)
-		if err != nil || terminal(s) || seenTerminal.IsZero() {
-			return s, err
+		o, err := api.GetOrder(ctx, id)
+		if err != nil || o.Status.Terminal() || seenTerminal.IsZero() {
+			return o.Status, err
 		}
 		select {
 		case <-ctx.Done():
-			return s, nil
+			return o.Status, nil
 		case <-tick.C:
 		}
 	}
@@ -323,18 +248,21 @@ func finalStatus(ctx context.Context, client *http.Client, orderURL, id string, 
 func (r DemoResult) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "status\torders\tshare\t")
-	for _, s := range []string{"DELIVERED", "CANCELLED", "PLACED", "PAID", "ACCEPTED", "READY", "PICKED_UP"} {
+	// Terminal statuses first, always shown; the others when present.
+	statuses := append([]events.Status{events.StatusDelivered, events.StatusCancelled},
+		slices.DeleteFunc(events.AllStatuses(), events.Status.Terminal)...)
+	for _, s := range statuses {
 		n := r.ByStatus[s]
-		if n == 0 && !terminal(s) {
+		if n == 0 && !s.Terminal() {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%.1f%%\t\n", s, n, 100*float64(n)/float64(max(r.Placed, 1)))
 	}
 	fmt.Fprintf(tw, "total\t%d\t\t\n", r.Placed)
 	tw.Flush()
-	fmt.Fprintf(w, "\nplaced -> delivered (%d delivered orders, POST sent to DELIVERED on the stream)\n", len(r.Latencies))
-	fmt.Fprintf(w, "  p50 %v  p95 %v  p99 %v\n", r.Percentile(50).Round(100*time.Microsecond),
-		r.Percentile(95).Round(100*time.Microsecond), r.Percentile(99).Round(100*time.Microsecond))
+	fmt.Fprintf(w, "\nplaced -> delivered (%d delivered orders, POST sent to DELIVERED on the stream)\n", r.Latency.Count())
+	q := func(q float64) time.Duration { return r.Latency.Quantile(q).Round(100 * time.Microsecond) }
+	fmt.Fprintf(w, "  p50 %v  p95 %v  p99 %v\n", q(0.50), q(0.95), q(0.99))
 	fmt.Fprintf(w, "elapsed %v\n", r.Elapsed.Round(time.Millisecond))
 	for i, f := range r.Failures {
 		if i == 5 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/apiclient"
 )
 
 func testScenario(stages ...scenario.Stage) *scenario.Scenario {
@@ -112,7 +113,7 @@ func TestCompletionsJoin(t *testing.T) {
 			go func() { comps <- Completion{Key: key, At: time.Now()} }()
 		case seq == 15: // never completes
 		case seq == 16:
-			return "", &HTTPError{Status: 503, Body: "busy"}
+			return "", &apiclient.HTTPError{Op: "POST /v1/orders", Status: 503, Body: "busy"}
 		default:
 			go func() {
 				time.Sleep(30 * time.Millisecond)

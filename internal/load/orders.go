@@ -1,35 +1,24 @@
 package load
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/apiclient"
+	"github.com/bloody-sweet/platform/services/events"
 )
 
-// OrderRequest is the body of POST /v1/orders (docs/CONTRACTS.md), with
-// the customer who places it: not sent in the body, the order API takes
-// the customer from the bearer token.
+// OrderRequest is one arrival's order: the body of POST /v1/orders and
+// the customer who places it (not in the body: the order API takes the
+// customer from the bearer token).
 type OrderRequest struct {
-	CustomerID string          `json:"-"`
-	StoreID    string          `json:"store_id"`
-	Items      []scenario.Item `json:"items"`
-	Address    Address         `json:"address"`
-}
-
-// Address is the delivery address of an order.
-type Address struct {
-	Street   string `json:"street"`
-	City     string `json:"city"`
-	Postcode string `json:"postcode"`
+	CustomerID string `json:"-"`
+	apiclient.OrderRequest
 }
 
 // Mix draws orders from a scenario's order mix. Order seq is a pure
@@ -64,22 +53,13 @@ func (m *Mix) Order(seq int) (OrderRequest, string) {
 	n := 1 + rng.IntN(200)
 	return OrderRequest{
 		CustomerID: fmt.Sprintf("c-%d", 1+rng.IntN(m.sc.Customers)),
-		StoreID:    fmt.Sprintf("store-%d", 1+rng.IntN(m.sc.Stores)),
-		Items:      kind.Items,
-		Address:    Address{Street: fmt.Sprintf("%d Main St", n), City: "Springfield", Postcode: fmt.Sprintf("%05d", 10000+n)},
+		OrderRequest: apiclient.OrderRequest{
+			StoreID: fmt.Sprintf("store-%d", 1+rng.IntN(m.sc.Stores)),
+			Items:   kind.Items,
+			Address: events.Address{Street: fmt.Sprintf("%d Main St", n), City: "Springfield", Postcode: fmt.Sprintf("%05d", 10000+n)},
+		},
 	}, kind.Name
 }
-
-// HTTPError is a non-201 answer of the order API.
-type HTTPError struct {
-	Status int
-	Body   string
-}
-
-func (e *HTTPError) Error() string { return fmt.Sprintf("order API answered %d: %s", e.Status, e.Body) }
-
-// Kind groups failures by status code in the report.
-func (e *HTTPError) Kind() string { return fmt.Sprintf("http %d", e.Status) }
 
 // HTTPSender places orders through the order API.
 type HTTPSender struct {
@@ -127,43 +107,18 @@ func NewHTTPClient(maxConns int) *http.Client {
 	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
-// Send places order seq and returns its id.
+// Send places order seq and returns its id. A refusal is an
+// apiclient.HTTPError, whose Kind groups the report's failures.
 func (h *HTTPSender) Send(ctx context.Context, seq int) (string, error) {
 	order, _ := h.Mix.Order(seq)
-	body, err := json.Marshal(order)
-	if err != nil {
-		return "", fmt.Errorf("encode order: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(h.BaseURL, "/")+"/v1/orders", bytes.NewReader(body))
-	if err != nil {
-		return "", fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", fmt.Sprintf("load-%s-%d", h.RunID, seq))
+	p := apiclient.Place{Key: fmt.Sprintf("load-%s-%d", h.RunID, seq), Order: order.OrderRequest}
 	if h.Tokens != nil {
 		tok, err := h.Tokens.Token(order.CustomerID)
 		if err != nil {
 			return "", fmt.Errorf("token for %s: %w", order.CustomerID, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+		p.Token = tok
 	}
-	resp, err := h.Client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("place order: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", fmt.Errorf("read order response: %w", err)
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return "", &HTTPError{Status: resp.StatusCode, Body: strings.TrimSpace(string(data))}
-	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(data, &out); err != nil || out.ID == "" {
-		return "", &HTTPError{Status: resp.StatusCode, Body: "no order id in response: " + strings.TrimSpace(string(data))}
-	}
-	return out.ID, nil
+	c := apiclient.Client{OrderURL: h.BaseURL, HTTP: h.Client}
+	return c.PlaceOrder(ctx, p)
 }

@@ -1,39 +1,69 @@
 package load
 
 import (
-	"bufio"
 	"context"
-	"strings"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/services/events"
 )
 
-func TestParseSSE(t *testing.T) {
-	stream := ": keep-alive comment\n\n" +
-		"id: 1\nevent: PLACED\ndata: {\"order_id\":\"a\",\"status\":\"PLACED\",\"time\":\"2026-11-25T08:00:00Z\"}\n\n" +
-		"id: 6\nevent: DELIVERED\ndata: {\"order_id\":\"a\",\n" + "data: \"status\":\"DELIVERED\",\"time\":\"2026-11-25T08:00:05Z\"}\n\n" +
-		"event: CANCELLED\ndata:{\"order_id\":\"b\",\"status\":\"CANCELLED\"}\n\n" +
-		"data: not json\n\n" +
-		"data: {\"order_id\":\"c\",\"status\":\"DELIVERED\"}\n" // no blank line: stream cut, event incomplete
-	out := make(chan Completion, 10)
-	if err := parseSSE(context.Background(), bufio.NewScanner(strings.NewReader(stream)), out); err != nil {
+// Only terminal statuses complete an arrival; each carries its receive time.
+func TestWatchStatuses(t *testing.T) {
+	t.Parallel()
+	changes := []events.StatusChange{
+		{OrderID: "a", Status: events.StatusPlaced, Seq: 1},
+		{OrderID: "a", Status: events.StatusDelivered, Seq: 6},
+		{OrderID: "b", Status: events.StatusPaid, Seq: 2},
+		{OrderID: "b", Status: events.StatusCancelled, Seq: 3},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/stream" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, ": keep-alive\n\n")
+		for _, c := range changes {
+			data, _ := json.Marshal(c)
+			fmt.Fprintf(w, "id: %s:%d\nevent: %s\ndata: %s\n\n", c.OrderID, c.Seq, c.Status, data)
+		}
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	comps, err := WatchStatuses(ctx, srv.Client(), srv.URL, func(err error) { t.Errorf("stream ended: %v", err) })
+	if err != nil {
 		t.Fatal(err)
 	}
-	close(out)
 	type got struct {
 		Key       string
 		Delivered bool
 	}
 	var gots []got
-	for c := range out {
-		if c.At.IsZero() {
-			t.Errorf("completion %s has no receive time", c.Key)
+	for len(gots) < 2 {
+		select {
+		case c := <-comps:
+			if c.At.IsZero() {
+				t.Errorf("completion %s has no receive time", c.Key)
+			}
+			gots = append(gots, got{c.Key, c.Delivered})
+		case <-ctx.Done():
+			t.Fatalf("completions so far %v", gots)
 		}
-		gots = append(gots, got{c.Key, c.Delivered})
 	}
-	want := []got{{"a", true}, {"b", false}}
-	if diff := cmp.Diff(want, gots); diff != "" {
+	if diff := cmp.Diff([]got{{"a", true}, {"b", false}}, gots); diff != "" {
 		t.Errorf("completions (-want +got):\n%s", diff)
+	}
+	cancel()
+	for range comps { // closed once the stream ends
 	}
 }

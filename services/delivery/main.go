@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/bloody-sweet/platform/services/delivery/ports"
+	"github.com/bloody-sweet/platform/services/delivery/service"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
@@ -17,7 +17,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var cfg sim.Config
-	code := svc.Main(ctx, ports.Spec(&cfg), os.Args[1:], func(b *config.Binder) { sim.Bind(b, &cfg) })
+	code := svc.Main(ctx, service.Spec(&cfg), os.Args[1:], func(b *config.Binder) { sim.Bind(b, &cfg) })
 	stop()
 	os.Exit(code)
 }

@@ -7,10 +7,12 @@ package events
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,16 +72,30 @@ var topicOf = map[Type]string{
 	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery,
 }
 
+// dataOf is the payload type of each event type (api/events holds their
+// JSON Schemas, made from these types).
+var dataOf = map[Type]any{
+	OrderPlaced: OrderPlacedData{}, OrderCancelled: OrderCancelledData{},
+	PaymentAuthorized: PaymentData{}, PaymentDeclined: PaymentData{}, PaymentRefunded: PaymentData{},
+	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{},
+	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{},
+}
+
+// AllTypes lists the event types, sorted.
+func AllTypes() []Type {
+	return slices.Sorted(maps.Keys(topicOf))
+}
+
+// DataOf returns the zero value of the payload type of events of type t.
+func DataOf(t Type) (any, bool) {
+	d, ok := dataOf[t]
+	return d, ok
+}
+
 // sourceOf is the CloudEvents "source" of each topic's producer.
 var sourceOf = map[string]string{
 	TopicOrder: "/services/order", TopicPayment: "/services/payment",
 	TopicStore: "/services/store", TopicDelivery: "/services/delivery",
-}
-
-// TopicOf returns the topic that carries events of type t.
-func TopicOf(t Type) (string, bool) {
-	topic, ok := topicOf[t]
-	return topic, ok
 }
 
 // Status is an order status as the app sees it.
@@ -242,9 +258,6 @@ func DecodeData[T interface{ orderID() string }](e Envelope) (T, error) {
 	return v, nil
 }
 
-// ErrNotHandled is returned by handlers for a type they do not process.
-var ErrNotHandled = errors.New("events: type not handled")
-
 // Item is one line of an order.
 type Item struct {
 	SKU        string `json:"sku"`
@@ -309,16 +322,25 @@ type DeliveryData struct {
 	CourierID string `json:"courier_id"`
 }
 
-// StatusChange is what the notification service streams to clients, and
-// what the load harness reads from GET /v1/stream.
+// StatusChange is the data of one status-stream event (GET /v1/stream,
+// GET /v1/orders/{id}/stream): the notification service writes it, and
+// services/apiclient reads it for the demo, the load harness and the tests.
 type StatusChange struct {
 	OrderID string    `json:"order_id"`
 	Status  Status    `json:"status"`
 	Time    time.Time `json:"time"`
 	Seq     int64     `json:"seq"`
 	// CustomerID is the order's customer when the event carried it; the
-	// notification service keeps it per order and does not stream it.
-	CustomerID string `json:"customer_id,omitempty"`
+	// notification service keeps it per order and never streams it.
+	CustomerID string `json:"-"`
+}
+
+// Incoming is one consumed event as the services' apps take it: the event
+// and the context it is processed in (carrying its trace). The broker's
+// delivery type stays in the transport (services/internal/kafka).
+type Incoming struct {
+	Ctx   context.Context
+	Event Envelope
 }
 
 // Headers are the Kafka header keys the services set besides traceparent.
@@ -337,14 +359,4 @@ const (
 func IsDecodeError(err error) bool {
 	var de *DecodeError
 	return errors.As(err, &de)
-}
-
-// ValidStatus reports whether s is one of the statuses.
-func ValidStatus(s string) bool {
-	for _, v := range AllStatuses() {
-		if string(v) == strings.ToUpper(s) && string(v) == s {
-			return true
-		}
-	}
-	return false
 }

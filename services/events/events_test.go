@@ -71,6 +71,12 @@ func TestEveryTypeHasATopicAndDLQ(t *testing.T) {
 		if !strings.HasSuffix(topic, ".v1") {
 			t.Errorf("%s on unversioned topic %s", typ, topic)
 		}
+		if _, ok := DataOf(typ); !ok {
+			t.Errorf("%s has no payload type", typ)
+		}
+	}
+	if len(dataOf) != len(topicOf) {
+		t.Errorf("%d payload types for %d event types", len(dataOf), len(topicOf))
 	}
 	if got := len(AllTopicsWithDLQ()); got != 8 {
 		t.Errorf("%d topics with DLQs, want 8", got)

@@ -11,6 +11,7 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/notification/ports"
+	"github.com/bloody-sweet/platform/services/notification/service"
 )
 
 func main() {
@@ -20,7 +21,7 @@ func main() {
 		auth    ports.AuthConfig
 		streams ports.StreamConfig
 	)
-	code := svc.Main(ctx, ports.Spec(&auth, &streams), os.Args[1:], func(b *config.Binder) {
+	code := svc.Main(ctx, service.Spec(&auth, &streams), os.Args[1:], func(b *config.Binder) {
 		ports.BindAuth(b, &auth)
 		ports.BindStreams(b, &streams)
 	})

@@ -11,13 +11,14 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/order/ports"
+	"github.com/bloody-sweet/platform/services/order/service"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// Spec reads auth when the service is built, after the flags are parsed.
 	var auth ports.AuthConfig
-	code := svc.Main(ctx, ports.Spec(&auth), os.Args[1:], func(b *config.Binder) { ports.BindAuth(b, &auth) })
+	code := svc.Main(ctx, service.Spec(&auth), os.Args[1:], func(b *config.Binder) { ports.BindAuth(b, &auth) })
 	stop()
 	os.Exit(code)
 }

@@ -12,14 +12,14 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/payment/adapters"
-	"github.com/bloody-sweet/platform/services/payment/ports"
+	"github.com/bloody-sweet/platform/services/payment/service"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var cfg sim.Config
 	provider := adapters.NewSimProvider(sim.Defaults())
-	spec := ports.Spec(provider)
+	spec := service.Spec(provider)
 	build := spec.Build
 	// The provider is created before flags are parsed; rebuild it with
 	// the parsed configuration when the service is wired.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // TestOwnershipWithTokens: the stack verifies real tokens (the local

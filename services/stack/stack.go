@@ -1,8 +1,8 @@
 // Package stack runs the five order services in one process: on embedded
 // defaults (kfake, in-memory SQLite, miniredis) or on the production parts
 // when the Config names brokers, a database or Redis. It lives under
-// services/ because it wires services/internal; internal/devstack is the
-// CLI's view of it, and the end-to-end tests use it directly.
+// services/ because it wires services/internal; the CLI (platform demo,
+// dev, load --embedded) and the end-to-end tests use it directly.
 package stack
 
 import (
@@ -20,18 +20,20 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	deliveryports "github.com/bloody-sweet/platform/services/delivery/ports"
+	deliveryservice "github.com/bloody-sweet/platform/services/delivery/service"
+	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	notificationports "github.com/bloody-sweet/platform/services/notification/ports"
+	notificationservice "github.com/bloody-sweet/platform/services/notification/service"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
+	orderservice "github.com/bloody-sweet/platform/services/order/service"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
-	paymentports "github.com/bloody-sweet/platform/services/payment/ports"
-	storeports "github.com/bloody-sweet/platform/services/store/ports"
+	paymentservice "github.com/bloody-sweet/platform/services/payment/service"
+	storeservice "github.com/bloody-sweet/platform/services/store/service"
 
 	kafkago "github.com/segmentio/kafka-go"
 )
@@ -123,7 +125,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if s.cfg.DataDir != "" {
 		if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("devstack: data dir: %w", err)
+			return nil, fmt.Errorf("stack: data dir: %w", err)
 		}
 	}
 	s.Provider = paymentadapters.NewSimProvider(s.sim)
@@ -135,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	is, err := devissuer.Start(net.JoinHostPort(s.cfg.Host, strconv.Itoa(issuerPort)))
 	if err != nil {
-		return nil, fmt.Errorf("devstack: %w", err)
+		return nil, fmt.Errorf("stack: %w", err)
 	}
 	s.Issuer = is
 
@@ -149,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.redisURL == "" {
 		mr, err := miniredis.Run()
 		if err != nil {
-			return nil, fmt.Errorf("devstack: start embedded redis: %w", err)
+			return nil, fmt.Errorf("stack: start embedded redis: %w", err)
 		}
 		s.redis = mr
 		s.redisURL = "redis://" + mr.Addr()
@@ -177,7 +179,7 @@ func (s *Stack) startBroker() error {
 	s.Brokers = b.Addrs()
 	_, port, err := net.SplitHostPort(s.Brokers[0])
 	if err != nil {
-		return fmt.Errorf("devstack: broker address %s: %w", s.Brokers[0], err)
+		return fmt.Errorf("stack: broker address %s: %w", s.Brokers[0], err)
 	}
 	s.brokerPt, _ = strconv.Atoi(port)
 	return nil
@@ -187,7 +189,7 @@ func (s *Stack) startBroker() error {
 // port (with DataDir, on the same data); clients reconnect by themselves.
 func (s *Stack) RestartBroker(ctx context.Context) error {
 	if s.broker == nil {
-		return errors.New("devstack: no embedded broker to restart")
+		return errors.New("stack: no embedded broker to restart")
 	}
 	s.broker.Close()
 	s.broker = nil
@@ -209,15 +211,15 @@ func (s *Stack) spec(name string) svc.Spec {
 	simCfg := s.sim
 	switch name {
 	case "order":
-		return orderports.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
+		return orderservice.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
 	case "payment":
-		return paymentports.Spec(s.Provider)
+		return paymentservice.Spec(s.Provider)
 	case "store":
-		return storeports.Spec(&simCfg)
+		return storeservice.Spec(&simCfg)
 	case "delivery":
-		return deliveryports.Spec(&simCfg)
+		return deliveryservice.Spec(&simCfg)
 	default:
-		return notificationports.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
+		return notificationservice.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
 	}
 }
 
@@ -236,7 +238,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 		}
 	}
 	if i < 0 {
-		return fmt.Errorf("devstack: unknown service %q", name)
+		return fmt.Errorf("stack: unknown service %q", name)
 	}
 	port := 0
 	if s.cfg.BasePort != 0 {
@@ -254,8 +256,11 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 		metricsPort, _ = strconv.Atoi(p)
 	}
 	db := s.cfg.DatabaseURL
-	if db == "" && s.cfg.DataDir != "" {
+	switch {
+	case db == "" && s.cfg.DataDir != "":
 		db = "sqlite://" + filepath.Join(s.cfg.DataDir, name+".db")
+	case db == "":
+		db = config.Embedded // in-memory SQLite, asked for by name
 	}
 	cfg := config.Common{
 		ServiceName: name, HTTPAddr: net.JoinHostPort(s.cfg.Host, strconv.Itoa(port)), KafkaBrokers: s.Brokers,
@@ -268,7 +273,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	}
 	sv, err := svc.Start(ctx, cfg, s.spec(name), o)
 	if err != nil {
-		return fmt.Errorf("devstack: start %s: %w", name, err)
+		return fmt.Errorf("stack: start %s: %w", name, err)
 	}
 	s.mu.Lock()
 	s.services[name] = sv

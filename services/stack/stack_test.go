@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bloody-sweet/platform/services/events"
 )
 
 // startStack starts a fully embedded stack for one test.
@@ -35,10 +37,10 @@ func startStack(t *testing.T, cfg Config) *Stack {
 }
 
 // awaitTerminal polls the order API until every order is terminal.
-func awaitTerminal(t *testing.T, st *Stack, ids []string, within time.Duration) map[string]string {
+func awaitTerminal(t *testing.T, st *Stack, ids []string, within time.Duration) map[string]events.Status {
 	t.Helper()
 	deadline := time.Now().Add(within)
-	final := map[string]string{}
+	final := map[string]events.Status{}
 	for {
 		for _, id := range ids {
 			if _, done := final[id]; done {
@@ -48,7 +50,7 @@ func awaitTerminal(t *testing.T, st *Stack, ids []string, within time.Duration) 
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s == "DELIVERED" || s == "CANCELLED" {
+			if s.Terminal() {
 				final[id] = s
 			}
 		}
@@ -146,11 +148,11 @@ func TestSagaOnEmbeddedDefaults(t *testing.T) {
 		ids = append(ids, id)
 	}
 	final := awaitTerminal(t, st, ids, 30*time.Second)
-	count := map[string]int{}
+	count := map[events.Status]int{}
 	for _, s := range final {
 		count[s]++
 	}
-	if count["DELIVERED"] == 0 || count["CANCELLED"] == 0 {
+	if count[events.StatusDelivered] == 0 || count[events.StatusCancelled] == 0 {
 		t.Errorf("outcomes %v: want both DELIVERED and CANCELLED with the default rates", count)
 	}
 	for id, n := range st.Provider.Charges() {
@@ -163,24 +165,25 @@ func TestSagaOnEmbeddedDefaults(t *testing.T) {
 	// after event 2 yields exactly the rest.
 	var delivered string
 	for id, s := range final {
-		if s == "DELIVERED" {
+		if s == events.StatusDelivered {
 			delivered = id
 			break
 		}
 	}
 	// The order service saw DELIVERED; the notification service may still
 	// be consuming an earlier status from another topic: read until all six.
-	var all []streamEvent
+	var all []events.StatusChange
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		if all = readOrderStream(t, st, delivered, ""); len(all) == 6 {
 			break
 		}
 	}
-	var statuses []string
+	var statuses []events.Status
 	for _, e := range all {
 		statuses = append(statuses, e.Status)
 	}
-	if d := cmp.Diff([]string{"PLACED", "PAID", "ACCEPTED", "READY", "PICKED_UP", "DELIVERED"}, sortedBySaga(statuses)); d != "" {
+	want := slices.DeleteFunc(events.AllStatuses(), func(s events.Status) bool { return s == events.StatusCancelled })
+	if d := cmp.Diff(want, sortedBySaga(statuses)); d != "" {
 		t.Errorf("history of %s %v (-want +got):\n%s", delivered, all, d)
 	}
 	rest := readOrderStream(t, st, delivered, "2")
@@ -189,61 +192,32 @@ func TestSagaOnEmbeddedDefaults(t *testing.T) {
 	}
 }
 
-type streamEvent struct {
-	Status string `json:"status"`
-	Seq    int64  `json:"seq"`
-}
-
-// readOrderStream reads an order's SSE stream until it ends (it ends after
-// a terminal status).
-func readOrderStream(t *testing.T, st *Stack, id, lastEventID string) []streamEvent {
+// readOrderStream reads an order's stream until the server ends it (a
+// grace period after the terminal status).
+func readOrderStream(t *testing.T, st *Stack, id, lastEventID string) []events.StatusChange {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, st.NotificationURL+"/v1/orders/"+id+"/stream", nil)
-	if lastEventID != "" {
-		req.Header.Set("Last-Event-ID", lastEventID)
-	}
 	c, err := operator(st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := c.Do(req)
+	var out []events.StatusChange
+	errc, err := c.StreamOrder(ctx, id, lastEventID, func(s events.StatusChange) { out = append(out, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
-		t.Fatalf("content type %q", ct)
-	}
-	var out []streamEvent
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			var e streamEvent
-			if err := json.Unmarshal([]byte(data), &e); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, e)
-		}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
-
-var sagaRank = map[string]int{"PLACED": 0, "PAID": 1, "ACCEPTED": 2, "READY": 3, "PICKED_UP": 4, "DELIVERED": 5, "CANCELLED": 6}
 
 // sortedBySaga orders statuses by saga step: the stream's order is arrival
 // order, which may interleave topics.
-func sortedBySaga(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if sagaRank[out[j]] < sagaRank[out[i]] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
+func sortedBySaga(s []events.Status) []events.Status {
+	rank := events.AllStatuses()
+	out := slices.Clone(s)
+	slices.SortStableFunc(out, func(a, b events.Status) int { return slices.Index(rank, a) - slices.Index(rank, b) })
 	return out
 }
-
-var _ = sync.Mutex{}

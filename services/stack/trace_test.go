@@ -19,6 +19,7 @@ import (
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 )
 
@@ -147,7 +148,7 @@ func TestOneOrderIsOneTrace(t *testing.T) {
 	if err := json.Unmarshal(raw, &placed); err != nil {
 		t.Fatal(err)
 	}
-	if got := awaitTerminal(t, st, []string{placed.ID}, 30*time.Second)[placed.ID]; got != "DELIVERED" {
+	if got := awaitTerminal(t, st, []string{placed.ID}, 30*time.Second)[placed.ID]; got != events.StatusDelivered {
 		t.Fatalf("order %s ended %s, want DELIVERED", placed.ID, got)
 	}
 	closeStack() // flushes every service's span batcher

@@ -11,13 +11,13 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/svc"
-	"github.com/bloody-sweet/platform/services/store/ports"
+	"github.com/bloody-sweet/platform/services/store/service"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var cfg sim.Config
-	code := svc.Main(ctx, ports.Spec(&cfg), os.Args[1:], func(b *config.Binder) { sim.Bind(b, &cfg) })
+	code := svc.Main(ctx, service.Spec(&cfg), os.Args[1:], func(b *config.Binder) { sim.Bind(b, &cfg) })
 	stop()
 	os.Exit(code)
 }

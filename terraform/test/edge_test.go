@@ -42,7 +42,7 @@ import (
 // CloudFront's origin; and the postconditions reject an internet-facing ALB. What
 // they cannot prove: that the controller really tags and configures the ALB so (that
 // is the controller's documented behaviour, checked by the nightly real-AWS run), nor
-// that the authorizer code behaves (internal/edgeauth's tests do).
+// that the authorizer code behaves (services/edge-authorizer's tests do).
 
 var fakeIDs = map[string]any{
 	"private_subnet_ids":         []any{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2", "subnet-0aaaaaaaaaaaaaaa3"},

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 // scrapeLabels are added by the Prometheus scrape (ServiceMonitor), not by
@@ -39,7 +39,7 @@ type exposition map[string]map[string]bool
 func TestAlertMetricsAreExported(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	st, err := devstack.Start(ctx, devstack.Config{BasePort: 0})
+	st, err := stack.Start(ctx, stack.Config{BasePort: 0})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}

@@ -16,23 +16,20 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/stack"
 	"github.com/bloody-sweet/platform/tests/promtest"
+	"github.com/bloody-sweet/platform/tests/traffic"
 )
 
 const (
@@ -50,7 +47,7 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 
 	templates := loadTemplates(t, filepath.Join("..", "..", "environments", "prod"))
 
-	st, err := devstack.Start(ctx, devstack.Config{BasePort: 0})
+	st, err := stack.Start(ctx, stack.Config{BasePort: 0})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}
@@ -69,7 +66,7 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 		return len(res) == 1 && int(res[0].Value) == len(st.MetricsURLs)
 	})
 
-	placeOrdersAndWait(ctx, t, st)
+	traffic.PlaceOrdersAndWait(ctx, t, st, traffic.Options{Name: "analysis", Orders: orders, Seed: 42, Terminal: 40 * time.Second, Streams: 20})
 
 	for _, tpl := range templates {
 		for _, m := range tpl.Metrics {
@@ -153,97 +150,6 @@ func TestAnalysisTemplatesOnHealthyStack(t *testing.T) {
 			}
 		}
 	})
-}
-
-// placeOrdersAndWait places the orders with a few parallel clients, follows
-// some orders' SSE streams the way a client would (so the notification
-// API serves requests too), and polls until every order is terminal.
-func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
-	t.Helper()
-	// Orders are read and followed as an operator; each is placed with its
-	// customer's token.
-	base := &http.Client{Timeout: 10 * time.Second}
-	client, err := st.Issuer.Authorize(base, "analysis-operator", devissuer.StoreReadScope, devissuer.StreamAllScope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]string, orders)
-	errs := make(chan error, orders)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(w), 42))
-			for i := range next {
-				order := devstack.RandomOrder(r)
-				customer, err := st.Issuer.Authorize(base, order.CustomerID)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				id, err := devstack.PlaceOrder(ctx, customer, st.OrderURL, fmt.Sprintf("analysis-%d", i), order)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				ids[i] = id
-			}
-		}(w)
-	}
-	for i := 0; i < orders; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("place order: %v", err)
-	}
-
-	deadline := time.Now().Add(40 * time.Second)
-	pending := ids
-	for len(pending) > 0 {
-		var still []string
-		for _, id := range pending {
-			s, err := devstack.GetStatus(ctx, client, st.OrderURL, id)
-			if err != nil {
-				t.Fatalf("order %s: %v", id, err)
-			}
-			if s != "DELIVERED" && s != "CANCELLED" {
-				still = append(still, id)
-			}
-		}
-		pending = still
-		if len(pending) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d orders not terminal after 40 s, e.g. %s", len(pending), orders, pending[0])
-			}
-			pause(ctx, 200*time.Millisecond)
-		}
-	}
-
-	// A client following a finished order's stream: the notification
-	// service replays the history and closes the stream after its
-	// terminal grace.
-	for _, id := range ids[:20] {
-		wg.Add(1)
-		go func(id string) {
-			defer wg.Done()
-			sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
-			defer scancel()
-			errc, err := devstack.Stream(sctx, client, st.NotificationURL+"/v1/orders/"+id+"/stream", "", func(devstack.StatusEvent) {})
-			if err != nil {
-				t.Errorf("stream %s: %v", id, err)
-				return
-			}
-			if err := <-errc; err != nil {
-				t.Errorf("stream %s: %v", id, err)
-			}
-		}(id)
-	}
-	wg.Wait()
 }
 
 func pause(ctx context.Context, d time.Duration) {

@@ -15,14 +15,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,9 +27,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bloody-sweet/platform/internal/dashboards"
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/stack"
 	"github.com/bloody-sweet/platform/tests/promtest"
+	"github.com/bloody-sweet/platform/tests/traffic"
 )
 
 const (
@@ -74,7 +71,7 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	ds := loadDashboards(t, filepath.Join("..", "..", "environments", "prod", "_platform", "dashboards.gen.yaml"))
 	checkAllowList(t)
 
-	st, err := devstack.Start(ctx, devstack.Config{BasePort: 0})
+	st, err := stack.Start(ctx, stack.Config{BasePort: 0})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}
@@ -102,7 +99,7 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	prom.WaitFor(ctx, t, "every target scraped", fmt.Sprintf(`count(up{namespace=%q} == 1)`, namespace), 30*time.Second, func(s []promtest.Sample) bool {
 		return len(s) == 1 && int(s[0].Value) == len(targets)
 	})
-	placeOrdersAndWait(ctx, t, st)
+	traffic.PlaceOrdersAndWait(ctx, t, st, traffic.Options{Name: "dashboards", Orders: orders, Seed: 7, Terminal: 60 * time.Second, Streams: 10})
 
 	for _, d := range ds {
 		qs, err := dashboards.Queries(d)
@@ -233,89 +230,6 @@ func loadDashboards(t *testing.T, file string) []dashboards.Dashboard {
 		t.Fatalf("%s: %d dashboards, want the overview, one per service, the canary and Kafka", file, len(out))
 	}
 	return out
-}
-
-// placeOrdersAndWait places the orders with a few parallel clients, waits
-// until every one is terminal and follows some orders' streams (so the
-// notification API serves requests too).
-func placeOrdersAndWait(ctx context.Context, t *testing.T, st *devstack.Stack) {
-	t.Helper()
-	base := &http.Client{Timeout: 10 * time.Second}
-	client, err := st.Issuer.Authorize(base, "dashboards-operator", devissuer.StoreReadScope, devissuer.StreamAllScope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]string, orders)
-	errs := make(chan error, orders)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(w), 7))
-			for i := range next {
-				order := devstack.RandomOrder(r)
-				customer, err := st.Issuer.Authorize(base, order.CustomerID)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				id, err := devstack.PlaceOrder(ctx, customer, st.OrderURL, fmt.Sprintf("dashboards-%d", i), order)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				ids[i] = id
-			}
-		}(w)
-	}
-	for i := 0; i < orders; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("place order: %v", err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for pending := ids; len(pending) > 0; {
-		var still []string
-		for _, id := range pending {
-			s, err := devstack.GetStatus(ctx, client, st.OrderURL, id)
-			if err != nil {
-				t.Fatalf("order %s: %v", id, err)
-			}
-			if s != "DELIVERED" && s != "CANCELLED" {
-				still = append(still, id)
-			}
-		}
-		pending = still
-		if len(pending) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d orders not terminal after 60 s", len(pending), orders)
-			}
-			pause(ctx, 200*time.Millisecond)
-		}
-	}
-	for _, id := range ids[:10] {
-		wg.Add(1)
-		go func(id string) {
-			defer wg.Done()
-			sctx, scancel := context.WithTimeout(ctx, 15*time.Second)
-			defer scancel()
-			errc, err := devstack.Stream(sctx, client, st.NotificationURL+"/v1/orders/"+id+"/stream", "", func(devstack.StatusEvent) {})
-			if err != nil {
-				t.Errorf("stream %s: %v", id, err)
-				return
-			}
-			if err := <-errc; err != nil {
-				t.Errorf("stream %s: %v", id, err)
-			}
-		}(id)
-	}
-	wg.Wait()
 }
 
 func pause(ctx context.Context, d time.Duration) {

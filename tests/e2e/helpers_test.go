@@ -12,9 +12,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -26,9 +25,11 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
+	"github.com/bloody-sweet/platform/services/apiclient"
+	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/stack"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 var dbSeq atomic.Int64
@@ -41,9 +42,9 @@ type platform struct {
 
 func startPlatform(t *testing.T, cfg stack.Config) *platform {
 	t.Helper()
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	cfg.DatabaseURL = pg.CreateDatabase(t, fmt.Sprintf("e2e_%d", dbSeq.Add(1)))
-	cfg.RedisURL = testservers.StartRedis(t)
+	cfg.RedisURL = testenv.StartRedis(t)
 	st, err := stack.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -58,21 +59,24 @@ func startPlatform(t *testing.T, cfg stack.Config) *platform {
 	return &platform{Stack: st, dbURL: cfg.DatabaseURL}
 }
 
-// orderBody returns a random order and the customer who places it.
-func orderBody(r *rand.Rand) (customer, body string) {
-	return fmt.Sprintf("c-%d", r.IntN(1000)), fmt.Sprintf(`{"store_id":"store-%d","items":[{"sku":"pizza-margherita","quantity":%d},{"sku":"lemonade","quantity":1}],"address":{"street":"1 Main St","city":"Springfield","postcode":"12345"}}`,
-		1+r.IntN(20), 1+r.IntN(3))
+// randomOrder returns a random order and the customer who places it.
+func randomOrder(r *rand.Rand) (customer string, o apiclient.OrderRequest) {
+	return fmt.Sprintf("c-%d", r.IntN(1000)), apiclient.OrderRequest{
+		StoreID: fmt.Sprintf("store-%d", 1+r.IntN(20)),
+		Items:   []apiclient.Item{{SKU: "pizza-margherita", Quantity: 1 + r.IntN(3)}, {SKU: "lemonade", Quantity: 1}},
+		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"},
+	}
 }
 
-// operator is a client with the operators' scopes: it reads any order and
-// follows /v1/stream.
-func operator(t *testing.T, p *platform) *http.Client {
+// operator is a client of the public API with the operators' scopes: it
+// reads any order and follows /v1/stream.
+func operator(t *testing.T, p *platform) *apiclient.Client {
 	t.Helper()
 	c, err := p.Issuer.Client("e2e-operator", devissuer.StoreReadScope, devissuer.StreamAllScope)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return &apiclient.Client{OrderURL: p.OrderURL, StreamURL: p.NotificationURL, HTTP: c}
 }
 
 // placeOrders posts n orders from 8 clients and returns their ids.
@@ -83,6 +87,7 @@ func placeOrders(t *testing.T, p *platform, prefix string, n int) []string {
 		ids []string
 		wg  sync.WaitGroup
 	)
+	api := &apiclient.Client{OrderURL: p.OrderURL}
 	next := atomic.Int64{}
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
@@ -93,13 +98,13 @@ func placeOrders(t *testing.T, p *platform, prefix string, n int) []string {
 				if i >= n {
 					return
 				}
-				customer, body := orderBody(rand.New(rand.NewPCG(11, uint64(i))))
-				c, err := p.Issuer.Client(customer)
+				customer, order := randomOrder(rand.New(rand.NewPCG(11, uint64(i))))
+				token, err := p.Issuer.Token(customer)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				id, err := post(c, p.OrderURL, fmt.Sprintf("%s-%d", prefix, i), body)
+				id, err := place(api, apiclient.Place{Key: fmt.Sprintf("%s-%d", prefix, i), Token: token, Order: order})
 				if err != nil {
 					t.Error(err)
 					return
@@ -117,49 +122,27 @@ func placeOrders(t *testing.T, p *platform, prefix string, n int) []string {
 	return ids
 }
 
-// post places an order with client (it sends the customer's token).
-func post(client *http.Client, url, key, body string) (string, error) {
-	// A service restarting refuses connections for a moment: retry with
-	// the same Idempotency-Key, which is what the key is for.
-	var last error
+// place places an order. A service restarting refuses connections for a
+// moment: a failure to connect is retried with the same Idempotency-Key,
+// which is what the key is for; an answer is not.
+func place(api *apiclient.Client, p apiclient.Place) (string, error) {
+	var err error
 	for attempt := 0; attempt < 50; attempt++ {
-		req, _ := http.NewRequest(http.MethodPost, url+"/v1/orders", strings.NewReader(body))
-		req.Header.Set("Idempotency-Key", key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			last = err
-			time.Sleep(100 * time.Millisecond)
-			continue
+		var id string
+		id, err = api.PlaceOrder(context.Background(), p)
+		var refused *apiclient.HTTPError
+		if err == nil || errors.As(err, &refused) {
+			return id, err
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return "", fmt.Errorf("POST: %s %s", resp.Status, b)
-		}
-		var o struct{ ID string }
-		return o.ID, json.Unmarshal(b, &o)
+		time.Sleep(100 * time.Millisecond)
 	}
-	return "", last
-}
-
-func status(client *http.Client, url, id string) (string, error) {
-	resp, err := client.Get(url + "/v1/orders/" + id)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var o struct{ Status string }
-	if resp.StatusCode != 200 {
-		return "", fmt.Errorf("GET %s: %s", id, resp.Status)
-	}
-	return o.Status, json.NewDecoder(resp.Body).Decode(&o)
+	return "", err
 }
 
 // awaitTerminal polls until every order is DELIVERED or CANCELLED.
-func awaitTerminal(t *testing.T, p *platform, ids []string, within time.Duration) map[string]string {
+func awaitTerminal(t *testing.T, p *platform, ids []string, within time.Duration) map[string]events.Status {
 	t.Helper()
-	final := map[string]string{}
+	final := map[string]events.Status{}
 	deadline := time.Now().Add(within)
 	op := operator(t, p)
 	for len(final) < len(ids) {
@@ -167,12 +150,12 @@ func awaitTerminal(t *testing.T, p *platform, ids []string, within time.Duration
 			if _, ok := final[id]; ok {
 				continue
 			}
-			s, err := status(op, p.OrderURL, id)
+			o, err := op.GetOrder(context.Background(), id)
 			if err != nil {
 				t.Fatal(err) // a lost order is a 404 here
 			}
-			if s == "DELIVERED" || s == "CANCELLED" {
-				final[id] = s
+			if o.Status.Terminal() {
+				final[id] = o.Status
 			}
 		}
 		if time.Now().After(deadline) {
@@ -186,7 +169,7 @@ func awaitTerminal(t *testing.T, p *platform, ids []string, within time.Duration
 // checkInvariants: every order terminal (awaitTerminal), no order charged
 // twice, the payment ledger agrees with the payments table, and every
 // cancelled order was declined or refunded.
-func checkInvariants(t *testing.T, p *platform, final map[string]string) {
+func checkInvariants(t *testing.T, p *platform, final map[string]events.Status) {
 	t.Helper()
 	charges := p.Provider.Charges()
 	refunds := p.Provider.Refunds()
@@ -220,9 +203,9 @@ func checkInvariants(t *testing.T, p *platform, final map[string]string) {
 			continue
 		}
 		switch {
-		case s == "DELIVERED" && (pay != "AUTHORIZED" || charges[id] != 1):
+		case s == events.StatusDelivered && (pay != "AUTHORIZED" || charges[id] != 1):
 			t.Errorf("delivered order %s: payment %s, charges %d", id, pay, charges[id])
-		case s == "CANCELLED" && pay == "AUTHORIZED":
+		case s == events.StatusCancelled && pay == "AUTHORIZED":
 			t.Errorf("cancelled order %s still charged", id)
 		case pay == "REFUNDED" && refunds[id] != 1:
 			t.Errorf("refunded order %s: provider refunds %d", id, refunds[id])

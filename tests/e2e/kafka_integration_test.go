@@ -3,11 +3,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -94,31 +90,4 @@ func headerValue(m kafkago.Message, key string) string {
 		}
 	}
 	return ""
-}
-
-// streamAll follows /v1/stream, calling fn with each (order id, status).
-func streamAll(ctx context.Context, client *http.Client, base string, fn func(id, status string)) (<-chan error, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/stream", nil)
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	errc := make(chan error, 1)
-	go func() {
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				var e struct {
-					OrderID string `json:"order_id"`
-					Status  string `json:"status"`
-				}
-				if json.Unmarshal([]byte(data), &e) == nil {
-					fn(e.OrderID, e.Status)
-				}
-			}
-		}
-		errc <- sc.Err()
-	}()
-	return errc, nil
 }

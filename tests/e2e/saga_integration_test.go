@@ -24,14 +24,14 @@ import (
 func TestSaga(t *testing.T) {
 	t.Parallel()
 	p := startPlatform(t, stack.Config{})
-	seen := map[string]string{}
+	seen := map[string]events.Status{}
 	var mu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := streamAll(ctx, operator(t, p), p.NotificationURL, func(id, s string) {
-		if s == "DELIVERED" || s == "CANCELLED" {
+	if _, err := operator(t, p).StreamAll(ctx, "", func(s events.StatusChange) {
+		if s.Status.Terminal() {
 			mu.Lock()
-			seen[id] = s
+			seen[s.OrderID] = s.Status
 			mu.Unlock()
 		}
 	}); err != nil {
@@ -40,11 +40,11 @@ func TestSaga(t *testing.T) {
 	ids := placeOrders(t, p, "saga", 150)
 	final := awaitTerminal(t, p, ids, 60*time.Second)
 	checkInvariants(t, p, final)
-	count := map[string]int{}
+	count := map[events.Status]int{}
 	for _, s := range final {
 		count[s]++
 	}
-	if count["DELIVERED"] == 0 || count["CANCELLED"] == 0 {
+	if count[events.StatusDelivered] == 0 || count[events.StatusCancelled] == 0 {
 		t.Errorf("outcomes %v: want both", count)
 	}
 	eventually(t, 10*time.Second, "terminal statuses on /v1/stream", func() bool {

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // BenchmarkPipeline measures the production-shaped pipeline (the five

@@ -59,7 +59,7 @@ func TestChecksSeeViolations(t *testing.T) {
 	lost, twice, unpaid := ids[0], ids[1], ids[2]
 	flipped := ""
 	for _, id := range ids[3:] {
-		if statuses[id] == "DELIVERED" {
+		if events.Status(statuses[id]) == events.StatusDelivered {
 			flipped = id
 			break
 		}

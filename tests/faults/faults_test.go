@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/load"
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/payment/domain"
 )
 
@@ -245,7 +246,7 @@ func (o *outcome) check(ctx context.Context, t *testing.T, s *stack, tr *tracker
 		switch {
 		case !paid:
 			o.unpaid++
-		case st == "DELIVERED" && pay != domain.Authorized, st == "CANCELLED" && pay == domain.Authorized:
+		case events.Status(st) == events.StatusDelivered && pay != domain.Authorized, events.Status(st) == events.StatusCancelled && pay == domain.Authorized:
 			o.mismatched++
 		}
 	}

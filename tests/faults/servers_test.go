@@ -23,7 +23,7 @@ import (
 	"github.com/bloody-sweet/platform/services/events"
 )
 
-// The servers here, unlike internal/devstack/testservers', can be stopped
+// The servers here, unlike tests/testenv's, can be stopped
 // and started again on the same port and data: that is the fault.
 
 // postgresBin is where Debian's postgresql-15 package puts its binaries

@@ -22,7 +22,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for the checks
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // services are the five service binaries, in start order (producers of a

@@ -312,6 +312,11 @@ func runBinary(t *testing.T, bin string, final *stage) {
 	env["HTTP_ADDR"] = addr
 	env["METRICS_ADDR"] = freeAddr(t)
 	env["SHUTDOWN_DELAY"] = "0s"
+	// No cluster here: the embedded parts, asked for by name (an empty
+	// setting fails the start).
+	for _, v := range []string{"KAFKA_BROKERS", "DATABASE_URL", "REDIS_URL"} {
+		env[v] = "embedded"
+	}
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"HOME=" + t.TempDir()}
 	for k, v := range env {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bloody-sweet/platform/internal/cliexit"
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/services/stack"
 )
 
 // New returns the demo command. Progress goes to stderr, the result (the
@@ -45,7 +46,7 @@ func New() *cobra.Command {
 			out, progress := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			ctx := cmd.Context()
 			fmt.Fprintln(progress, "starting the local stack (embedded Kafka, SQLite, Redis)...")
-			st, err := devstack.Start(ctx, devstack.Config{})
+			st, err := stack.Start(ctx, stack.Config{})
 			if err != nil {
 				return err
 			}

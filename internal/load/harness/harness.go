@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/rawkafka"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // Config says what to load and where.

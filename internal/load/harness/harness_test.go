@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/edgeauth"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/report"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/authtoken"
+	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/events"
 )
 
 // fakePlatform is a stand-in for the order and notification services that
@@ -31,16 +32,16 @@ type fakePlatform struct {
 	badReqs []string
 	// verifier, when set, requires a valid bearer token: a customer's on
 	// POST (subjects records them), the stream-all scope on the stream.
-	verifier *edgeauth.Verifier
+	verifier *authtoken.Verifier
 	subjects map[string]int
 }
 
 func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.verifier != nil {
-		tok, _ := edgeauth.BearerToken(r.Header.Get("Authorization"))
+		tok, _ := authtoken.BearerToken(r.Header.Get("Authorization"))
 		c, err := f.verifier.Verify(r.Context(), tok)
 		stream := r.URL.Path == "/v1/stream"
-		if err != nil || (stream && !edgeauth.HasAnyScope(c.Scopes, []string{devissuer.StreamAllScope})) {
+		if err != nil || (stream && !authtoken.HasAnyScope(c.Scopes, []string{devissuer.StreamAllScope})) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -62,9 +63,9 @@ func (f *fakePlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.n++
 		id := fmt.Sprintf("ord-%d", f.n)
-		status := "DELIVERED"
+		status := events.StatusDelivered
 		if f.n%5 == 0 {
-			status = "CANCELLED"
+			status = events.StatusCancelled
 		}
 		subs := append([]chan string{}, f.subs...)
 		f.mu.Unlock()
@@ -167,7 +168,7 @@ func TestRunWithIssuerTokens(t *testing.T) {
 	}
 	defer is.Close()
 	fake := &fakePlatform{subjects: map[string]int{},
-		verifier: &edgeauth.Verifier{Keys: edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}}
+		verifier: &authtoken.Verifier{Keys: authtoken.NewKeySet(is.TLSClient(), "", is.Issuer), Issuer: is.Issuer, Audiences: []string{devissuer.Audience}}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	sc, err := scenario.Parse("t.json", []byte(`{

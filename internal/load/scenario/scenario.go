@@ -15,6 +15,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/bloody-sweet/platform/services/apiclient"
 )
 
 // Scenario is one load test: a sequence of constant arrival-rate stages,
@@ -59,11 +61,8 @@ type OrderKind struct {
 	Items  []Item `json:"items"`
 }
 
-// Item is one order line, as in the order API body.
-type Item struct {
-	SKU      string `json:"sku"`
-	Quantity int    `json:"quantity"`
-}
+// Item is one order line of the order API body.
+type Item = apiclient.Item
 
 // Thresholds are the pass criteria of a run. The k6 scripts translate the
 // same fields into k6 thresholds (see tests/load/k6/lib/scenario.js).

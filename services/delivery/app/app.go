@@ -8,7 +8,6 @@ import (
 
 	"github.com/bloody-sweet/platform/services/delivery/domain"
 	"github.com/bloody-sweet/platform/services/events"
-	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 )
 
@@ -38,7 +37,7 @@ type App struct {
 }
 
 // Handle processes a batch of store events.
-func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
+func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	var ops []Op
 	for _, d := range batch {
 		if d.Event.Type != events.OrderReady {

@@ -1,6 +1,6 @@
 // Package auth is how the services that face clients (the order API, the
 // notification streams) verify the caller's bearer JWT themselves, with the
-// edge authorizer's own verifier (internal/edgeauth): the same issuer,
+// edge authorizer's own verifier (services/authtoken): the same issuer,
 // audiences (or Cognito client_id), JWKS and algorithms.
 //
 // The edge Lambda authorizer gates API Gateway too, but the internal ALB is
@@ -25,7 +25,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/authtoken"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 )
@@ -46,7 +46,7 @@ type Config struct {
 	// dev issuer pass the client that trusts their TLS certificate).
 	Client *http.Client
 	// MaxTokenLifetime is the longest exp - iat accepted; zero means
-	// edgeauth.DefaultMaxLifetime.
+	// authtoken.DefaultMaxLifetime.
 	MaxTokenLifetime time.Duration
 }
 
@@ -60,7 +60,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("AUTH_REQUIRED=true but AUTH_ISSUER is not set: nobody's token could be verified (set AUTH_ISSUER, AUTH_AUDIENCES, or AUTH_REQUIRED=false outside clusters)"))
 	}
 	if c.Issuer != "" {
-		if err := edgeauth.CheckHTTPSURL(c.Issuer); err != nil {
+		if err := authtoken.CheckHTTPSURL(c.Issuer); err != nil {
 			errs = append(errs, fmt.Errorf("AUTH_ISSUER: %w", err))
 		}
 		if len(c.Audiences) == 0 {
@@ -68,14 +68,14 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.MaxTokenLifetime != 0 {
-		if _, err := edgeauth.ParseMaxLifetime(c.MaxTokenLifetime.String()); err != nil {
+		if _, err := authtoken.ParseMaxLifetime(c.MaxTokenLifetime.String()); err != nil {
 			errs = append(errs, fmt.Errorf("AUTH_MAX_TOKEN_LIFETIME: %w", err))
 		}
 	}
 	if c.JWKSURL != "" {
 		if c.Issuer == "" {
 			errs = append(errs, errors.New("AUTH_JWKS_URL is set without AUTH_ISSUER"))
-		} else if err := edgeauth.CheckHTTPSURL(c.JWKSURL); err != nil {
+		} else if err := authtoken.CheckHTTPSURL(c.JWKSURL); err != nil {
 			errs = append(errs, fmt.Errorf("AUTH_JWKS_URL: %w", err))
 		}
 	}
@@ -92,7 +92,7 @@ func Bind(b *config.Binder, c *Config) {
 	b.String(&c.Issuer, "auth-issuer", "AUTH_ISSUER", "", "issuer (iss) of the bearer JWTs the endpoints require")
 	b.String(&audiences, "auth-audiences", "AUTH_AUDIENCES", "", "comma-separated accepted audiences (aud, or Cognito client_id)")
 	b.String(&c.JWKSURL, "auth-jwks-url", "AUTH_JWKS_URL", "", "JWKS of the issuer; empty: from the issuer's OpenID configuration")
-	b.Duration(&c.MaxTokenLifetime, "auth-max-token-lifetime", "AUTH_MAX_TOKEN_LIFETIME", edgeauth.DefaultMaxLifetime, "longest token lifetime (exp - iat) accepted, 1m..168h")
+	b.Duration(&c.MaxTokenLifetime, "auth-max-token-lifetime", "AUTH_MAX_TOKEN_LIFETIME", authtoken.DefaultMaxLifetime, "longest token lifetime (exp - iat) accepted, 1m..168h")
 	b.AfterParse(func() error {
 		c.Issuer = strings.TrimSpace(c.Issuer)
 		c.JWKSURL = strings.TrimSpace(c.JWKSURL)
@@ -153,7 +153,7 @@ type cachedIdentity struct {
 
 // Guard verifies the bearer token of a request before its handler runs.
 type Guard struct {
-	verifier *edgeauth.Verifier
+	verifier *authtoken.Verifier
 	refused  *prometheus.CounterVec
 	log      *slog.Logger
 	cache    *lru.Cache[[sha256.Size]byte, cachedIdentity]
@@ -162,7 +162,7 @@ type Guard struct {
 
 // NewGuard returns the Guard of cfg, or nil when verification is off.
 // Refusals are counted in the counter named metric (label reason). The
-// JWKS is fetched on the first request and cached (edgeauth.KeySet), so the
+// JWKS is fetched on the first request and cached (authtoken.KeySet), so the
 // service starts even while the issuer is unreachable.
 func NewGuard(cfg Config, metric string, reg prometheus.Registerer, log *slog.Logger) (*Guard, error) {
 	if err := cfg.Validate(); err != nil {
@@ -180,8 +180,8 @@ func NewGuard(cfg Config, metric string, reg prometheus.Registerer, log *slog.Lo
 		return nil, err
 	}
 	g := &Guard{
-		verifier: &edgeauth.Verifier{
-			Keys:        edgeauth.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
+		verifier: &authtoken.Verifier{
+			Keys:        authtoken.NewKeySet(client, cfg.JWKSURL, cfg.Issuer),
 			Issuer:      cfg.Issuer,
 			Audiences:   cfg.Audiences,
 			MaxLifetime: cfg.MaxTokenLifetime,
@@ -213,7 +213,7 @@ func (g *Guard) Require(next http.HandlerFunc, scopes ...string) http.HandlerFun
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, ok := edgeauth.BearerToken(r.Header.Get("Authorization"))
+		token, ok := authtoken.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			g.refuse(w, r, http.StatusUnauthorized, RefusedNoToken, "a bearer token is required", nil)
 			return

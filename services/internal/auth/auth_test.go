@@ -10,8 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/edgeauth"
+	"github.com/bloody-sweet/platform/services/authtoken"
+	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
 // TestRequire: a valid token reaches the handler with its identity in the
@@ -101,12 +101,12 @@ func TestVerifiedTokensAreCachedUntilExpiry(t *testing.T) {
 	}
 	// The issuer is gone: only the cache can answer now.
 	_ = is.Close()
-	g.verifier.Keys = edgeauth.NewKeySet(is.TLSClient(), "", is.Issuer)
+	g.verifier.Keys = authtoken.NewKeySet(is.TLSClient(), "", is.Issuer)
 	if code := serve(); code != 200 {
 		t.Errorf("cached token: %d, want 200 without verifying again", code)
 	}
 	// Past its exp (and the verifier's leeway) the cache does not answer.
-	now = now.Add(2*time.Minute + edgeauth.Leeway + time.Second)
+	now = now.Add(2*time.Minute + authtoken.Leeway + time.Second)
 	if code := serve(); code != 401 {
 		t.Errorf("expired cached token: %d, want 401", code)
 	}

@@ -8,10 +8,18 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Embedded is the value of KAFKA_BROKERS, DATABASE_URL or REDIS_URL that
+// asks for the embedded part (kfake, in-memory SQLite, miniredis) in the
+// process: for the demo, dev and tests. An empty setting is not embedded:
+// a service that needs the part fails its start (a pod whose Secret lost a
+// key must not run on a private broker or database).
+const Embedded = "embedded"
 
 // Common is the configuration every service binary shares (see
 // docs/CONTRACTS.md, "Service runtime").
@@ -22,14 +30,14 @@ type Common struct {
 	// edge never routes to it and only Prometheus is let in. Empty: an
 	// ephemeral port on HTTPAddr's host (tests, the embedded stack).
 	MetricsAddr  string
-	KafkaBrokers []string // empty: embedded kfake
+	KafkaBrokers []string // [Embedded]: kfake in this process
 	Kafka        Kafka
-	DatabaseURL  string // postgres://... or sqlite://path; empty: in-memory SQLite
+	DatabaseURL  string // postgres://... or sqlite://path; Embedded: in-memory SQLite
 	// DatabaseIAMAuth: the password of every new Postgres connection is a
 	// fresh RDS IAM auth token for DATABASE_URL's user, signed by the pod's
 	// AWS role; DATABASE_URL carries no password and must ask for TLS.
 	DatabaseIAMAuth bool
-	RedisURL        string // empty: miniredis
+	RedisURL        string // Embedded: miniredis
 	// RedisIAMCache is the ElastiCache replication group id; when set, the
 	// Redis password is an IAM auth token signed for it (REDIS_URL's user).
 	RedisIAMCache string
@@ -200,16 +208,16 @@ func (b *Binder) BindCommon(c *Common, service string) func() error {
 	b.String(&c.ServiceName, "service-name", "SERVICE_NAME", service, "service name used in logs, traces and the consumer group")
 	b.String(&c.HTTPAddr, "http-addr", "HTTP_ADDR", ":8080", "listen address of the HTTP port (health, API)")
 	b.String(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", ":9090", "listen address of the Prometheus /metrics port")
-	b.String(&raw.brokers, "kafka-brokers", "KAFKA_BROKERS", "", "comma-separated Kafka bootstrap brokers; empty starts an embedded broker")
+	b.String(&raw.brokers, "kafka-brokers", "KAFKA_BROKERS", "", "comma-separated Kafka bootstrap brokers; \""+Embedded+"\" starts one in this process (demo, tests)")
 	b.Bool(&c.Kafka.TLS, "kafka-tls", "KAFKA_TLS", false, "connect to the brokers over TLS")
 	b.String(&c.Kafka.SASL, "kafka-sasl", "KAFKA_SASL", "", "SASL mechanism: aws-msk-iam, scram-sha-512 or empty for none")
 	b.String(&c.Kafka.Username, "kafka-username", "KAFKA_USERNAME", "", "SCRAM user")
 	b.String(&c.Kafka.Password, "kafka-password", "KAFKA_PASSWORD", "", "SCRAM password")
 	b.Int(&c.Kafka.TopicReplication, "kafka-topic-replication", "KAFKA_TOPIC_REPLICATION", 0, "create this service's missing topics with this replication factor at start; 0 expects them to exist")
 	b.Duration(&c.Kafka.BlockedAfter, "kafka-consumer-blocked-after", "KAFKA_CONSUMER_BLOCKED_AFTER", 10*time.Second, "report not ready after the consumer retried transient failures (database, Redis, Kafka down) this long without progress")
-	b.String(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "postgres://... or sqlite://path; empty uses in-memory SQLite")
+	b.String(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "postgres://... or sqlite://path; \""+Embedded+"\" uses an in-memory SQLite (demo, tests)")
 	b.Bool(&c.DatabaseIAMAuth, "database-iam-auth", "DATABASE_IAM_AUTH", false, "authenticate to Postgres with an RDS IAM token as DATABASE_URL's user (needs a postgres:// URL with a user and sslmode=require or stricter)")
-	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port or rediss://user@host:port; empty starts an embedded Redis")
+	b.String(&c.RedisURL, "redis-url", "REDIS_URL", "", "redis://host:port or rediss://user@host:port; \""+Embedded+"\" starts one in this process (demo, tests)")
 	b.String(&c.RedisIAMCache, "redis-iam-cache", "REDIS_IAM_CACHE", "", "ElastiCache replication group id: authenticate to Redis with an IAM token (needs rediss:// and a user)")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
 	b.String(&c.OTLPEndpoint, "otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for spans; empty disables export")
@@ -244,9 +252,12 @@ func (c Common) Validate() error {
 	default:
 		return fmt.Errorf("config: LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel)
 	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+	if len(c.KafkaBrokers) > 1 && slices.Contains(c.KafkaBrokers, Embedded) {
+		return fmt.Errorf("config: KAFKA_BROKERS: %q stands alone, not in a list of brokers", Embedded)
+	}
+	if c.DatabaseURL != "" && c.DatabaseURL != Embedded && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite://") {
-		return fmt.Errorf("config: DATABASE_URL %q: want postgres://... or sqlite://path", Redact(c.DatabaseURL))
+		return fmt.Errorf("config: DATABASE_URL %q: want postgres://..., sqlite://path or %s", Redact(c.DatabaseURL), Embedded)
 	}
 	// Parse the URLs here, where the error can be told without the input:
 	// the drivers' own parse errors quote the whole string, password included.
@@ -255,8 +266,8 @@ func (c Common) Validate() error {
 			return err
 		}
 	}
-	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		return fmt.Errorf("config: REDIS_URL %q: want redis://host:port or rediss://...", Redact(c.RedisURL))
+	if c.RedisURL != "" && c.RedisURL != Embedded && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("config: REDIS_URL %q: want redis://host:port, rediss://... or %s", Redact(c.RedisURL), Embedded)
 	}
 	if c.DatabaseIAMAuth {
 		if err := validateIAMDatabaseURL(c.DatabaseURL); err != nil {

@@ -193,3 +193,18 @@ func TestURLErrorsNeverEchoPasswords(t *testing.T) {
 		}
 	}
 }
+
+// "embedded" stands for the in-process part and cannot be mixed into a
+// list of real brokers; it is accepted for each connection setting.
+func TestEmbeddedSetting(t *testing.T) {
+	if _, err := Parse("order", []string{"-kafka-brokers", "embedded,b1:9092"}, nil); err == nil || !strings.Contains(err.Error(), "KAFKA_BROKERS") {
+		t.Errorf("embedded in a broker list: %v, want a KAFKA_BROKERS error", err)
+	}
+	c, err := Parse("order", []string{"-kafka-brokers", "embedded", "-database-url", "embedded", "-redis-url", "embedded"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.KafkaBrokers) != 1 || c.KafkaBrokers[0] != Embedded || c.DatabaseURL != Embedded || c.RedisURL != Embedded {
+		t.Errorf("parsed %+v", c)
+	}
+}

@@ -248,14 +248,11 @@ func (s *Server) AddReadyCheck(check func() error) { s.checks = append(s.checks,
 // SetReady flips the readiness probe.
 func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 
-// Shutdown fails readiness, waits delay so load balancers notice, then
-// drains in-flight requests until ctx ends.
-func (s *Server) Shutdown(ctx context.Context, delay time.Duration) error {
+// Shutdown fails readiness and drains in-flight requests until ctx ends.
+// The delay that lets load balancers notice the failed readiness first is
+// the caller's (svc.Service.Close), which also ends long-lived streams.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
-	select {
-	case <-time.After(delay):
-	case <-ctx.Done():
-	}
 	// /metrics last: Prometheus sees the drain.
 	defer func() { _ = s.metricsSrv.Close() }()
 	if err := s.srv.Shutdown(ctx); err != nil {

@@ -40,6 +40,18 @@ type Delivery struct {
 // as long as it takes.
 type Handler func(ctx context.Context, batch []Delivery) error
 
+// Handle adapts an app's handler of consumed events to a Handler, so the
+// apps never see the broker's delivery type.
+func Handle(fn func(ctx context.Context, batch []events.Incoming) error) Handler {
+	return func(ctx context.Context, batch []Delivery) error {
+		in := make([]events.Incoming, len(batch))
+		for i, d := range batch {
+			in[i] = events.Incoming{Ctx: d.Ctx, Event: d.Event}
+		}
+		return fn(ctx, in)
+	}
+}
+
 // ConsumerOptions configures a Consumer; zero values take the defaults.
 type ConsumerOptions struct {
 	Brokers  []string

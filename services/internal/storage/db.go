@@ -399,14 +399,6 @@ func Micros(t time.Time) int64 {
 	return t.UnixMicro()
 }
 
-// FromMicros is the inverse of Micros.
-func FromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
-
 // ApplyOnce runs fn for each event id not yet in the inbox, in one
 // transaction with the inbox rows: either all effects and their inbox rows
 // commit, or none do.

@@ -13,9 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
 	"github.com/bloody-sweet/platform/services/internal/storage"
-	"github.com/bloody-sweet/platform/services/internal/storage/storagetest"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 // TestPasswordFuncSignsEveryNewConnection: with Options.Password every new
@@ -23,9 +22,9 @@ import (
 // logs in with what it returns; a real Postgres that takes that role over
 // TLS with its password only accepts the good token and refuses a wrong one.
 func TestPasswordFuncSignsEveryNewConnection(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	pg.CreateDatabase(t, "iam")
-	storagetest.RequireTLSPasswords(t, pg, "iam_user")
+	testenv.RequireTLSPasswords(t, pg, "iam_user")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin, err := sql.Open("pgx", pg.URL("iam"))

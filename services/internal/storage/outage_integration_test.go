@@ -21,12 +21,12 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/retry"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 // TestPostgresOutageDeadLettersNothing is the outage of issue 10 on a real
@@ -38,7 +38,7 @@ import (
 // the consumer has failed 20 times and turned not ready, far beyond the old
 // budget of 6 attempts in about 0.6 s.
 func TestPostgresOutageDeadLettersNothing(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	pg.CreateDatabase(t, "outage")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -221,7 +221,7 @@ func counter(t *testing.T, c prometheus.Counter) float64 {
 // retry.Permanent; a unique violation (23505), which a concurrent writer
 // can cause, stays transient.
 func TestTxMarksDataExceptionsPermanent(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	db, err := storage.Open(ctx, pg.CreateDatabase(t, "classify"), "classify")

@@ -17,18 +17,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
+	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/internal/storage"
-	"github.com/bloody-sweet/platform/services/internal/storage/storagetest"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
+	orderservice "github.com/bloody-sweet/platform/services/order/service"
 	paymentadapters "github.com/bloody-sweet/platform/services/payment/adapters"
-	paymentports "github.com/bloody-sweet/platform/services/payment/ports"
-	storeports "github.com/bloody-sweet/platform/services/store/ports"
+	paymentservice "github.com/bloody-sweet/platform/services/payment/service"
+	storeservice "github.com/bloody-sweet/platform/services/store/service"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 // TestMigrateThenRunAsServiceRole is the database side of the chart's
@@ -40,7 +40,7 @@ import (
 // a service whose migrations the hook has not run refuses to start rather
 // than run DDL.
 func TestMigrateThenRunAsServiceRole(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	pg.CreateDatabase(t, "orders")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -48,13 +48,13 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	mustExec(t, super, "CREATE ROLE master LOGIN CREATEROLE", "GRANT CREATE, CONNECT ON DATABASE orders TO master")
 	masterURL := fmt.Sprintf("postgres://master@127.0.0.1:%d/orders?sslmode=disable", pg.Port)
 
-	payment := paymentports.Spec(paymentadapters.NewSimProvider(sim.Defaults()))
+	payment := paymentservice.Spec(paymentadapters.NewSimProvider(sim.Defaults()))
 	issuer, err := devissuer.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
-	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
 		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 	migrate := func(spec svc.Spec) {
 		t.Helper()
@@ -130,7 +130,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 
 	// The service's turn: the pods log in as <service>_svc over TLS with a
 	// token, which here is the role's password (RDS checks a real token).
-	storagetest.RequireTLSPasswords(t, pg, "order_svc", "payment_svc", "store_svc")
+	testenv.RequireTLSPasswords(t, pg, "order_svc", "payment_svc", "store_svc")
 	mustExec(t, super, "ALTER ROLE order_svc PASSWORD 'token-order'", "ALTER ROLE payment_svc PASSWORD 'token-payment'")
 	svcURL := func(role string) string {
 		return fmt.Sprintf("postgres://%s@127.0.0.1:%d/orders?sslmode=require", role, pg.Port)
@@ -140,7 +140,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 		tokens.Add(1)
 		return "token-" + strings.TrimSuffix(user, "_svc"), nil
 	}
-	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded},
 		DatabaseURL: svcURL("order_svc"), DatabaseIAMAuth: true}
 	s, err := svc.Start(ctx, cfg, order, svc.Options{LogWriter: io.Discard, DBPassword: token})
 	if err != nil {
@@ -206,8 +206,8 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	admin.Close()
 	mustExec(t, super, "ALTER ROLE store_svc PASSWORD 'token-store'")
 	var storeCfg sim.Config
-	_, err = svc.Start(ctx, config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
-		DatabaseURL: svcURL("store_svc"), DatabaseIAMAuth: true}, storeports.Spec(&storeCfg), svc.Options{LogWriter: io.Discard, DBPassword: token})
+	_, err = svc.Start(ctx, config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded},
+		DatabaseURL: svcURL("store_svc"), DatabaseIAMAuth: true}, storeservice.Spec(&storeCfg), svc.Options{LogWriter: io.Discard, DBPassword: token})
 	if err == nil || !strings.Contains(err.Error(), "are not applied") || !strings.Contains(err.Error(), "store migrate") {
 		t.Errorf("start store before its migration: %v, want an error asking for store migrate", err)
 	}
@@ -224,7 +224,7 @@ func TestMigrateRefusesBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
-	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
 		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 	for _, args := range [][]string{
 		{"migrate"}, // in-memory SQLite has no roles
@@ -262,7 +262,7 @@ func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
 // (with their sequences) into order_svc's schema and gives them to order_svc,
 // once; nothing is migrated twice.
 func TestMigrateAdoptsLegacyTables(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	pg.CreateDatabase(t, "legacy")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -274,7 +274,7 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
-	order := orderports.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
+	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
 		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
 
 	// The old deployment: the service itself migrated as the master user.

@@ -2,8 +2,13 @@
 // service consumes, produces and stores, and how its app is wired) into a
 // running process part with telemetry, storage, outbox relay, consumer and
 // HTTP port, and shuts it down in the right order. main.go files and
-// internal/devstack both start services through it, so the embedded stack
+// services/stack both start services through it, so the embedded stack
 // runs exactly the production wiring.
+//
+// The files by job: svc.go (Spec, Start, Close), kafka.go (brokers,
+// topics, producer), database.go (open, migrate or check), redis.go,
+// main.go (the process: flags, signals, exit codes), migrate.go (the
+// "<service> migrate" mode).
 package svc
 
 import (
@@ -15,11 +20,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
@@ -29,8 +32,6 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
-	"github.com/bloody-sweet/platform/services/internal/rdsauth"
-	"github.com/bloody-sweet/platform/services/internal/redisauth"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/internal/telemetry"
 
@@ -157,82 +158,25 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	rt := &Runtime{Config: cfg, Log: log, Registry: reg, Kafka: km, Tracer: trc.Tracer, Brokers: cfg.KafkaBrokers, Stopping: s.stopping}
 	s.Runtime = rt
 
-	if len(rt.Brokers) == 0 {
-		emb, err := kafka.StartEmbedded(kafka.EmbeddedOptions{})
-		if err != nil {
-			return nil, err
-		}
-		s.closers = append(s.closers, func() error { emb.Close(); return nil })
-		rt.Brokers = emb.Addrs()
-		log.Info("started embedded Kafka broker", "addrs", rt.Brokers)
-	}
 	// One AWS configuration for the whole process, loaded on first use by
 	// whichever IAM mechanism is on (none: never loaded).
 	aws := awscfg.NewLazy(o.LoadAWSConfig)
-	sec, err := kafka.NewSecurity(ctx, kafka.SecurityConfig{
-		TLS: cfg.Kafka.TLS, SASL: cfg.Kafka.SASL, Username: cfg.Kafka.Username, Password: cfg.Kafka.Password,
-		AWS: aws.Get,
-	})
+	if rt.Brokers, err = s.brokers(cfg, spec, log); err != nil {
+		return nil, err
+	}
+	sec, err := s.connectKafka(ctx, cfg, spec, rt, aws)
 	if err != nil {
 		return nil, err
 	}
-	if n := cfg.Kafka.TopicReplication; n > 0 && len(cfg.KafkaBrokers) > 0 {
-		// Each service creates what it writes: its own topics, and the DLQs
-		// of the topics it consumes (its IAM role may create only those).
-		topics := append([]string(nil), spec.Produces...)
-		for _, t := range spec.Consumes {
-			topics = append(topics, events.DLQ(t))
-		}
-		if err := kafka.EnsureTopics(ctx, rt.Brokers, sec, n, topics...); err != nil {
-			return nil, err
-		}
-	}
-	s.prod = kafka.NewProducer(rt.Brokers, rt.Tracer, km, kafka.ProducerOptions{Security: sec})
-	prod := s.prod
-	s.closers = append(s.closers, prod.Close)
-
 	if spec.Migrations != nil {
-		var dbOpts storage.Options
-		if cfg.DatabaseIAMAuth {
-			if dbOpts.Password, err = dbPassword(ctx, aws, o.DBPassword); err != nil {
-				return nil, err
-			}
-		}
-		db, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name, dbOpts)
-		if err != nil {
+		if rt.DB, err = s.openDatabase(ctx, cfg, spec, aws, o); err != nil {
 			return nil, err
 		}
-		s.closers = append(s.closers, db.Close)
-		if err := migrateOrCheck(ctx, db, cfg, spec); err != nil {
-			return nil, err
-		}
-		rt.DB = db
-		rt.Relay = storage.NewRelay(db, prod, log, km)
+		rt.Relay = storage.NewRelay(rt.DB, s.prod, log, km)
 	}
 	if spec.UsesRedis {
-		url := cfg.RedisURL
-		if url == "" {
-			mr, err := miniredis.Run()
-			if err != nil {
-				return nil, fmt.Errorf("svc: start embedded redis: %w", err)
-			}
-			s.closers = append(s.closers, func() error { mr.Close(); return nil })
-			url = "redis://" + mr.Addr()
-		}
-		opt, err := redis.ParseURL(url)
-		if err != nil {
-			// Not err: go-redis quotes the URL, password and all.
-			return nil, fmt.Errorf("svc: REDIS_URL %q is not a redis:// or rediss:// URL go-redis accepts", config.Redact(url))
-		}
-		if cfg.RedisIAMCache != "" {
-			if err := useIAMAuth(ctx, opt, cfg.RedisIAMCache, aws); err != nil {
-				return nil, err
-			}
-		}
-		rt.Redis = redis.NewClient(opt)
-		s.closers = append(s.closers, rt.Redis.Close)
-		if err := rt.Redis.Ping(ctx).Err(); err != nil {
-			return nil, fmt.Errorf("svc: redis %s: %w", opt.Addr, err)
+		if rt.Redis, err = s.openRedis(ctx, cfg, aws); err != nil {
+			return nil, err
 		}
 	}
 
@@ -273,7 +217,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 		close(s.consClosed)
 	} else {
 		cons := kafka.NewConsumer(kafka.ConsumerOptions{
-			Brokers: rt.Brokers, Group: cfg.ServiceName, Topics: spec.Consumes, DLQ: prod, Log: log, Tracer: rt.Tracer,
+			Brokers: rt.Brokers, Group: cfg.ServiceName, Topics: spec.Consumes, DLQ: s.prod, Log: log, Tracer: rt.Tracer,
 			Metrics: km, BeforeCommit: o.BeforeCommit, MaxWait: o.ConsumerMaxWait, Security: sec,
 			BlockedAfter: cfg.Kafka.BlockedAfter,
 		}, parts.Handler)
@@ -293,63 +237,6 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	return s, nil
 }
 
-// useIAMAuth makes every new Redis connection authenticate as REDIS_URL's
-// user with a fresh ElastiCache IAM token signed by the pod's AWS role.
-func useIAMAuth(ctx context.Context, opt *redis.Options, cache string, aws *awscfg.Lazy) error {
-	if opt.Username == "" || opt.TLSConfig == nil {
-		return fmt.Errorf("svc: REDIS_IAM_CACHE needs REDIS_URL rediss://<user>@host:port")
-	}
-	awsCfg, err := aws.Get(ctx)
-	if err != nil {
-		return fmt.Errorf("svc: AWS configuration for Redis IAM auth: %w", err)
-	}
-	opt.CredentialsProviderContext = redisauth.Signer{
-		Cache: cache, User: opt.Username, Region: awsCfg.Region, Creds: awsCfg.Credentials,
-	}.Credentials
-	return nil
-}
-
-// migrateOrCheck applies the migrations, except with DATABASE_IAM_AUTH: the
-// service then runs as its own database user, the migrate hook (a PreSync
-// Job running "<service> migrate" as the master user) has applied them
-// before the pods change, and the service only checks that none is
-// pending. It runs no DDL, so a new version cannot start against a schema
-// the hook has not migrated (it fails its start instead).
-func migrateOrCheck(ctx context.Context, db *storage.DB, cfg config.Common, spec Spec) error {
-	if !cfg.DatabaseIAMAuth {
-		return db.Migrate(ctx, spec.Migrations)
-	}
-	pending, err := db.Pending(ctx, spec.Migrations)
-	if err != nil {
-		return err
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("svc: migrations %v are not applied in schema %s: run %q with the master user's DATABASE_URL first (the chart's PreSync migrate Job does)",
-			pending, storage.ServiceRole(spec.Name), spec.Name+" migrate")
-	}
-	return nil
-}
-
-// dbPassword is the password source of DATABASE_IAM_AUTH: the test's stub,
-// or RDS IAM tokens signed with the process's AWS configuration.
-func dbPassword(ctx context.Context, aws *awscfg.Lazy, stub storage.PasswordFunc) (storage.PasswordFunc, error) {
-	if stub != nil {
-		return stub, nil
-	}
-	awsCfg, err := aws.Get(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("svc: AWS configuration for DATABASE_IAM_AUTH: %w", err)
-	}
-	return rdsauth.Signer{Region: awsCfg.Region, Creds: awsCfg.Credentials}.Password, nil
-}
-
-func dbKind(db *storage.DB) string {
-	if db == nil {
-		return "none"
-	}
-	return db.Dialect.String()
-}
-
 // Close shuts down in order: readiness fails, after delay HTTP drains, the
 // consumer finishes its batch and commits, the outbox flushes, then
 // connections close. It is safe to call more than once.
@@ -363,7 +250,7 @@ func (s *Service) Close(ctx context.Context, delay time.Duration) error {
 			case <-ctx.Done():
 			}
 			close(s.stopping)
-			errs = append(errs, s.server.Shutdown(ctx, 0))
+			errs = append(errs, s.server.Shutdown(ctx))
 			errs = append(errs, <-s.srvDone)
 		}
 		if s.cancelCons != nil {
@@ -394,121 +281,4 @@ func (s *Service) closeAll() error {
 	}
 	s.closers = nil
 	return errors.Join(errs...)
-}
-
-// Main is what a service's main.go calls: parse configuration (bind adds
-// the service's own flags), start, run until SIGINT/SIGTERM, shut down.
-// It returns the process exit code.
-//
-// "<service> migrate [flags]" runs the migrate mode instead (Migrate).
-func Main(ctx context.Context, spec Spec, args []string, bind func(*config.Binder)) int {
-	if len(args) > 0 && args[0] == "migrate" {
-		return migrateMain(ctx, spec, args[1:], bind)
-	}
-	cfg, err := config.Parse(spec.Name, args, bind)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, spec.Name+":", err)
-		return 2
-	}
-	s, err := Start(ctx, cfg, spec, Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, spec.Name+":", err)
-		return 1
-	}
-	select {
-	case <-ctx.Done():
-	case <-s.consClosed:
-		s.Runtime.Log.Error("consumer stopped", "err", s.consErr)
-	}
-	s.Runtime.Log.Info("shutting down", "delay", cfg.ShutdownDelay)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownDelay+30*time.Second)
-	defer cancel()
-	if err := s.Close(sctx, cfg.ShutdownDelay); err != nil {
-		fmt.Fprintln(os.Stderr, spec.Name+": shutdown:", err)
-		return 1
-	}
-	return 0
-}
-
-// migrateMain is Main's migrate mode: exit 2 for bad configuration, 1 when
-// a step fails, 0 when the database is ready for the service.
-func migrateMain(ctx context.Context, spec Spec, args []string, bind func(*config.Binder)) int {
-	cfg, err := config.Parse(spec.Name, args, bind)
-	if err == nil {
-		err = checkMigrateConfig(cfg, spec)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, spec.Name+" migrate:", err)
-		return 2
-	}
-	log, err := telemetry.NewLogger(os.Stderr, cfg.LogLevel, cfg.ServiceName)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, spec.Name+" migrate:", err)
-		return 2
-	}
-	if err := Migrate(ctx, cfg, spec, log); err != nil {
-		fmt.Fprintln(os.Stderr, spec.Name+" migrate:", err)
-		return 1
-	}
-	return 0
-}
-
-func checkMigrateConfig(cfg config.Common, spec Spec) error {
-	if spec.Migrations == nil {
-		return fmt.Errorf("the %s service has no database to migrate", spec.Name)
-	}
-	if cfg.DatabaseIAMAuth {
-		return errors.New("DATABASE_IAM_AUTH=true: migrate connects as the master user with DATABASE_URL's password; unset DATABASE_IAM_AUTH")
-	}
-	if u := cfg.DatabaseURL; !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
-		return fmt.Errorf("DATABASE_URL must be the master user's postgres:// URL (database roles and schemas are Postgres only)")
-	}
-	return nil
-}
-
-// Migrate prepares the database for the service, idempotently: as the
-// user of cfg.DatabaseURL (the RDS master user) it provisions the role
-// <service>_svc and its schema (storage.ProvisionRole), moves the tables
-// the service kept in schema public before roles existed into that schema
-// (storage.AdoptLegacyTables), then applies the service's migrations as
-// the role (SET ROLE), so the role owns its tables and nobody else's. It
-// is the migrate hook; the service then runs as <service>_svc with
-// DATABASE_IAM_AUTH and only checks the migrations.
-func Migrate(ctx context.Context, cfg config.Common, spec Spec, log *slog.Logger) error {
-	if err := checkMigrateConfig(cfg, spec); err != nil {
-		return err
-	}
-	role := storage.ServiceRole(spec.Name)
-	admin, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name)
-	if err != nil {
-		return err
-	}
-	p, err := storage.ProvisionRole(ctx, admin, role)
-	var adopted []string
-	if err == nil {
-		// Before roles, the service's tables were the master user's, in
-		// schema public: they move into the role's schema with their data.
-		adopted, err = storage.AdoptLegacyTables(ctx, admin, spec.Name, role)
-	}
-	if cerr := admin.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("svc: close admin connection: %w", cerr)
-	}
-	if err != nil {
-		return err
-	}
-	log.Info("database role ready", "role", role, "created", p.CreatedRole, "rds_iam", p.RDSIAM, "adopted_from_public", adopted)
-	db, err := storage.Open(ctx, cfg.DatabaseURL, spec.Name, storage.Options{Role: role})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	before, err := db.Pending(ctx, spec.Migrations)
-	if err != nil {
-		return err
-	}
-	if err := db.Migrate(ctx, spec.Migrations); err != nil {
-		return err
-	}
-	log.Info("migrations applied", "schema", role, "applied", before)
-	return nil
 }

@@ -143,7 +143,7 @@ func TestBlockedConsumerFailsReadiness(t *testing.T) {
 			return nil
 		}}, nil
 	}}
-	cfg := config.Common{ServiceName: "blocked", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+	cfg := config.Common{ServiceName: "blocked", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded},
 		Kafka: config.Kafka{BlockedAfter: 200 * time.Millisecond}}
 	s, err := Start(context.Background(), cfg, spec, Options{LogWriter: io.Discard})
 	if err != nil {
@@ -188,5 +188,43 @@ func TestBlockedConsumerFailsReadiness(t *testing.T) {
 	waitFor("readyz 200 after recovery", func() bool { return readyz() == http.StatusOK })
 	if n := handled.Load(); n != 1 {
 		t.Errorf("handled %d times, want once", n)
+	}
+}
+
+// TestEmbeddedOnlyWhenAsked: a service whose KAFKA_BROKERS, DATABASE_URL
+// or REDIS_URL is empty fails its start naming the setting (a pod whose
+// Secret lost a key must not run on a private broker, database or Redis);
+// "embedded" starts the part in the process.
+func TestEmbeddedOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	spec := Spec{Name: "store", Consumes: []string{events.TopicPayment}, Produces: []string{events.TopicStore},
+		Migrations: emptyMigrations, UsesRedis: true,
+		Build: func(context.Context, *Runtime) (*Parts, error) { return &Parts{}, nil }}
+	embedded := config.Common{ServiceName: "store", HTTPAddr: "127.0.0.1:0", LogLevel: "error",
+		KafkaBrokers: []string{config.Embedded}, DatabaseURL: config.Embedded, RedisURL: config.Embedded}
+	for setting, unset := range map[string]func(*config.Common){
+		"KAFKA_BROKERS": func(c *config.Common) { c.KafkaBrokers = nil },
+		"DATABASE_URL":  func(c *config.Common) { c.DatabaseURL = "" },
+		"REDIS_URL":     func(c *config.Common) { c.RedisURL = "" },
+	} {
+		cfg := embedded
+		unset(&cfg)
+		s, err := Start(context.Background(), cfg, spec, Options{LogWriter: io.Discard})
+		if err == nil {
+			_ = s.Close(context.Background(), 0)
+			t.Errorf("started with %s empty", setting)
+			continue
+		}
+		if !strings.Contains(err.Error(), setting+" is not set") {
+			t.Errorf("%s empty: error %q does not name it", setting, err)
+		}
+	}
+	s, err := Start(context.Background(), embedded, spec, Options{LogWriter: io.Discard})
+	if err != nil {
+		t.Fatalf("everything embedded by name: %v", err)
+	}
+	defer s.Close(context.Background(), 0)
+	if len(s.Runtime.Brokers) != 1 || s.Runtime.Brokers[0] == config.Embedded || s.Runtime.DB == nil || s.Runtime.Redis == nil {
+		t.Errorf("embedded parts not started: brokers %v, db %v, redis %v", s.Runtime.Brokers, s.Runtime.DB != nil, s.Runtime.Redis != nil)
 	}
 }

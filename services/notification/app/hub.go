@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/notification/domain"
 )
 
@@ -137,8 +137,8 @@ type Appender interface {
 }
 
 // Handler returns the consumer handler: status events become changes.
-func Handler(store Appender) kafka.Handler {
-	return func(ctx context.Context, batch []kafka.Delivery) error {
+func Handler(store Appender) func(ctx context.Context, batch []events.Incoming) error {
+	return func(ctx context.Context, batch []events.Incoming) error {
 		var cs []domain.Change
 		for _, d := range batch {
 			c, ok, err := domain.FromEvent(d.Event)

@@ -1,14 +1,9 @@
-// Package domain says which events are status changes a client sees, and
-// how a change is framed as a Server-Sent Event.
+// Package domain says which events are status changes a client sees.
 package domain
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"regexp"
-	"strconv"
-	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
 )
@@ -37,24 +32,4 @@ func FromEvent(e events.Envelope) (Change, bool, error) {
 		return Change{}, false, err
 	}
 	return Change{OrderID: e.Subject, Status: s, Time: e.Time.UTC(), CustomerID: ref.CustomerID}, true, nil
-}
-
-// WriteSSE writes c as one SSE event. id is the per-order sequence on an
-// order stream and "<order id>:<seq>" on the all-orders stream.
-func WriteSSE(w io.Writer, c Change, perOrder bool) error {
-	data, err := json.Marshal(struct {
-		OrderID string        `json:"order_id"`
-		Status  events.Status `json:"status"`
-		Time    time.Time     `json:"time"`
-		Seq     int64         `json:"seq"`
-	}{c.OrderID, c.Status, c.Time, c.Seq})
-	if err != nil {
-		return err
-	}
-	id := strconv.FormatInt(c.Seq, 10)
-	if !perOrder {
-		id = c.OrderID + ":" + id
-	}
-	_, err = fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", id, c.Status, data)
-	return err
 }

@@ -1,9 +1,9 @@
-// Package ports serves the status streams over Server-Sent Events and
-// wires the notification service.
+// Package ports serves the status streams over Server-Sent Events.
 package ports
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,12 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
-	"github.com/bloody-sweet/platform/services/internal/svc"
-	"github.com/bloody-sweet/platform/services/notification/adapters"
 	"github.com/bloody-sweet/platform/services/notification/app"
 	"github.com/bloody-sweet/platform/services/notification/domain"
 )
@@ -77,9 +74,18 @@ func BindStreams(b *config.Binder, c *StreamConfig) {
 	})
 }
 
+// History is what the streams read of the stored status changes.
+type History interface {
+	// History returns order id's changes after seq afterSeq, in order.
+	History(ctx context.Context, id string, afterSeq int64) ([]domain.Change, error)
+	// Customer returns the customer of order id; "" when no change of it
+	// is stored yet.
+	Customer(ctx context.Context, id string) (string, error)
+}
+
 // Streams serves the SSE endpoints.
 type Streams struct {
-	Store    *adapters.Store
+	Store    History
 	Hub      *app.Hub
 	Stopping <-chan struct{}
 	// AllScope lets its holders (operators) follow any order's stream.
@@ -93,6 +99,13 @@ type Streams struct {
 	WriteTimeout time.Duration
 	// slots holds one token per open stream; nil: no cap.
 	slots chan struct{}
+}
+
+// Capped returns s serving at most max streams at once (both endpoints);
+// one more is refused with 503 and Retry-After.
+func (s Streams) Capped(max int) Streams {
+	s.slots = make(chan struct{}, max)
+	return s
 }
 
 // unavailable answers 503 and logs why (the cause is never sent).
@@ -125,9 +138,19 @@ func (s Streams) customer(ctx context.Context, id string, sub *app.Subscriber) (
 	}
 }
 
-// capped refuses a stream beyond the pod's cap with 503, Retry-After and
+// Routes are the stream endpoints (api/openapi.yaml), each verified by
+// guard (nil: no tokens) before the stream starts, so no 200 is sent
+// first. Streams have no request deadline, a write deadline per event.
+func (s Streams) Routes(guard *auth.Guard) map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /v1/orders/{id}/stream": httpserver.Stream(guard.Require(s.Limit(s.Order))),
+		"GET /v1/stream":             httpserver.Stream(guard.Require(s.Limit(s.All), s.AllScope)),
+	}
+}
+
+// Limit refuses a stream beyond the pod's cap with 503, Retry-After and
 // problem+json, before anything is subscribed or written.
-func (s Streams) capped(next http.HandlerFunc) http.HandlerFunc {
+func (s Streams) Limit(next http.HandlerFunc) http.HandlerFunc {
 	if s.slots == nil {
 		return next
 	}
@@ -224,7 +247,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			}
 			err = sw.Send(func(w io.Writer) error {
 				for _, m := range more {
-					if err := domain.WriteSSE(w, m, true); err != nil {
+					if err := writeSSE(w, m, true); err != nil {
 						return err
 					}
 					last = m.Seq
@@ -236,7 +259,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			}
 			return len(more) > 0 && more[len(more)-1].Status.Terminal(), nil
 		}
-		if err := sw.Send(func(w io.Writer) error { return domain.WriteSSE(w, c, true) }); err != nil {
+		if err := sw.Send(func(w io.Writer) error { return writeSSE(w, c, true) }); err != nil {
 			return false, err
 		}
 		last = c.Seq
@@ -316,7 +339,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 	if len(replay) > 0 {
 		err := sw.Send(func(w io.Writer) error {
 			for _, c := range replay {
-				if err := domain.WriteSSE(w, c, false); err != nil {
+				if err := writeSSE(w, c, false); err != nil {
 					return err
 				}
 			}
@@ -336,7 +359,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 			}
 			// Write what is queued too: one flush per burst.
 			err := sw.Send(func(w io.Writer) error {
-				if err := domain.WriteSSE(w, c, false); err != nil {
+				if err := writeSSE(w, c, false); err != nil {
 					return err
 				}
 				for n := len(sub.C); n > 0; n-- {
@@ -344,7 +367,7 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 					if !ok {
 						return nil
 					}
-					if err := domain.WriteSSE(w, c, false); err != nil {
+					if err := writeSSE(w, c, false); err != nil {
 						return err
 					}
 				}
@@ -365,72 +388,17 @@ func (s Streams) All(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Spec is the notification service; authCfg (read when the service is built,
-// after the flags are parsed) says how its streams verify bearer tokens:
-// nil or the zero value, they do not. limits bound the streams (nil: the
-// defaults).
-func Spec(authCfg *AuthConfig, limits *StreamConfig) svc.Spec {
-	return svc.Spec{
-		Name:      "notification",
-		API:       true,
-		Consumes:  events.AllTopics(),
-		UsesRedis: true,
-		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
-			// Before anything starts: a bad or missing (AUTH_REQUIRED)
-			// configuration fails the start, closed.
-			var cfg AuthConfig
-			if authCfg != nil {
-				cfg = *authCfg
-			}
-			if err := cfg.Validate(); err != nil {
-				return nil, err
-			}
-			guard, err := auth.NewGuard(cfg.Config, RefusalsMetric, rt.Registry, rt.Log)
-			if err != nil {
-				return nil, err
-			}
-			if guard == nil {
-				rt.Log.Warn("stream endpoints serve without tokens (AUTH_ISSUER not set)")
-			}
-			store := adapters.NewStore(rt.Redis)
-			hub := app.NewHub(app.RecentChanges)
-			maxStreams := DefaultMaxStreams
-			if limits != nil && limits.MaxStreams > 0 {
-				maxStreams = limits.MaxStreams
-			}
-			streams := Streams{Store: store, Hub: hub, Stopping: rt.Stopping, AllScope: cfg.StreamAllScope, Log: rt.Log,
-				slots: make(chan struct{}, maxStreams)}
-			// The subscription must be live before the first change is
-			// published, or a stream opened now could miss it.
-			ready := make(chan struct{})
-			subErr := make(chan error, 1)
-			subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-			go func() { subErr <- store.Subscribe(subCtx, ready, hub.Publish) }()
-			select {
-			case <-ready:
-			case err := <-subErr:
-				cancel()
-				return nil, err
-			}
-			return &svc.Parts{
-				Handler: app.Handler(store),
-				Routes: map[string]http.Handler{
-					// Verified before the stream starts (no 200 is sent first).
-					// Streams: no request deadline, a write deadline per event.
-					"GET /v1/orders/{id}/stream": httpserver.Stream(guard.Require(streams.capped(streams.Order))),
-					"GET /v1/stream":             httpserver.Stream(guard.Require(streams.capped(streams.All), cfg.StreamAllScope)),
-				},
-				Background: func(bctx context.Context) error {
-					select {
-					case <-bctx.Done():
-					case err := <-subErr:
-						cancel()
-						return err
-					}
-					cancel()
-					return <-subErr
-				},
-			}, nil
-		},
+// writeSSE writes c as one SSE event. id is the per-order sequence on an
+// order stream and "<order id>:<seq>" on the all-orders stream.
+func writeSSE(w io.Writer, c domain.Change, perOrder bool) error {
+	data, err := json.Marshal(c) // events.StatusChange: the wire shape
+	if err != nil {
+		return err
 	}
+	id := strconv.FormatInt(c.Seq, 10)
+	if !perOrder {
+		id = c.OrderID + ":" + id
+	}
+	_, err = fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", id, c.Status, data)
+	return err
 }

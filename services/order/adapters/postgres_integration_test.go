@@ -8,12 +8,12 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/bloody-sweet/platform/internal/devstack/testservers"
 	"github.com/bloody-sweet/platform/services/internal/storage"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 func TestRepositoryPostgres(t *testing.T) {
-	pg := testservers.StartPostgres(t)
+	pg := testenv.StartPostgres(t)
 	var n atomic.Int64
 	runRepositorySuite(t, func(t *testing.T) *storage.DB {
 		url := pg.CreateDatabase(t, fmt.Sprintf("suite_%d", n.Add(1)))

@@ -165,7 +165,7 @@ func (r *SQLRepository) List(ctx context.Context, f app.ListFilter, afterID stri
 // ApplyEvents implements app.Repository. Each order is read once and
 // written once per batch however many of its events the batch holds (under
 // load a batch often carries several steps of one order).
-func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn app.ApplyFunc) ([]app.Change, error) {
+func (r *SQLRepository) ApplyEvents(ctx context.Context, in []events.Incoming, fn app.ApplyFunc) ([]app.Change, error) {
 	var changes []app.Change
 	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
 		changes = changes[:0]

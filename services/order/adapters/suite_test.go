@@ -225,7 +225,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		r, db := newRepo(t)
 		create(t, r, "o-1", "k-1")
 		ev, _ := events.New(events.PaymentDeclined, "o-1", time.Now(), events.PaymentData{OrderRef: events.OrderRef{OrderID: "o-1", StoreID: "store-2"}})
-		apply := func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+		apply := func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
 			c, err := o.Apply(in.Event.Type, in.Event.Time, "declined")
 			if c == nil {
 				return nil, err
@@ -233,7 +233,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			return []events.Envelope{*c}, err
 		}
 		for range 2 { // the second delivery is a duplicate
-			if _, err := r.ApplyEvents(ctx, []app.Incoming{{Ctx: ctx, Event: ev}}, apply); err != nil {
+			if _, err := r.ApplyEvents(ctx, []events.Incoming{{Ctx: ctx, Event: ev}}, apply); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -260,8 +260,8 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		at := time.Date(2026, 1, 1, 12, 0, 1, 0, time.UTC)
 		paid, _ := events.New(events.PaymentAuthorized, "o-1", at, events.PaymentData{OrderRef: events.OrderRef{OrderID: "o-1"}})
 		acc, _ := events.New(events.OrderAccepted, "o-1", at.Add(time.Second), events.StoreData{OrderRef: events.OrderRef{OrderID: "o-1"}})
-		batch := []app.Incoming{{Ctx: ctx, Event: paid}, {Ctx: ctx, Event: acc}, {Ctx: ctx, Event: paid}}
-		changes, err := r.ApplyEvents(ctx, batch, func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+		batch := []events.Incoming{{Ctx: ctx, Event: paid}, {Ctx: ctx, Event: acc}, {Ctx: ctx, Event: paid}}
+		changes, err := r.ApplyEvents(ctx, batch, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
 			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
 			return nil, err
 		})
@@ -282,7 +282,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		create(t, r, "o-1", "k-1")
 		ok, _ := events.New(events.PaymentAuthorized, "o-1", time.Now(), events.PaymentData{OrderRef: events.OrderRef{OrderID: "o-1"}})
 		missing, _ := events.New(events.PaymentAuthorized, "ghost", time.Now(), events.PaymentData{OrderRef: events.OrderRef{OrderID: "ghost"}})
-		_, err := r.ApplyEvents(ctx, []app.Incoming{{Ctx: ctx, Event: ok}, {Ctx: ctx, Event: missing}}, func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+		_, err := r.ApplyEvents(ctx, []events.Incoming{{Ctx: ctx, Event: ok}, {Ctx: ctx, Event: missing}}, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
 			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
 			return nil, err
 		})
@@ -295,7 +295,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			t.Errorf("status %s after rollback, want PLACED", got.Status)
 		}
 		// The rolled-back event is not in the inbox: a retry applies it.
-		if _, err := r.ApplyEvents(ctx, []app.Incoming{{Ctx: ctx, Event: ok}}, func(o *domain.Order, in app.Incoming) ([]events.Envelope, error) {
+		if _, err := r.ApplyEvents(ctx, []events.Incoming{{Ctx: ctx, Event: ok}}, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
 			_, err := o.Apply(in.Event.Type, in.Event.Time, "")
 			return nil, err
 		}); err != nil {

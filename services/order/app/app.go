@@ -41,19 +41,13 @@ type ListFilter struct {
 	CustomerID string
 }
 
-// Incoming is one consumed event for ApplyEvents.
-type Incoming struct {
-	Ctx   context.Context
-	Event events.Envelope
-}
-
 // Change is an order before and after one event, for metrics.
 type Change struct {
 	Before, After domain.Order
 }
 
 // ApplyFunc mutates an order for an event and returns events to publish.
-type ApplyFunc func(o *domain.Order, in Incoming) ([]events.Envelope, error)
+type ApplyFunc func(o *domain.Order, in events.Incoming) ([]events.Envelope, error)
 
 // ErrConflict is returned when an Idempotency-Key is reused with another body.
 var ErrConflict = errors.New("idempotency key reused with a different request")
@@ -93,7 +87,7 @@ type Repository interface {
 	// fn, in one transaction with the inbox rows and fn's outgoing events.
 	// An event for an order it does not hold fails the batch with an
 	// *UnknownOrderError.
-	ApplyEvents(ctx context.Context, in []Incoming, fn ApplyFunc) ([]Change, error)
+	ApplyEvents(ctx context.Context, in []events.Incoming, fn ApplyFunc) ([]Change, error)
 	CountByStatus(ctx context.Context) (map[events.Status]int64, error)
 }
 
@@ -210,8 +204,8 @@ func (a *App) PurgeExpired(ctx context.Context) (int64, error) {
 }
 
 // Handle applies a batch of saga events (the consumer's handler).
-func (a *App) Handle(ctx context.Context, in []Incoming) error {
-	changes, err := a.repo.ApplyEvents(ctx, in, func(o *domain.Order, in Incoming) ([]events.Envelope, error) {
+func (a *App) Handle(ctx context.Context, in []events.Incoming) error {
+	changes, err := a.repo.ApplyEvents(ctx, in, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
 		reason := ""
 		if in.Event.Type == events.PaymentDeclined || in.Event.Type == events.PaymentRefunded {
 			p, err := events.DecodeData[events.PaymentData](in.Event)

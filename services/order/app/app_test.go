@@ -22,7 +22,7 @@ type fakeRepo struct {
 
 func (f *fakeRepo) CountByStatus(context.Context) (map[events.Status]int64, error) { return nil, nil }
 
-func (f *fakeRepo) ApplyEvents(_ context.Context, in []Incoming, fn ApplyFunc) ([]Change, error) {
+func (f *fakeRepo) ApplyEvents(_ context.Context, in []events.Incoming, fn ApplyFunc) ([]Change, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -53,12 +53,12 @@ func TestHandleClassifiesErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.now = func() time.Time { return now }
-	event := func(typ events.Type, order string, age time.Duration) []Incoming {
+	event := func(typ events.Type, order string, age time.Duration) []events.Incoming {
 		e, err := events.New(typ, order, now.Add(-age), events.StoreData{OrderRef: events.OrderRef{OrderID: order}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return []Incoming{{Ctx: context.Background(), Event: e}}
+		return []events.Incoming{{Ctx: context.Background(), Event: e}}
 	}
 	ctx := context.Background()
 

@@ -22,9 +22,7 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
-	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/storage"
-	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/order/adapters"
 	"github.com/bloody-sweet/platform/services/order/app"
 	"github.com/bloody-sweet/platform/services/order/domain"
@@ -410,31 +408,5 @@ func TestStorageFailures(t *testing.T) {
 				t.Errorf("log %q lacks the status and the cause", logs.String())
 			}
 		})
-	}
-}
-
-// TestAuthConfig: the order service refuses to start with AUTH_REQUIRED and
-// no issuer (clusters set it), and reads its store-read scope flag.
-func TestAuthConfig(t *testing.T) {
-	t.Parallel()
-	var ac AuthConfig
-	if _, err := config.Parse("order", []string{"-auth-required"}, func(b *config.Binder) { BindAuth(b, &ac) }); err == nil ||
-		!strings.Contains(err.Error(), "AUTH_ISSUER is not set") {
-		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
-	}
-	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}
-	s, err := svc.Start(context.Background(), cfg, Spec(&AuthConfig{Config: auth.Config{Required: true}}), svc.Options{LogWriter: io.Discard})
-	if err == nil {
-		_ = s.Close(context.Background(), 0)
-		t.Fatal("the order service started with AUTH_REQUIRED and no issuer")
-	}
-	ac = AuthConfig{}
-	if _, err := config.Parse("order", []string{"-auth-issuer", "https://idp.example.com", "-auth-audiences", "a", "-auth-store-read-scope", " "},
-		func(b *config.Binder) { BindAuth(b, &ac) }); err == nil || !strings.Contains(err.Error(), "AUTH_STORE_READ_SCOPE") {
-		t.Errorf("empty store scope: %v", err)
-	}
-	ac = AuthConfig{}
-	if _, err := config.Parse("order", nil, func(b *config.Binder) { BindAuth(b, &ac) }); err != nil || ac.StoreReadScope != DefaultStoreReadScope {
-		t.Errorf("defaults: %+v, %v", ac, err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/payment/app"
 	"github.com/bloody-sweet/platform/services/payment/domain"
@@ -132,5 +131,3 @@ func (r *SQLRepository) Count(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
-
-var _ = events.TopicPayment

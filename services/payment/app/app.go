@@ -5,12 +5,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
-	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/payment/domain"
 )
 
@@ -53,7 +53,7 @@ type App struct {
 }
 
 // Handle processes a batch of order and store events.
-func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
+func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	var eventIDs, orderIDs []string
 	for _, d := range batch {
 		eventIDs = append(eventIDs, d.Event.ID)
@@ -70,6 +70,13 @@ func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
 		mu   sync.Mutex
 		errs []error
 	)
+	// A failure does not stop the loop: the provider calls already started
+	// finish, and every failure of the batch is returned.
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
 	for i, d := range batch {
 		if seen[d.Event.ID] {
 			continue
@@ -78,12 +85,12 @@ func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
 		case events.OrderPlaced:
 			placed, err := events.DecodeData[events.OrderPlacedData](d.Event)
 			if err != nil {
-				return err
+				fail(err)
+				continue
 			}
-			if p, ok := existing[placed.OrderID]; ok {
+			if _, ok := existing[placed.OrderID]; ok {
 				// Recorded by an earlier delivery of another event id:
 				// nothing to charge, nothing to announce again.
-				_ = p
 				continue
 			}
 			keep[i] = true
@@ -93,9 +100,7 @@ func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
 				defer wg.Done()
 				res, err := a.Provider.Authorize(d.Ctx, placed.OrderID, placed.TotalCents)
 				if err != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("authorize %s: %w", placed.OrderID, err))
-					mu.Unlock()
+					fail(fmt.Errorf("authorize %s: %w", placed.OrderID, err))
 					return
 				}
 				ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRecord, Payment: domain.FromResult(placed.OrderRef, placed.TotalCents, res), At: time.Now()}
@@ -103,14 +108,16 @@ func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
 		case events.OrderRejected:
 			rej, err := events.DecodeData[events.StoreData](d.Event)
 			if err != nil {
-				return err
+				fail(err)
+				continue
 			}
 			p, ok := existing[rej.OrderID]
 			if !ok || p.Status != domain.Authorized {
 				continue
 			}
 			if err := a.Provider.Refund(d.Ctx, rej.OrderID, p.PaymentID); err != nil {
-				return fmt.Errorf("refund %s: %w", rej.OrderID, err)
+				fail(fmt.Errorf("refund %s: %w", rej.OrderID, err))
+				continue
 			}
 			p.Status = domain.Refunded
 			p.Reason = rej.Reason
@@ -119,8 +126,8 @@ func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
 		}
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return errs[0]
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	var todo []Op
 	for i, k := range keep {

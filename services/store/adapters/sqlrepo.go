@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/store/app"
 )
@@ -61,5 +60,3 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 	})
 	return due, err
 }
-
-var _ = events.TopicStore

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
-	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/store/domain"
 )
@@ -38,7 +37,7 @@ type App struct {
 }
 
 // Handle processes a batch of payment events.
-func (a *App) Handle(ctx context.Context, batch []kafka.Delivery) error {
+func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	var ops []Op
 	for _, d := range batch {
 		if d.Event.Type != events.PaymentAuthorized {

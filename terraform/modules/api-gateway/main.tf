@@ -53,7 +53,7 @@ resource "aws_apigatewayv2_api" "this" {
   tags                         = var.tags
 }
 
-# The edge authorizer (cmd/edge-authorizer, a Lambda REQUEST authorizer) on every
+# The edge authorizer (services/edge-authorizer, a Lambda REQUEST authorizer) on every
 # route. An HTTP API takes neither WAF nor a resource policy and a route has one
 # authorizer, so one Lambda checks both that the request came through CloudFront
 # (X-Origin-Verify, the secret CloudFront sends: module waf-cdn-acm-route53) and the

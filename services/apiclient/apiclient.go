@@ -1,0 +1,181 @@
+// Package apiclient is the one Go client of the platform's public API
+// (docs/CONTRACTS.md): place, read and list orders on the order API, and
+// follow the notification service's status streams, resuming with
+// Last-Event-ID when a stream drops. The demo (internal/devstack), the load
+// harness (internal/load) and the end-to-end tests use it, so the wire
+// shapes live here and in services/events, once.
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+)
+
+// Item is one order line of a request.
+type Item struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// OrderRequest is the body of POST /v1/orders
+// (api/schemas/OrderRequest.schema.json). The customer is not in it:
+// the order API takes the customer from the bearer token.
+type OrderRequest struct {
+	StoreID string         `json:"store_id"`
+	Items   []Item         `json:"items"`
+	Address events.Address `json:"address"`
+}
+
+// Order is an order as POST /v1/orders, GET /v1/orders/{id} and the list
+// answer it (api/schemas/Order.schema.json). The timestamps are when each
+// saga step happened, absent until it has.
+type Order struct {
+	ID           string         `json:"id"`
+	CustomerID   string         `json:"customer_id"`
+	StoreID      string         `json:"store_id"`
+	Items        []events.Item  `json:"items"`
+	Address      events.Address `json:"address"`
+	TotalCents   int64          `json:"total_cents"`
+	Status       events.Status  `json:"status"`
+	CancelReason string         `json:"cancel_reason,omitempty"`
+	PlacedAt     time.Time      `json:"placed_at"`
+	PaidAt       time.Time      `json:"paid_at,omitzero"`
+	AcceptedAt   time.Time      `json:"accepted_at,omitzero"`
+	ReadyAt      time.Time      `json:"ready_at,omitzero"`
+	PickedUpAt   time.Time      `json:"picked_up_at,omitzero"`
+	DeliveredAt  time.Time      `json:"delivered_at,omitzero"`
+	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
+}
+
+// OrderPage is one page of GET /v1/orders.
+type OrderPage struct {
+	Orders        []Order `json:"orders"`
+	NextPageToken string  `json:"next_page_token,omitempty"`
+}
+
+// HTTPError is an answer with an unexpected status.
+type HTTPError struct {
+	Op     string // "POST /v1/orders"
+	Status int
+	Body   string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("%s: answered %d: %s", e.Op, e.Status, e.Body)
+}
+
+// Kind groups failures by status code (the load report's rows).
+func (e *HTTPError) Kind() string { return fmt.Sprintf("http %d", e.Status) }
+
+// Client calls the order API at OrderURL and the streams at StreamURL.
+// HTTP sends the caller's credentials (a client with a bearer token, see
+// services/devissuer's Authorize); a request's Token, when set, overrides
+// them for that request.
+type Client struct {
+	OrderURL  string
+	StreamURL string
+	HTTP      *http.Client
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
+}
+
+// maxBody bounds what is read of an answer.
+const maxBody = 1 << 20
+
+// do sends one request; header adds headers (Idempotency-Key) and a
+// non-empty token replaces the client's Authorization.
+func (c *Client) do(ctx context.Context, method, base, path, token string, header map[string]string, body any, want int, out any) error {
+	op := method + " " + path
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%s: encode: %w", op, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, rd)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return fmt.Errorf("%s: read answer: %w", op, err)
+	}
+	if resp.StatusCode != want {
+		return &HTTPError{Op: op, Status: resp.StatusCode, Body: strings.TrimSpace(string(data))}
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &HTTPError{Op: op, Status: resp.StatusCode, Body: "undecodable answer: " + strings.TrimSpace(string(data))}
+	}
+	return nil
+}
+
+// Place is one POST /v1/orders.
+type Place struct {
+	Key   string // Idempotency-Key: the same key places the order once
+	Token string // bearer token of the customer; empty: HTTP's credentials
+	Order OrderRequest
+}
+
+// PlaceOrder places an order and returns its id.
+func (c *Client) PlaceOrder(ctx context.Context, p Place) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	hdr := map[string]string{"Idempotency-Key": p.Key}
+	if err := c.do(ctx, http.MethodPost, c.OrderURL, "/v1/orders", p.Token, hdr, p.Order, http.StatusCreated, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", &HTTPError{Op: "POST /v1/orders", Status: http.StatusCreated, Body: "no order id in the answer"}
+	}
+	return out.ID, nil
+}
+
+// GetOrder reads one order.
+func (c *Client) GetOrder(ctx context.Context, id string) (Order, error) {
+	var o Order
+	err := c.do(ctx, http.MethodGet, c.OrderURL, "/v1/orders/"+url.PathEscape(id), "", nil, nil, http.StatusOK, &o)
+	return o, err
+}
+
+// ListOrders reads one page of the caller's orders; query holds store,
+// status, page_size and page_token as the API takes them.
+func (c *Client) ListOrders(ctx context.Context, query url.Values) (OrderPage, error) {
+	var p OrderPage
+	path := "/v1/orders"
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	err := c.do(ctx, http.MethodGet, c.OrderURL, path, "", nil, nil, http.StatusOK, &p)
+	return p, err
+}

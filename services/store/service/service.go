@@ -1,0 +1,30 @@
+// Package service is the store service's composition root: it wires the app
+// to its adapters and to the service runtime.
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/kafka"
+	"github.com/bloody-sweet/platform/services/internal/sim"
+	"github.com/bloody-sweet/platform/services/internal/svc"
+	"github.com/bloody-sweet/platform/services/store/adapters"
+	"github.com/bloody-sweet/platform/services/store/app"
+)
+
+// Spec is the store service with simulated stores configured by *cfg
+// (read when the service is built, after flags are parsed).
+func Spec(cfg *sim.Config) svc.Spec {
+	return svc.Spec{
+		Name:       "store",
+		Consumes:   []string{events.TopicPayment},
+		Produces:   []string{events.TopicStore},
+		Migrations: adapters.Migrations(),
+		Build: func(_ context.Context, rt *svc.Runtime) (*svc.Parts, error) {
+			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, Now: time.Now}
+			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
+		},
+	}
+}
