@@ -12,11 +12,12 @@ import (
 )
 
 // diffRepo makes a git repository (branch main) holding the real CUE model
-// and chart, as platform diff renders them from git.
+// and chart and the metric catalog the dashboards are checked against, as
+// platform diff renders them from git.
 func diffRepo(t *testing.T) string {
 	t.Helper()
 	repo := t.TempDir()
-	for _, dir := range []string{"cue", "apps/charts"} {
+	for _, dir := range []string{"cue", "apps/charts", "policies/data"} {
 		if err := os.CopyFS(filepath.Join(repo, dir), os.DirFS(filepath.Join("../..", dir))); err != nil {
 			t.Fatal(err)
 		}
