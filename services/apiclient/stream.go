@@ -64,6 +64,10 @@ func ReadSSE(r io.Reader, fn func(Event) error) error {
 // before it gives up and reports why.
 const ReconnectFor = 2 * time.Minute
 
+// errEnded is the server's 204 to a resumed order stream: the order ended
+// and every change was seen, so there is nothing to reconnect for.
+var errEnded = errors.New("stream ended")
+
 // errRefused marks an answer other than 200: a refusal does not heal by
 // reconnecting.
 var errRefused = errors.New("stream refused")
@@ -109,13 +113,22 @@ func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerm
 		if err != nil {
 			return nil, fmt.Errorf("open stream %s: %w", path, err)
 		}
+		if resp.StatusCode == http.StatusNoContent {
+			resp.Body.Close()
+			return nil, backoff.Permanent(errEnded)
+		}
 		if resp.StatusCode != http.StatusOK {
 			resp.Body.Close()
 			return nil, backoff.Permanent(fmt.Errorf("%w: GET %s: %s", errRefused, path, resp.Status))
 		}
 		return resp, nil
 	}
+	out := make(chan error, 1)
 	resp, err := open()
+	if errors.Is(err, errEnded) {
+		out <- nil
+		return out, nil
+	}
 	if err != nil {
 		var perm *backoff.PermanentError
 		if errors.As(err, &perm) {
@@ -123,7 +136,6 @@ func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerm
 		}
 		return nil, err
 	}
-	out := make(chan error, 1)
 	go func() {
 		terminal := false
 		for {
@@ -152,7 +164,7 @@ func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerm
 				return
 			}
 			resp, err = backoff.Retry(ctx, open, backoff.WithBackOff(backoff.NewExponentialBackOff()), backoff.WithMaxElapsedTime(ReconnectFor))
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, errEnded) {
 				out <- nil
 				return
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -226,9 +227,19 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	hist, err := s.Store.History(r.Context(), id, last)
+	// The whole history (a handful of changes), not only what follows
+	// Last-Event-ID: a client resuming after the terminal status, or after
+	// a late change that followed it, still gets its stream ended.
+	hist, err := s.Store.History(r.Context(), id, 0)
 	if err != nil {
 		s.unavailable(w, r, err)
+		return
+	}
+	if last > 0 && slices.ContainsFunc(hist, func(c domain.Change) bool { return c.Status.Terminal() }) &&
+		!slices.ContainsFunc(hist, func(c domain.Change) bool { return c.Seq > last }) {
+		// The order ended and the client has seen everything: 204 tells an
+		// SSE client to stop reconnecting.
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	sw, ok := s.startSSE(w)
@@ -276,7 +287,7 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		if done {
+		if done || c.Status.Terminal() {
 			ended()
 		}
 	}

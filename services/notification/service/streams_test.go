@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/notification/app"
 	"github.com/bloody-sweet/platform/services/notification/domain"
@@ -180,6 +181,38 @@ func TestAllStreamRefusesBadLastEventID(t *testing.T) {
 		streams.All(rec, req)
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "Last-Event-ID") {
 			t.Errorf("Last-Event-ID %q: %d %s, want 400 naming the header", id, rec.Code, rec.Body)
+		}
+	}
+}
+
+// A client resuming an order's stream after its terminal status, here with
+// a late PAID (another topic) stored after DELIVERED, gets the rest and the
+// stream ends a grace period later instead of staying open.
+func TestOrderStreamResumedAfterTerminalEnds(t *testing.T) {
+	t.Parallel()
+	s, store := startService(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	t0 := time.Now()
+	var cs []domain.Change
+	for i, st := range []events.Status{events.StatusPlaced, events.StatusDelivered, events.StatusPaid} {
+		cs = append(cs, domain.Change{OrderID: "o-late", Status: st, Time: t0.Add(time.Duration(i) * time.Second), CustomerID: "c-1"})
+	}
+	if _, err := store.Append(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	for _, resume := range []string{"2", "3"} {
+		c := apiclient.Client{StreamURL: s.URL()}
+		var got []events.Status
+		errc, err := c.StreamOrder(ctx, "o-late", resume, func(s events.StatusChange) { got = append(got, s.Status) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-errc; err != nil || ctx.Err() != nil {
+			t.Fatalf("resumed after %s: %v (%v); want the server to end the stream", resume, err, ctx.Err())
+		}
+		if want := map[string]int{"2": 1, "3": 0}[resume]; len(got) != want {
+			t.Errorf("resumed after %s: got %v, want %d change(s)", resume, got, want)
 		}
 	}
 }
