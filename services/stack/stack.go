@@ -21,6 +21,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/bloody-sweet/platform/internal/devissuer"
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	deliveryports "github.com/bloody-sweet/platform/services/delivery/ports"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
@@ -63,11 +64,22 @@ type Config struct {
 	LogLevel  string // default "warn"
 	// OTLPEndpoint, when set, is every service's OTEL_EXPORTER_OTLP_ENDPOINT.
 	OTLPEndpoint string
+	// Admission bounds the orders in flight the order API admits new ones
+	// at; nil takes AdmissionDefaults(), MaxInFlight 0 turns it off.
+	Admission *Admission
 	// BeforeCommit, when it returns a non-nil hook for a service, passes it
 	// to that service's consumer: failure tests use it to kill a consumer
 	// between handling a batch and committing its offsets.
 	BeforeCommit func(service string) func([]kafkago.Message) error
 }
+
+// Admission is the order API's admission control (ADMISSION_* in a
+// cluster).
+type Admission = admission.Config
+
+// AdmissionDefaults is the order API's admission control when nothing is
+// configured.
+func AdmissionDefaults() Admission { return admission.Defaults() }
 
 // Stack is a running local platform.
 type Stack struct {
@@ -209,7 +221,7 @@ func (s *Stack) spec(name string) svc.Spec {
 	simCfg := s.sim
 	switch name {
 	case "order":
-		return orderports.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
+		return orderports.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope}, s.cfg.Admission)
 	case "payment":
 		return paymentports.Spec(s.Provider)
 	case "store":

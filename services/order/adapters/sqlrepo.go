@@ -222,6 +222,39 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn a
 	return changes, nil
 }
 
+// inFlightQuery counts by the statuses that are not terminal, so it reads
+// the status index for the orders in flight only, however many orders have
+// finished.
+var inFlightQuery = func() string {
+	q := `SELECT COUNT(*) FROM {p}orders WHERE status IN (`
+	n := 0
+	for _, s := range events.AllStatuses() {
+		if !s.Terminal() {
+			if n > 0 {
+				q += ", "
+			}
+			q += "'" + string(s) + "'"
+			n++
+		}
+	}
+	return q + ")"
+}()
+
+// CountInFlight implements app.Repository.
+func (r *SQLRepository) CountInFlight(ctx context.Context) (int64, error) {
+	var n int64
+	if err := r.db.QueryRowContext(ctx, r.db.Q(inFlightQuery)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("order: count in flight: %w", err)
+	}
+	return n, nil
+}
+
+// Accepted implements app.Repository.
+func (r *SQLRepository) Accepted(ctx context.Context, customer, key string, notBefore time.Time) (bool, error) {
+	_, found, err := r.idempotency(ctx, r.db, customer, key, notBefore.UnixMicro())
+	return found, err
+}
+
 // CountByStatus implements app.Repository.
 func (r *SQLRepository) CountByStatus(ctx context.Context) (map[events.Status]int64, error) {
 	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT status, COUNT(*) FROM {p}orders GROUP BY status`))

@@ -95,6 +95,12 @@ type Repository interface {
 	// *UnknownOrderError.
 	ApplyEvents(ctx context.Context, in []Incoming, fn ApplyFunc) ([]Change, error)
 	CountByStatus(ctx context.Context) (map[events.Status]int64, error)
+	// CountInFlight counts the orders not in a terminal status: the work
+	// the pipeline holds (admission control's signal).
+	CountInFlight(ctx context.Context) (int64, error)
+	// Accepted reports whether the customer's key has a record created
+	// after notBefore (a retry of it replays, it places nothing new).
+	Accepted(ctx context.Context, customer, key string, notBefore time.Time) (bool, error)
 }
 
 // Notifier wakes the outbox relay after a commit.
@@ -191,6 +197,15 @@ func (a *App) Place(ctx context.Context, customer, key string, r domain.PlaceReq
 	a.relay.Notify(placed.Time)
 	a.metrics.ByStatus.WithLabelValues(string(events.StatusPlaced)).Inc()
 	return PlaceResult{StatusCode: 201, Body: body}, nil
+}
+
+// InFlight counts the orders placed and not yet delivered or cancelled.
+func (a *App) InFlight(ctx context.Context) (int64, error) { return a.repo.CountInFlight(ctx) }
+
+// Accepted reports whether a POST with the customer's key was accepted and
+// is still remembered: its retry replays the first answer and adds no work.
+func (a *App) Accepted(ctx context.Context, customer, key string) (bool, error) {
+	return a.repo.Accepted(ctx, customer, key, a.now().Add(-IdempotencyTTL))
 }
 
 // Get returns one order.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
@@ -17,6 +18,15 @@ import (
 
 // RefusalsMetric counts requests refused before the handler ran.
 const RefusalsMetric = "order_auth_refusals_total"
+
+// AdmissionMetrics are the admission gate's metrics (catalogued in
+// policies/data/metric_catalog.json; the OrderAdmissionShedding alert reads
+// the counter).
+var AdmissionMetrics = admission.Metrics{
+	Shed:     "order_admission_shed_total",
+	InFlight: "order_admission_in_flight",
+	Bound:    "order_admission_bound",
+}
 
 // PurgeInterval is how often expired idempotency records are deleted.
 const PurgeInterval = 10 * time.Minute
@@ -54,8 +64,9 @@ func BindAuth(b *config.Binder, c *AuthConfig) {
 // store and delivery events. authCfg (read when the service is built,
 // after the flags are parsed) says how the API verifies bearer tokens; nil
 // or the zero value verifies none, and then the API identifies nobody and
-// answers 401.
-func Spec(authCfg *AuthConfig) svc.Spec {
+// answers 401. admCfg (read then too) bounds the orders in flight new
+// orders are admitted at; nil takes admission.Defaults().
+func Spec(authCfg *AuthConfig, admCfg *admission.Config) svc.Spec {
 	return svc.Spec{
 		Name:       "order",
 		API:        true,
@@ -86,7 +97,15 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 			if err != nil {
 				return nil, err
 			}
-			api := API{App: a, Guard: guard, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
+			adm := admission.Defaults()
+			if admCfg != nil {
+				adm = *admCfg
+			}
+			gate, err := admission.New(adm, a.InFlight, AdmissionMetrics, rt.Registry, rt.Log)
+			if err != nil {
+				return nil, err
+			}
+			api := API{App: a, Guard: guard, Admission: gate, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
 			return &svc.Parts{
 				Routes: api.Routes(),
 				Handler: func(ctx context.Context, batch []kafka.Delivery) error {
@@ -97,6 +116,11 @@ func Spec(authCfg *AuthConfig) svc.Spec {
 					return a.Handle(ctx, in)
 				},
 				Background: func(bctx context.Context) error {
+					// The admission gate counts the orders in flight
+					// alongside; it ends with bctx, before this returns.
+					gateDone := make(chan struct{})
+					go func() { defer close(gateDone); _ = gate.Run(bctx) }()
+					defer func() { <-gateDone }()
 					// Expired idempotency records are dead weight: a key
 					// older than IdempotencyTTL places a new order anyway.
 					tick := time.NewTicker(PurgeInterval)
