@@ -21,8 +21,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/bloody-sweet/platform/internal/devissuer"
-	"github.com/bloody-sweet/platform/services/internal/admission"
 	deliveryports "github.com/bloody-sweet/platform/services/delivery/ports"
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
