@@ -29,6 +29,7 @@ func newLoadCmd() *cobra.Command {
 		oauth                            load.OAuth
 		scopes                           string
 		devKey                           string
+		admissionMax                     int
 	)
 	cmd := &cobra.Command{
 		Use:   "load --scenario FILE (--target URL | --embedded)",
@@ -72,7 +73,10 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				BrokersName: strings.Join(brokers, ","), OAuth: oauth}
 			ctx := cmd.Context()
 			if embedded {
-				stack, err := startEmbedded(ctx)
+				if admissionMax < 0 {
+					return cliexit.BadInputf("--admission-max-in-flight %d: must be 0 (off) or more", admissionMax)
+				}
+				stack, err := startEmbedded(ctx, admissionMax)
 				if err != nil {
 					return fmt.Errorf("start embedded stack: %w", err)
 				}
@@ -87,6 +91,9 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				cfg.Brokers, cfg.BrokersName = stack.brokers, "the embedded stack's broker"
 				cfg.Issuer = stack.issuer
 			} else {
+				if cmd.Flags().Changed("admission-max-in-flight") {
+					return cliexit.BadInputf("--admission-max-in-flight is for --embedded: a deployed order API reads ADMISSION_MAX_IN_FLIGHT from its model")
+				}
 				if notifications == "" {
 					notifications = target
 				}
@@ -134,6 +141,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 	f.StringVar(&oauth.ClientID, "oauth-client-id", "", "client id for --oauth-token-url (the operators' machine client); its secret is read from $"+load.ClientSecretEnv)
 	f.StringVar(&scopes, "oauth-scopes", "orders/stream.all", "scopes to request with --oauth-token-url (comma-separated)")
 	f.StringVar(&devKey, "dev-issuer-key", "", "with --target: the signer file of a local dev issuer (platform dev writes "+devissuer.KeyFile+"); orders are placed with each customer's token")
+	f.IntVar(&admissionMax, "admission-max-in-flight", devstack.AdmissionDefaults().MaxInFlight, "with --embedded: the order API refuses new orders (503) while this many are in flight; 0 turns admission control off")
 	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
 	return cmd
 }
@@ -147,10 +155,13 @@ type embeddedStack struct {
 }
 
 // startEmbedded starts the five services in this process on embedded
-// defaults (kfake, in-memory SQLite, miniredis, default simulators); their
-// logs are discarded so the progress lines stay readable.
-func startEmbedded(ctx context.Context) (*embeddedStack, error) {
-	st, err := devstack.Start(ctx, devstack.Config{})
+// defaults (kfake, in-memory SQLite, miniredis, default simulators), the
+// order API admitting new orders below admissionMax in flight (0: all);
+// their logs are discarded so the progress lines stay readable.
+func startEmbedded(ctx context.Context, admissionMax int) (*embeddedStack, error) {
+	adm := devstack.AdmissionDefaults()
+	adm.MaxInFlight = admissionMax
+	st, err := devstack.Start(ctx, devstack.Config{Admission: &adm})
 	if err != nil {
 		return nil, err
 	}

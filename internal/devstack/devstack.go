@@ -18,6 +18,13 @@ import (
 // BasePort (HTTP ports; 0 = free ports), LogWriter and LogLevel.
 type Config = stack.Config
 
+// Admission is the order API's admission control: new orders are refused
+// 503 while MaxInFlight orders are in flight (0: never).
+type Admission = stack.Admission
+
+// AdmissionDefaults is the order API's admission control unless configured.
+func AdmissionDefaults() Admission { return stack.AdmissionDefaults() }
+
 // Stack is a running local platform: OrderURL, NotificationURL, Brokers,
 // URLs (every service), Issuer (the local identity provider the order API
 // and the streams verify tokens of: Issuer.Token, Issuer.Client) and

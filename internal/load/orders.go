@@ -76,6 +76,19 @@ type HTTPError struct {
 	Body   string
 }
 
+// Shed reports a refusal by the order API's admission control: a 503
+// whose problem body names a reason (docs/CONTRACTS.md). A 503 without
+// one (a storage outage) is an error.
+func (e *HTTPError) Shed() bool {
+	if e.Status != http.StatusServiceUnavailable {
+		return false
+	}
+	var p struct {
+		Reason string `json:"reason"`
+	}
+	return json.Unmarshal([]byte(e.Body), &p) == nil && p.Reason != ""
+}
+
 func (e *HTTPError) Error() string { return fmt.Sprintf("order API answered %d: %s", e.Status, e.Body) }
 
 // Kind groups failures by status code in the report.
