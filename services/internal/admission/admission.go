@@ -109,8 +109,9 @@ type Gate struct {
 	// meets the failing dependency itself.
 	sampled atomic.Int64
 	known   atomic.Bool
-	mu      sync.Mutex // serialises Sample; down logs an outage once
+	mu      sync.Mutex // serialises Sample; down and full log each change once
 	down    bool
+	full    bool // the last count was at the bound
 
 	shed     *prometheus.CounterVec
 	inFlight prometheus.Gauge
@@ -177,6 +178,16 @@ func (g *Gate) Sample(ctx context.Context) {
 	g.sampled.Store(n)
 	g.known.Store(true)
 	g.inFlight.Set(float64(n))
+	// Every shed 503 is counted, and its cause logged here once per
+	// episode (not per request: a flood of refusals would flood the log).
+	if full := n >= int64(g.cfg.MaxInFlight); full != g.full {
+		g.full = full
+		if full {
+			g.log.Warn("admission: shedding new orders (503)", "signal", g.cfg.Signal, "in_flight", n, "bound", g.cfg.MaxInFlight)
+		} else {
+			g.log.Info("admission: admitting new orders again", "signal", g.cfg.Signal, "in_flight", n, "bound", g.cfg.MaxInFlight)
+		}
+	}
 }
 
 // Admit reports whether a new request is admitted now; an admitted one

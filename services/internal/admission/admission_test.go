@@ -77,6 +77,12 @@ func TestShedAndRecover(t *testing.T) {
 	g, reg := newGate(t, 3, c, &logs)
 	ctx := context.Background()
 
+	c.set(3, nil)
+	g.Sample(ctx)
+	g.Sample(ctx)
+	if n := strings.Count(logs.String(), "shedding new orders"); n != 1 {
+		t.Errorf("shedding logged %d times over two samples at the bound, want once: %s", n, logs.String())
+	}
 	c.set(1, nil)
 	g.Sample(ctx)
 	// 1 in flight: two more fit, the third would be the fourth.
@@ -107,6 +113,9 @@ func TestShedAndRecover(t *testing.T) {
 	// The pipeline drains: the next sample admits again.
 	c.set(2, nil)
 	g.Sample(ctx)
+	if !strings.Contains(logs.String(), "admitting new orders again") {
+		t.Errorf("recovery not logged: %s", logs.String())
+	}
 	if got := serve(g, nil).Code; got != 201 {
 		t.Errorf("after draining: %d, want 201", got)
 	}

@@ -20,7 +20,7 @@ import (
 const RefusalsMetric = "order_auth_refusals_total"
 
 // AdmissionMetrics are the admission gate's metrics (catalogued in
-// policies/data/metric_catalog.json; the OrderAdmissionShedding alert reads
+// policies/data/metric_catalog.json; the AdmissionShedding alert reads
 // the counter).
 var AdmissionMetrics = admission.Metrics{
 	Shed:     "order_admission_shed_total",
