@@ -23,16 +23,19 @@ var testMetrics = Metrics{Shed: "t_shed_total", InFlight: "t_in_flight", Bound: 
 
 // counter is a CountFunc whose answer the test sets.
 type counter struct {
-	mu  sync.Mutex
-	n   int64
-	err error
+	mu           sync.Mutex
+	n            int64
+	oldest       time.Time
+	err          error
+	ignoreBefore time.Time // the last call's
 }
 
 func (c *counter) set(n int64, err error) { c.mu.Lock(); c.n, c.err = n, err; c.mu.Unlock() }
-func (c *counter) count(context.Context) (int64, error) {
+func (c *counter) count(_ context.Context, ignoreBefore time.Time) (Sample, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.n, c.err
+	c.ignoreBefore = ignoreBefore
+	return Sample{InFlight: c.n, Oldest: c.oldest}, c.err
 }
 
 func newGate(t *testing.T, max int, c *counter, logs *bytes.Buffer) (*Gate, *prometheus.Registry) {
@@ -105,6 +108,9 @@ func TestShedAndRecover(t *testing.T) {
 	if n := value(t, g.shed.WithLabelValues(ReasonOverloaded)); n != 3 {
 		t.Errorf("shed counter %v, want 3", n)
 	}
+	if n := value(t, g.shed.WithLabelValues(ReasonTooSlow)); n != 0 {
+		t.Errorf("shed counter for %s %v, want 0", ReasonTooSlow, n)
+	}
 	fams, err := reg.Gather()
 	if err != nil || len(fams) != 3 {
 		t.Errorf("registered %d metric families (%v), want shed, in flight and bound", len(fams), err)
@@ -121,6 +127,47 @@ func TestShedAndRecover(t *testing.T) {
 	}
 	if got := value(t, g.inFlight); got != 2 {
 		t.Errorf("in-flight gauge %v, want the last count 2", got)
+	}
+}
+
+// TestOldestOrderWaitingTooLong: below the bound, a new order is refused
+// while the oldest order in flight has waited MaxWait (the pipeline
+// finishes fewer than the bound assumed); orders older than StuckFactor x
+// MaxWait are left out of that age by the count.
+func TestOldestOrderWaitingTooLong(t *testing.T) {
+	t.Parallel()
+	c := &counter{}
+	var logs bytes.Buffer
+	g, _ := newGate(t, 100, c, &logs)
+	now := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
+	g.now = func() time.Time { return now }
+	ctx := context.Background()
+
+	c.mu.Lock()
+	c.n, c.oldest = 10, now.Add(-DefaultMaxWait+time.Millisecond)
+	c.mu.Unlock()
+	g.Sample(ctx)
+	if want := now.Add(-StuckFactor * DefaultMaxWait); !c.ignoreBefore.Equal(want) {
+		t.Errorf("ignoreBefore %s, want %s", c.ignoreBefore, want)
+	}
+	if got := serve(g, nil).Code; got != 201 {
+		t.Errorf("oldest waited just under MaxWait: %d, want 201", got)
+	}
+	now = now.Add(time.Millisecond) // the same order has now waited MaxWait
+	rec := serve(g, nil)
+	var p Problem
+	if rec.Code != 503 || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Reason != ReasonTooSlow {
+		t.Errorf("oldest waited MaxWait: %d %s, want 503 naming %s", rec.Code, rec.Body, ReasonTooSlow)
+	}
+	if n := value(t, g.shed.WithLabelValues(ReasonTooSlow)); n != 1 {
+		t.Errorf("shed counter %v, want 1", n)
+	}
+	c.mu.Lock()
+	c.oldest = time.Time{} // drained
+	c.mu.Unlock()
+	g.Sample(ctx)
+	if got := serve(g, nil).Code; got != 201 {
+		t.Errorf("nothing old in flight: %d, want 201", got)
 	}
 }
 
@@ -237,6 +284,7 @@ func TestConfig(t *testing.T) {
 		"ADMISSION_SIGNAL":          "-admission-signal=cpu",
 		"ADMISSION_SAMPLE_INTERVAL": "-admission-sample-interval=1ms",
 		"ADMISSION_RETRY_AFTER":     "-admission-retry-after=0s",
+		"ADMISSION_MAX_WAIT":        "-admission-max-wait=-1s",
 	} {
 		var c Config
 		if _, err := config.Parse("order", []string{arg}, func(b *config.Binder) { Bind(b, &c) }); err == nil || !strings.Contains(err.Error(), name) {

@@ -226,7 +226,7 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []app.Incoming, fn a
 // the status index for the orders in flight only, however many orders have
 // finished.
 var inFlightQuery = func() string {
-	q := `SELECT COUNT(*) FROM {p}orders WHERE status IN (`
+	q := `SELECT COUNT(*), MIN(CASE WHEN id >= ? THEN id END) FROM {p}orders WHERE status IN (`
 	n := 0
 	for _, s := range events.AllStatuses() {
 		if !s.Terminal() {
@@ -240,13 +240,16 @@ var inFlightQuery = func() string {
 	return q + ")"
 }()
 
-// CountInFlight implements app.Repository.
-func (r *SQLRepository) CountInFlight(ctx context.Context) (int64, error) {
-	var n int64
-	if err := r.db.QueryRowContext(ctx, r.db.Q(inFlightQuery)).Scan(&n); err != nil {
-		return 0, fmt.Errorf("order: count in flight: %w", err)
+// InFlight implements app.Repository.
+func (r *SQLRepository) InFlight(ctx context.Context, minID string) (int64, string, error) {
+	var (
+		n      int64
+		oldest sql.NullString
+	)
+	if err := r.db.QueryRowContext(ctx, r.db.Q(inFlightQuery), minID).Scan(&n, &oldest); err != nil {
+		return 0, "", fmt.Errorf("order: count in flight: %w", err)
 	}
-	return n, nil
+	return n, oldest.String, nil
 }
 
 // Accepted implements app.Repository.

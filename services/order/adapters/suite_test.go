@@ -86,8 +86,14 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "PICKED_UP", "o-2"); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := r.CountInFlight(ctx); err != nil || n != 2 {
-			t.Errorf("in flight %d (%v), want 2 (PICKED_UP and PLACED)", n, err)
+		if n, oldest, err := r.InFlight(ctx, "o-3"); err != nil || n != 2 || oldest != "o-3" {
+			t.Errorf("in flight %d, oldest from o-3 %q (%v), want 2 (PICKED_UP and PLACED) and o-3", n, oldest, err)
+		}
+		if n, oldest, err := r.InFlight(ctx, ""); err != nil || n != 2 || oldest != "o-2" {
+			t.Errorf("in flight %d, oldest %q (%v), want 2 and o-2 (o-0 and o-1 are terminal)", n, oldest, err)
+		}
+		if _, oldest, err := r.InFlight(ctx, "p"); err != nil || oldest != "" {
+			t.Errorf("oldest from p: %q (%v), want none", oldest, err)
 		}
 		for _, c := range []struct {
 			customer, key string

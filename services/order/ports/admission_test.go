@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -78,8 +79,8 @@ func TestAdmission(t *testing.T) {
 		t.Errorf("retry of an accepted order: %d replayed %q body %s, want the first answer %s",
 			retry.Code, retry.Header().Get("Idempotent-Replayed"), retry.Body, first.Body)
 	}
-	if n, err := a.InFlight(ctx); err != nil || n != 2 {
-		t.Errorf("in flight after the shed requests and the retry: %d (%v), want 2", n, err)
+	if smp, err := a.InFlight(ctx, time.Time{}); err != nil || smp.InFlight != 2 || time.Since(smp.Oldest) > time.Minute {
+		t.Errorf("in flight after the shed requests and the retry: %+v (%v), want 2 placed just now", smp, err)
 	}
 
 	// One order is delivered, another cancelled: none in flight.
