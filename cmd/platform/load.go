@@ -29,6 +29,7 @@ func newLoadCmd() *cobra.Command {
 		oauth                            load.OAuth
 		scopes                           string
 		devKey                           string
+		admissionMax                     int
 	)
 	cmd := &cobra.Command{
 		Use:   "load --scenario FILE (--target URL | --embedded)",
@@ -72,9 +73,16 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				BrokersName: strings.Join(brokers, ","), OAuth: oauth}
 			ctx := cmd.Context()
 			if embedded {
-				// The five services in this process on embedded defaults;
-				// their logs are discarded so the progress lines stay readable.
-				st, err := stack.Start(ctx, stack.Config{})
+				if admissionMax < 0 {
+					return cliexit.BadInputf("--admission-max-in-flight %d: must be 0 (off) or more", admissionMax)
+				}
+				// The five services in this process on embedded defaults,
+				// the order API admitting new orders below admissionMax in
+				// flight (0: all); their logs are discarded so the progress
+				// lines stay readable.
+				adm := stack.AdmissionDefaults()
+				adm.MaxInFlight = admissionMax
+				st, err := stack.Start(ctx, stack.Config{Admission: &adm})
 				if err != nil {
 					return fmt.Errorf("start embedded stack: %w", err)
 				}
@@ -89,6 +97,9 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				cfg.Brokers, cfg.BrokersName = st.Brokers, "the embedded stack's broker"
 				cfg.Issuer = st.Issuer.Signer
 			} else {
+				if cmd.Flags().Changed("admission-max-in-flight") {
+					return cliexit.BadInputf("--admission-max-in-flight is for --embedded: a deployed order API reads ADMISSION_MAX_IN_FLIGHT from its model")
+				}
 				if notifications == "" {
 					notifications = target
 				}
@@ -137,6 +148,7 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 	f.StringVar(&oauth.ClientID, "oauth-client-id", "", "client id for --oauth-token-url (the operators' machine client); its secret is read from $"+load.ClientSecretEnv)
 	f.StringVar(&scopes, "oauth-scopes", "orders/stream.all", "scopes to request with --oauth-token-url (comma-separated)")
 	f.StringVar(&devKey, "dev-issuer-key", "", "with --target: the signer file of a local dev issuer (platform dev writes "+devissuer.KeyFile+"); orders are placed with each customer's token")
+	f.IntVar(&admissionMax, "admission-max-in-flight", stack.AdmissionDefaults().MaxInFlight, "with --embedded: the order API refuses new orders (503) while this many are in flight; 0 turns admission control off")
 	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
 	return cmd
 }

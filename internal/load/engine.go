@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -65,13 +66,14 @@ type run struct {
 
 type stageAcc struct {
 	ok, errors, dropped  int
+	shed                 int
 	delivered, cancelled int
 	request, e2e         *hdr.Histogram
 }
 
 type secondAcc struct {
-	intended, ok, errors, delivered, completed int
-	request, e2e                               *hdr.Histogram
+	intended, ok, errors, shed, delivered, completed int
+	request, e2e                                     *hdr.Histogram
 }
 
 // Run sends the scenario's arrivals through s and returns what it measured.
@@ -187,6 +189,13 @@ func (r *run) finish(si int, intended time.Time, key string, err error) {
 	r.inFlight--
 	sec := r.second(now)
 	st := &r.stages[si]
+	var shed interface{ Shed() bool }
+	if errors.As(err, &shed) && shed.Shed() {
+		st.shed++
+		sec.shed++
+		r.noteError("shed (http 503)", err.Error())
+		return
+	}
 	if err != nil {
 		st.errors++
 		sec.errors++
@@ -334,11 +343,12 @@ func (r *run) progressLine() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	elapsed := time.Now().Sub(r.start).Round(time.Second)
-	var ok, errs, delivered int
+	var ok, errs, shed, delivered int
 	req, e2e := hdr.New(), hdr.New()
 	for _, st := range r.stages {
 		ok += st.ok
 		errs += st.errors
+		shed += st.shed
 		delivered += st.delivered
 	}
 	// Percentiles over the last completed second: what is happening now.
@@ -351,8 +361,8 @@ func (r *run) progressLine() string {
 		st := r.sc.Stages[r.curStage]
 		phase = fmt.Sprintf("stage %s (%g/s)", st.Name, st.Rate)
 	}
-	line := fmt.Sprintf("[%s %s] %-6s %s: ok %d, errors %d, in flight %d, last second p95 %s p99 %s",
-		r.sc.Name, r.opt.Mode, elapsed, phase, ok, errs, r.inFlight,
+	line := fmt.Sprintf("[%s %s] %-6s %s: ok %d, errors %d, shed %d, in flight %d, last second p95 %s p99 %s",
+		r.sc.Name, r.opt.Mode, elapsed, phase, ok, errs, shed, r.inFlight,
 		req.Quantile(0.95).Round(100*time.Microsecond), req.Quantile(0.99).Round(100*time.Microsecond))
 	if r.opt.Completions != nil {
 		line += fmt.Sprintf(", delivered %d (waiting %d), end-to-end p99 %s", delivered, len(r.waiting), e2e.Quantile(0.99).Round(time.Millisecond))
@@ -390,6 +400,7 @@ func (r *run) result() *Result {
 		total.Planned += sr.Planned
 		total.OK += sr.OK
 		total.Errors += sr.Errors
+		total.Shed += sr.Shed
 		total.Dropped += sr.Dropped
 		total.Delivered += sr.Delivered
 		total.Cancelled += sr.Cancelled
@@ -401,7 +412,7 @@ func (r *run) result() *Result {
 		total.DeliveredThroughput = float64(total.Delivered) / total.Seconds
 		total.CompletedThroughput = float64(total.Delivered+total.Cancelled) / total.Seconds
 	}
-	if attempted := total.OK + total.Errors; attempted > 0 {
+	if attempted := total.OK + total.Errors + total.Shed; attempted > 0 {
 		total.ErrorRate = float64(total.Errors) / float64(attempted)
 	}
 	total.Request = summarize(totReq)
@@ -409,7 +420,7 @@ func (r *run) result() *Result {
 	res.Total = total
 	for i, s := range r.seconds {
 		res.Series = append(res.Series, Point{
-			Second: i, Intended: s.intended, OK: s.ok, Errors: s.errors, Delivered: s.delivered, Completed: s.completed,
+			Second: i, Intended: s.intended, OK: s.ok, Errors: s.errors, Shed: s.shed, Delivered: s.delivered, Completed: s.completed,
 			P50: ms(s.request.Quantile(0.5)), P95: ms(s.request.Quantile(0.95)), P99: ms(s.request.Quantile(0.99)),
 			E2EP99: ms(s.e2e.Quantile(0.99)),
 		})
@@ -420,7 +431,7 @@ func (r *run) result() *Result {
 func stageResult(name string, rate, secs float64, planned int, acc stageAcc, undelivered int) StageResult {
 	sr := StageResult{
 		Name: name, Rate: rate, Seconds: secs, Planned: planned,
-		OK: acc.ok, Errors: acc.errors, Dropped: acc.dropped,
+		OK: acc.ok, Errors: acc.errors, Dropped: acc.dropped, Shed: acc.shed,
 		Delivered: acc.delivered, Cancelled: acc.cancelled, Undelivered: undelivered,
 		Request: summarize(acc.request), EndToEnd: summarize(acc.e2e),
 	}
@@ -429,7 +440,7 @@ func stageResult(name string, rate, secs float64, planned int, acc stageAcc, und
 		sr.DeliveredThroughput = float64(acc.delivered) / secs
 		sr.CompletedThroughput = float64(acc.delivered+acc.cancelled) / secs
 	}
-	if attempted := acc.ok + acc.errors; attempted > 0 {
+	if attempted := acc.ok + acc.errors + acc.shed; attempted > 0 {
 		sr.ErrorRate = float64(acc.errors) / float64(attempted)
 	}
 	return sr

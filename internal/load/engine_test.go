@@ -114,6 +114,8 @@ func TestCompletionsJoin(t *testing.T) {
 		case seq == 15: // never completes
 		case seq == 16:
 			return "", &apiclient.HTTPError{Op: "POST /v1/orders", Status: 503, Body: "busy"}
+		case seq == 17: // refused by admission control: shed, not an error
+			return "", &apiclient.HTTPError{Op: "POST /v1/orders", Status: 503, Body: `{"status":503,"reason":"orders_in_flight_at_bound"}`}
 		default:
 			go func() {
 				time.Sleep(30 * time.Millisecond)
@@ -130,20 +132,27 @@ func TestCompletionsJoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := res.Stages[0], res.Stages[1]
-	// stage a: seq 0..9, 9 cancelled; stage b: seq 10..19, 19 cancelled, 15 lost, 16 failed
-	if a.OK != 10 || a.Delivered != 9 || a.Cancelled != 1 || a.Undelivered != 0 {
+	// stage a: seq 0..9, 9 cancelled; stage b: seq 10..19, 19 cancelled, 15 lost, 16 failed, 17 shed
+	if a.OK != 10 || a.Delivered != 9 || a.Cancelled != 1 || a.Undelivered != 0 || a.Shed != 0 {
 		t.Errorf("stage a: %+v", a)
 	}
-	if b.OK != 9 || b.Errors != 1 || b.Delivered != 7 || b.Cancelled != 1 || b.Undelivered != 1 {
+	if b.OK != 8 || b.Errors != 1 || b.Shed != 1 || b.Delivered != 6 || b.Cancelled != 1 || b.Undelivered != 1 {
 		t.Errorf("stage b: %+v", b)
 	}
-	if res.Total.Delivered != 16 || res.Total.EndToEnd.Count != 16 {
-		t.Errorf("total delivered %d (latencies %d), want 16", res.Total.Delivered, res.Total.EndToEnd.Count)
+	if res.Total.Delivered != 15 || res.Total.EndToEnd.Count != 15 || res.Total.Shed != 1 {
+		t.Errorf("total delivered %d (latencies %d), shed %d, want 15 and 1", res.Total.Delivered, res.Total.EndToEnd.Count, res.Total.Shed)
+	}
+	shedSeconds := 0
+	for _, p := range res.Series {
+		shedSeconds += p.Shed
+	}
+	if shedSeconds != 1 {
+		t.Errorf("shed in the per-second series: %d, want 1", shedSeconds)
 	}
 	if p50 := res.Total.EndToEnd.P50; p50 < 25 || p50 > 500 {
 		t.Errorf("end-to-end p50 %.1fms, want about the 30ms the fake pipeline takes", p50)
 	}
-	if res.ErrorKinds["http 503"] != 1 {
+	if res.ErrorKinds["http 503"] != 1 || res.ErrorKinds["shed (http 503)"] != 1 {
 		t.Errorf("error kinds %v", res.ErrorKinds)
 	}
 }

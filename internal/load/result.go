@@ -35,12 +35,15 @@ type Result struct {
 
 // StageResult sums one stage (or the whole run, as Total).
 type StageResult struct {
-	Name      string  `json:"name"`
-	Rate      float64 `json:"rate"`
-	Seconds   float64 `json:"seconds"`
-	Planned   int     `json:"planned"`
-	OK        int     `json:"ok"`
-	Errors    int     `json:"errors"` // includes Dropped
+	Name    string  `json:"name"`
+	Rate    float64 `json:"rate"`
+	Seconds float64 `json:"seconds"`
+	Planned int     `json:"planned"`
+	OK      int     `json:"ok"`
+	Errors  int     `json:"errors"` // includes Dropped, not Shed
+	// Shed counts arrivals the order API refused by admission control
+	// (503 with a reason): deliberate, so not errors.
+	Shed      int     `json:"shed"`
 	Dropped   int     `json:"dropped"`
 	ErrorRate float64 `json:"error_rate"`
 	// Throughput is successful requests per second of stage time.
@@ -78,6 +81,7 @@ type Point struct {
 	Intended  int `json:"intended"`
 	OK        int `json:"ok"`
 	Errors    int `json:"errors"`
+	Shed      int `json:"shed"`
 	Delivered int `json:"delivered"`
 	// Completed counts delivered and cancelled: arrivals that finished
 	// in this second, whenever they were sent.

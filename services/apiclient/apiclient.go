@@ -76,6 +76,19 @@ func (e *HTTPError) Error() string {
 // Kind groups failures by status code (the load report's rows).
 func (e *HTTPError) Kind() string { return fmt.Sprintf("http %d", e.Status) }
 
+// Shed reports a refusal by the order API's admission control: a 503
+// whose problem body names a reason (docs/CONTRACTS.md). A 503 without
+// one (a storage outage) is an error.
+func (e *HTTPError) Shed() bool {
+	if e.Status != http.StatusServiceUnavailable {
+		return false
+	}
+	var p struct {
+		Reason string `json:"reason"`
+	}
+	return json.Unmarshal([]byte(e.Body), &p) == nil && p.Reason != ""
+}
+
 // Client calls the order API at OrderURL and the streams at StreamURL.
 // HTTP sends the caller's credentials (a client with a bearer token, see
 // services/devissuer's Authorize); a request's Token, when set, overrides

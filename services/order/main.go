@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/svc"
 	"github.com/bloody-sweet/platform/services/order/ports"
@@ -16,9 +17,16 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// Spec reads auth when the service is built, after the flags are parsed.
-	var auth ports.AuthConfig
-	code := svc.Main(ctx, service.Spec(&auth), os.Args[1:], func(b *config.Binder) { ports.BindAuth(b, &auth) })
+	// Spec reads auth and adm when the service is built, after the flags
+	// are parsed.
+	var (
+		auth ports.AuthConfig
+		adm  admission.Config
+	)
+	code := svc.Main(ctx, service.Spec(&auth, &adm), os.Args[1:], func(b *config.Binder) {
+		ports.BindAuth(b, &auth)
+		admission.Bind(b, &adm)
+	})
 	stop()
 	os.Exit(code)
 }

@@ -22,6 +22,7 @@ import (
 
 	deliveryservice "github.com/bloody-sweet/platform/services/delivery/service"
 	"github.com/bloody-sweet/platform/services/devissuer"
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
@@ -65,11 +66,26 @@ type Config struct {
 	LogLevel  string // default "warn"
 	// OTLPEndpoint, when set, is every service's OTEL_EXPORTER_OTLP_ENDPOINT.
 	OTLPEndpoint string
+	// Admission bounds the orders in flight the order API admits new ones
+	// at (AdmissionDefaults() is a deployed service's default). nil keeps
+	// the count bound and turns the age check off: the demo and the tests
+	// drive bounded traffic that must all be admitted, and on a loaded test
+	// machine an order waiting 2.5 s would shed some of it; `platform load
+	// --embedded` and the admission tests set it whole.
+	Admission *Admission
 	// BeforeCommit, when it returns a non-nil hook for a service, passes it
 	// to that service's consumer: failure tests use it to kill a consumer
 	// between handling a batch and committing its offsets.
 	BeforeCommit func(service string) func([]kafkago.Message) error
 }
+
+// Admission is the order API's admission control (ADMISSION_* in a
+// cluster).
+type Admission = admission.Config
+
+// AdmissionDefaults is the order API's admission control when nothing is
+// configured.
+func AdmissionDefaults() Admission { return admission.Defaults() }
 
 // Stack is a running local platform.
 type Stack struct {
@@ -211,7 +227,13 @@ func (s *Stack) spec(name string) svc.Spec {
 	simCfg := s.sim
 	switch name {
 	case "order":
-		return orderservice.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope})
+		adm := s.cfg.Admission
+		if adm == nil {
+			countOnly := AdmissionDefaults()
+			countOnly.MaxWait = 0
+			adm = &countOnly
+		}
+		return orderservice.Spec(&orderports.AuthConfig{Config: s.authConfig(), StoreReadScope: devissuer.StoreReadScope}, adm)
 	case "payment":
 		return paymentservice.Spec(s.Provider)
 	case "store":

@@ -58,6 +58,7 @@ const (
 	kafkaDLQ      = "kafka_dlq_messages_total"
 	kafkaBlocked  = "kafka_consumer_blocked"
 	outboxBacklog = "outbox_backlog"
+	admissionShed = "order_admission_shed_total"
 )
 
 // The alerts each kind of service must have (cue/templates/prometheusrule.cue,
@@ -67,6 +68,7 @@ var (
 	latencyAlerts  = []string{"HTTPLatencyP99AboveSLO"}
 	consumerAlerts = []string{"KafkaHandlerErrorBudgetFastBurn", "KafkaHandlerErrorBudgetSlowBurn", "KafkaConsumerLagAboveSLO", "KafkaMessagesDeadLettered", "KafkaConsumerBlocked"}
 	outboxAlerts   = []string{"OutboxBacklogGrowing", "OutboxRelayStuck"}
+	admissionAlert = "AdmissionShedding"
 )
 
 // service is one rendered service of one environment.
@@ -75,6 +77,7 @@ type service struct {
 	dir                        string
 	slo                        slo
 	outbox                     bool // has a database, hence an outbox
+	admission                  bool // admission control (the model's admission)
 	rule                       map[string]any
 	groups                     []any
 }
@@ -110,10 +113,11 @@ func loadServices(t *testing.T) []service {
 			Namespace   string         `json:"namespace"`
 			SLO         slo            `json:"slo"`
 			Migrate     map[string]any `json:"migrate"`
+			Admission   map[string]any `json:"admission"`
 		}
 		readYAML(t, vf, &values)
 		s := service{env: values.Environment, name: values.Name, namespace: values.Namespace, kind: values.Kind,
-			dir: dir, slo: values.SLO, outbox: values.Migrate["enabled"] == true}
+			dir: dir, slo: values.SLO, outbox: values.Migrate["enabled"] == true, admission: values.Admission != nil}
 		for _, doc := range documents(t, filepath.Join(dir, "manifests.gen.yaml")) {
 			if doc["kind"] == "PrometheusRule" {
 				if s.rule != nil {
@@ -149,6 +153,9 @@ func (s service) expectedAlerts() []string {
 	}
 	if s.outbox {
 		want = append(want, outboxAlerts...)
+	}
+	if s.admission {
+		want = append(want, admissionAlert)
 	}
 	sort.Strings(want)
 	return want
@@ -425,6 +432,9 @@ func (s service) healthy(n int, errRatio func(int) float64, slow func(int) float
 	if s.kind == "api" {
 		series[httpRequests+"{"+s.sel(`,route="/v1/orders",method="POST",code="201"`)+"}"] = counter(n, func(i int) float64 { return rps * (1 - errRatio(i)) })
 		series[httpRequests+"{"+s.sel(`,route="/v1/orders",method="POST",code="503"`)+"}"] = counter(n, func(i int) float64 { return rps * errRatio(i) })
+		if s.admission {
+			series[admissionShed+"{"+s.sel(`,reason="orders_in_flight_at_bound"`)+"}"] = counter(n, constant(0))
+		}
 		if p := s.slo.P99LatencySeconds; p != nil {
 			if slow == nil {
 				slow = constant(0)
@@ -623,6 +633,32 @@ func buildScenarios(s service) []scenario {
 		sc.checks = append(sc.checks, s.firing(10*time.Minute+hold+time.Minute, "KafkaConsumerBlocked", "page", nil))
 		sc.checks = append(sc.checks, silent(41*time.Minute, "KafkaConsumerBlocked")...)
 		out = append(out, sc)
+	}
+
+	if s.admission {
+		// From minute 10, 2% of the requests are shed (503, counted as
+		// shed): a ticket once `for` has passed; 0.5% stays silent.
+		hold := forOf(s, admissionAlert)
+		for _, c := range []struct {
+			share float64
+			fires bool
+		}{{0.02, true}, {0.005, false}} {
+			shed := func(i int) float64 {
+				if i > 10 {
+					return c.share
+				}
+				return 0
+			}
+			sc := scenario{name: fmt.Sprintf("%g shed", c.share), series: s.healthy(60, shed, nil)}
+			sc.series[admissionShed+"{"+s.sel(`,reason="orders_in_flight_at_bound"`)+"}"] = counter(60, func(i int) float64 { return rps * shed(i) })
+			sc.checks = append(sc.checks, silent(10*time.Minute+hold-2*time.Minute, admissionAlert)...)
+			if c.fires {
+				sc.checks = append(sc.checks, s.firing(10*time.Minute+hold+6*time.Minute, admissionAlert, "ticket", nil))
+			} else {
+				sc.checks = append(sc.checks, silent(50*time.Minute, admissionAlert)...)
+			}
+			out = append(out, sc)
+		}
 	}
 
 	if s.outbox {

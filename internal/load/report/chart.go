@@ -64,6 +64,10 @@ func Chart(s *load.Summary) ([]byte, error) {
 	if errs := series(main, func(p load.Point) float64 { return float64(p.Errors) }); maxY(errs) > 0 {
 		addLine(top, "errors", smooth(errs, win), red, false)
 	}
+	// Refused by admission control: its own line, not an error.
+	if shed := series(main, func(p load.Point) float64 { return float64(p.Shed) }); maxY(shed) > 0 {
+		addLine(top, "shed (503, admission control)", smooth(shed, win), purple, false)
+	}
 	top.Y.Min = 0
 	top.Y.Max = math.Max(top.Y.Max, 1) * 1.6 // headroom for the legend
 	top.Y.Tick.Marker = niceTicks{}

@@ -105,14 +105,14 @@ func Markdown(s *load.Summary) string {
 
 func stageTable(b *strings.Builder, title, reqName, e2eName string, r *load.Result) {
 	fmt.Fprintf(b, "## %s\n\n", title)
-	fmt.Fprintf(b, "| stage | offered /s | ok | errors | ok /s | delivered | cancelled | undelivered | %s p50 / p95 / p99 ms | %s p50 / p99 ms |\n", reqName, e2eName)
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "| stage | offered /s | ok | errors | shed (503) | ok /s | delivered | cancelled | undelivered | %s p50 / p95 / p99 ms | %s p50 / p99 ms |\n", reqName, e2eName)
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, st := range append(append([]load.StageResult{}, r.Stages...), r.Total) {
 		name := st.Name
 		if name == "total" {
 			name = "**total**"
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %d | %d | %d | %s / %s / %s | %s / %s |\n", name, num(st.Rate), st.OK, st.Errors,
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %s | %d | %d | %d | %s / %s / %s | %s / %s |\n", name, num(st.Rate), st.OK, st.Errors, st.Shed,
 			num(st.Throughput), st.Delivered, st.Cancelled, st.Undelivered,
 			num(st.Request.P50), num(st.Request.P95), num(st.Request.P99), num(st.EndToEnd.P50), num(st.EndToEnd.P99))
 	}
@@ -123,7 +123,7 @@ func stageTable(b *strings.Builder, title, reqName, e2eName string, r *load.Resu
 			kinds = append(kinds, k)
 		}
 		sort.Strings(kinds)
-		b.WriteString("Errors by cause:\n\n")
+		b.WriteString("Errors (and shed requests) by cause:\n\n")
 		for _, k := range kinds {
 			fmt.Fprintf(b, "- %s: %d (e.g. `%s`)\n", k, r.ErrorKinds[k], truncate(r.ErrorSamples[k], 160))
 		}

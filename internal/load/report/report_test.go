@@ -43,6 +43,9 @@ func fixture() *load.Summary {
 				if i == 18 {
 					p.Errors = 2
 				}
+				if i >= 20 && i < 25 {
+					p.Shed = 3 // refused by admission control
+				}
 			}
 			if i >= 30 {
 				p = load.Point{Second: i}
@@ -65,8 +68,10 @@ func fixture() *load.Summary {
 			r.Total.Delivered, r.Total.DeliveredThroughput, r.Total.Undelivered = 325, 13, 98
 			r.Total.Cancelled, r.Total.CompletedThroughput = 10, 13.4
 			r.Total.Errors, r.Total.OK, r.Total.ErrorRate = 2, 423, 2.0/425
-			r.ErrorKinds = map[string]int{"http 503": 2}
-			r.ErrorSamples = map[string]string{"http 503": "order API answered 503: {\"title\":\"overloaded\"}"}
+			r.Stages[1].Shed, r.Total.Shed = 15, 15
+			r.ErrorKinds = map[string]int{"http 500": 2, "shed (http 503)": 15}
+			r.ErrorSamples = map[string]string{"http 500": "order API answered 500: {\"title\":\"Internal Server Error\"}",
+				"shed (http 503)": "order API answered 503: {\"reason\":\"orders_in_flight_at_bound\"}"}
 		}
 		return r
 	}

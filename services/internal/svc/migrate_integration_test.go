@@ -55,7 +55,7 @@ func TestMigrateThenRunAsServiceRole(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
 	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
-		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
+		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}}, nil)
 	migrate := func(spec svc.Spec) {
 		t.Helper()
 		if code := svc.Main(ctx, spec, []string{"migrate", "-database-url", masterURL, "-log-level", "error"}, nil); code != 0 {
@@ -225,7 +225,7 @@ func TestMigrateRefusesBadConfig(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
 	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
-		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
+		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}}, nil)
 	for _, args := range [][]string{
 		{"migrate"}, // in-memory SQLite has no roles
 		{"migrate", "-database-url", "sqlite:///tmp/x.db"},
@@ -275,7 +275,7 @@ func TestMigrateAdoptsLegacyTables(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = issuer.Close() })
 	order := orderservice.Spec(&orderports.AuthConfig{Config: auth.Config{Required: true, Issuer: issuer.Issuer,
-		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}})
+		Audiences: []string{devissuer.Audience}, Client: issuer.TLSClient()}}, nil)
 
 	// The old deployment: the service itself migrated as the master user.
 	old, err := storage.Open(ctx, masterURL, "order")

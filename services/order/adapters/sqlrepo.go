@@ -222,6 +222,42 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []events.Incoming, f
 	return changes, nil
 }
 
+// inFlightQuery counts by the statuses that are not terminal, so it reads
+// the status index for the orders in flight only, however many orders have
+// finished.
+var inFlightQuery = func() string {
+	q := `SELECT COUNT(*), MIN(CASE WHEN id >= ? THEN id END) FROM {p}orders WHERE status IN (`
+	n := 0
+	for _, s := range events.AllStatuses() {
+		if !s.Terminal() {
+			if n > 0 {
+				q += ", "
+			}
+			q += "'" + string(s) + "'"
+			n++
+		}
+	}
+	return q + ")"
+}()
+
+// InFlight implements app.Repository.
+func (r *SQLRepository) InFlight(ctx context.Context, minID string) (int64, string, error) {
+	var (
+		n      int64
+		oldest sql.NullString
+	)
+	if err := r.db.QueryRowContext(ctx, r.db.Q(inFlightQuery), minID).Scan(&n, &oldest); err != nil {
+		return 0, "", fmt.Errorf("order: count in flight: %w", err)
+	}
+	return n, oldest.String, nil
+}
+
+// Accepted implements app.Repository.
+func (r *SQLRepository) Accepted(ctx context.Context, customer, key string, notBefore time.Time) (bool, error) {
+	_, found, err := r.idempotency(ctx, r.db, customer, key, notBefore.UnixMicro())
+	return found, err
+}
+
 // CountByStatus implements app.Repository.
 func (r *SQLRepository) CountByStatus(ctx context.Context) (map[events.Status]int64, error) {
 	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT status, COUNT(*) FROM {p}orders GROUP BY status`))

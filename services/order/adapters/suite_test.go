@@ -72,6 +72,45 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		}
 	})
 
+	t.Run("in flight counts the orders not terminal; accepted finds a live key", func(t *testing.T) {
+		r, db := newRepo(t)
+		for i := range 4 {
+			create(t, r, fmt.Sprintf("o-%d", i), fmt.Sprintf("k-%d", i))
+		}
+		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "DELIVERED", "o-0"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "CANCELLED", "o-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "PICKED_UP", "o-2"); err != nil {
+			t.Fatal(err)
+		}
+		if n, oldest, err := r.InFlight(ctx, "o-3"); err != nil || n != 2 || oldest != "o-3" {
+			t.Errorf("in flight %d, oldest from o-3 %q (%v), want 2 (PICKED_UP and PLACED) and o-3", n, oldest, err)
+		}
+		if n, oldest, err := r.InFlight(ctx, ""); err != nil || n != 2 || oldest != "o-2" {
+			t.Errorf("in flight %d, oldest %q (%v), want 2 and o-2 (o-0 and o-1 are terminal)", n, oldest, err)
+		}
+		if _, oldest, err := r.InFlight(ctx, "p"); err != nil || oldest != "" {
+			t.Errorf("oldest from p: %q (%v), want none", oldest, err)
+		}
+		for _, c := range []struct {
+			customer, key string
+			notBefore     time.Time
+			want          bool
+		}{
+			{"c-1", "k-3", t0.Add(-time.Hour), true},
+			{"c-2", "k-3", t0.Add(-time.Hour), false}, // keys are per customer
+			{"c-1", "k-9", t0.Add(-time.Hour), false},
+			{"c-1", "k-3", t0, false}, // expired
+		} {
+			if got, err := r.Accepted(ctx, c.customer, c.key, c.notBefore); err != nil || got != c.want {
+				t.Errorf("Accepted(%s, %s, %s) = %v (%v), want %v", c.customer, c.key, c.notBefore, got, err, c.want)
+			}
+		}
+	})
+
 	t.Run("idempotency key returns the stored record and stores nothing", func(t *testing.T) {
 		r, db := newRepo(t)
 		create(t, r, "o-1", "k-1")

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/retry"
 	"github.com/bloody-sweet/platform/services/order/domain"
 )
@@ -89,6 +90,13 @@ type Repository interface {
 	// *UnknownOrderError.
 	ApplyEvents(ctx context.Context, in []events.Incoming, fn ApplyFunc) ([]Change, error)
 	CountByStatus(ctx context.Context) (map[events.Status]int64, error)
+	// InFlight counts the orders not in a terminal status (the work the
+	// pipeline holds, admission control's signal) and returns the smallest
+	// id among those with an id at or above minID ("" if none).
+	InFlight(ctx context.Context, minID string) (n int64, oldestID string, err error)
+	// Accepted reports whether the customer's key has a record created
+	// after notBefore (a retry of it replays, it places nothing new).
+	Accepted(ctx context.Context, customer, key string, notBefore time.Time) (bool, error)
 }
 
 // Notifier wakes the outbox relay after a commit.
@@ -185,6 +193,35 @@ func (a *App) Place(ctx context.Context, customer, key string, r domain.PlaceReq
 	a.relay.Notify(placed.Time)
 	a.metrics.ByStatus.WithLabelValues(string(events.StatusPlaced)).Inc()
 	return PlaceResult{StatusCode: 201, Body: body}, nil
+}
+
+// InFlight counts the orders placed and not yet delivered or cancelled,
+// and says when the oldest of them placed at or after ignoreBefore was
+// placed (zero: none). Order ids are UUIDv7, so they sort by time.
+func (a *App) InFlight(ctx context.Context, ignoreBefore time.Time) (admission.Sample, error) {
+	n, oldestID, err := a.repo.InFlight(ctx, MinIDAt(ignoreBefore))
+	if err != nil {
+		return admission.Sample{}, err
+	}
+	smp := admission.Sample{InFlight: n}
+	if id, err := uuid.Parse(oldestID); err == nil && id.Version() == 7 {
+		sec, nsec := id.Time().UnixTime()
+		smp.Oldest = time.Unix(sec, nsec)
+	}
+	return smp, nil
+}
+
+// MinIDAt is the smallest order id (UUIDv7, lower case) placed at or after
+// t: ids compare as strings in time order.
+func MinIDAt(t time.Time) string {
+	ms := uint64(max(t.UnixMilli(), 0))
+	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
+}
+
+// Accepted reports whether a POST with the customer's key was accepted and
+// is still remembered: its retry replays the first answer and adds no work.
+func (a *App) Accepted(ctx context.Context, customer, key string) (bool, error) {
+	return a.repo.Accepted(ctx, customer, key, a.now().Add(-IdempotencyTTL))
 }
 
 // Get returns one order.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bloody-sweet/platform/services/events"
@@ -84,5 +85,25 @@ func TestHandleClassifiesErrors(t *testing.T) {
 	repo.err = nil
 	if err := a.Handle(ctx, event(events.OrderAccepted, "o-1", 0)); err != nil || repo.order.Status != events.StatusAccepted {
 		t.Errorf("valid event: %v, status %s", err, repo.order.Status)
+	}
+}
+
+// TestMinIDAt: UUIDv7 order ids placed at or after t sort at or above
+// MinIDAt(t), those placed before it below.
+func TestMinIDAt(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
+	for _, d := range []time.Duration{-time.Millisecond, 0, time.Millisecond, time.Hour} {
+		id, err := uuid.NewV7()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Stamp the id with t0+d (the first 48 bits are Unix milliseconds).
+		ms := uint64(t0.Add(d).UnixMilli())
+		for i := range 6 {
+			id[i] = byte(ms >> (40 - 8*i))
+		}
+		if got, want := id.String() >= MinIDAt(t0), d >= 0; got != want {
+			t.Errorf("id placed at t0%+v (%s) >= MinIDAt(t0) (%s): %v, want %v", d, id, MinIDAt(t0), got, want)
+		}
 	}
 }

@@ -4,12 +4,22 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 )
 
 // RefusalsMetric counts requests refused before the handler ran.
 const RefusalsMetric = "order_auth_refusals_total"
+
+// AdmissionMetrics are the admission gate's metrics (catalogued in
+// policies/data/metric_catalog.json; the AdmissionShedding alert reads
+// the counter).
+var AdmissionMetrics = admission.Metrics{
+	Shed:     "order_admission_shed_total",
+	InFlight: "order_admission_in_flight",
+	Bound:    "order_admission_bound",
+}
 
 // AuthConfig is how the order API verifies tokens (AUTH_*, as the
 // notification service).

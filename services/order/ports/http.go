@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
 	"github.com/bloody-sweet/platform/services/internal/storage"
@@ -107,6 +108,9 @@ type API struct {
 	// Guard verifies the bearer token; nil (AUTH_ISSUER unset) identifies
 	// nobody, so every endpoint answers 401.
 	Guard *auth.Guard
+	// Admission sheds new orders while the pipeline holds more than it can
+	// finish in time; nil admits every order.
+	Admission *admission.Gate
 	// StoreReadScope lets its holders list a store's orders and read any
 	// order.
 	StoreReadScope string
@@ -117,7 +121,7 @@ type API struct {
 // Routes returns the API's ServeMux patterns.
 func (a API) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /v1/orders":     a.Guard.Require(a.place),
+		"POST /v1/orders":     a.Guard.Require(a.Admission.Middleware(a.place, a.retried)),
 		"GET /v1/orders/{id}": a.Guard.Require(a.get),
 		"GET /v1/orders":      a.Guard.Require(a.list),
 	}
@@ -152,6 +156,19 @@ func caller(w http.ResponseWriter, r *http.Request) (auth.Identity, bool) {
 		auth.Unauthenticated(w)
 	}
 	return id, ok
+}
+
+// retried lets a shed POST through when it retries one already accepted
+// (same customer and Idempotency-Key): it adds no work, and its client must
+// get the original order, never a 503. A failed lookup sheds it.
+func (a API) retried(r *http.Request) bool {
+	who, ok := auth.FromContext(r.Context())
+	key := r.Header.Get("Idempotency-Key")
+	if !ok || key == "" || len(key) > MaxKeyLen {
+		return false
+	}
+	found, err := a.App.Accepted(r.Context(), who.Subject, key)
+	return err == nil && found
 }
 
 // MaxKeyLen bounds the Idempotency-Key header.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
+	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
 	"github.com/bloody-sweet/platform/services/internal/svc"
@@ -22,8 +23,9 @@ const PurgeInterval = 10 * time.Minute
 // store and delivery events. authCfg (read when the service is built,
 // after the flags are parsed) says how the API verifies bearer tokens; nil
 // or the zero value verifies none, and then the API identifies nobody and
-// answers 401.
-func Spec(authCfg *ports.AuthConfig) svc.Spec {
+// answers 401. admCfg (read then too) bounds the orders in flight new
+// orders are admitted at; nil takes admission.Defaults().
+func Spec(authCfg *ports.AuthConfig, admCfg *admission.Config) svc.Spec {
 	return svc.Spec{
 		Name:       "order",
 		API:        true,
@@ -54,11 +56,24 @@ func Spec(authCfg *ports.AuthConfig) svc.Spec {
 			if err != nil {
 				return nil, err
 			}
-			api := ports.API{App: a, Guard: guard, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
+			adm := admission.Defaults()
+			if admCfg != nil {
+				adm = *admCfg
+			}
+			gate, err := admission.New(adm, a.InFlight, ports.AdmissionMetrics, rt.Registry, rt.Log)
+			if err != nil {
+				return nil, err
+			}
+			api := ports.API{App: a, Guard: guard, Admission: gate, StoreReadScope: cfg.StoreReadScope, Log: rt.Log}
 			return &svc.Parts{
 				Routes:  api.Routes(),
 				Handler: kafka.Handle(a.Handle),
 				Background: func(bctx context.Context) error {
+					// The admission gate counts the orders in flight
+					// alongside; it ends with bctx, before this returns.
+					gateDone := make(chan struct{})
+					go func() { defer close(gateDone); _ = gate.Run(bctx) }()
+					defer func() { <-gateDone }()
 					// Expired idempotency records are dead weight: a key
 					// older than IdempotencyTTL places a new order anyway.
 					tick := time.NewTicker(PurgeInterval)

@@ -22,7 +22,7 @@ func TestAuthConfig(t *testing.T) {
 		t.Errorf("config.Parse = %v, want the AUTH_REQUIRED error", err)
 	}
 	cfg := config.Common{ServiceName: "order", HTTPAddr: "127.0.0.1:0", LogLevel: "error", KafkaBrokers: []string{config.Embedded}, DatabaseURL: config.Embedded}
-	s, err := svc.Start(context.Background(), cfg, Spec(&ports.AuthConfig{Config: auth.Config{Required: true}}), svc.Options{LogWriter: io.Discard})
+	s, err := svc.Start(context.Background(), cfg, Spec(&ports.AuthConfig{Config: auth.Config{Required: true}}, nil), svc.Options{LogWriter: io.Discard})
 	if err == nil {
 		_ = s.Close(context.Background(), 0)
 		t.Fatal("the order service started with AUTH_REQUIRED and no issuer")
