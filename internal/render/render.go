@@ -253,6 +253,7 @@ func evaluate(root string) (*model, error) {
 //	apps/<env>/addons/<addon>.application.gen.yaml  one Application per add-on
 //	apps/<env>/addons/platform.application.gen.yaml applies environments/<env>/_platform
 //	environments/<env>/_platform/cluster-secret-store.gen.yaml
+//	environments/<env>/_platform/namespace.gen.yaml       the services' namespace
 //	environments/<env>/_platform/karpenter.gen.yaml     EC2NodeClass and NodePool
 //
 // Every environment must list its add-ons (cue/config/addons.cue): the
@@ -290,6 +291,7 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 		{path.Join(dir, "project.gen.yaml"), cue.ParsePath("project")},
 		{path.Join(dir, "platform.application.gen.yaml"), cue.ParsePath("platform")},
 		{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), cue.ParsePath("clusterSecretStore")},
+		{path.Join(EnvironmentsDir, env, PlatformDir, "namespace.gen.yaml"), cue.ParsePath("servicesNamespace")},
 	}
 	// the webhook secret of Argo CD, when Argo CD is one of the add-ons.
 	webhook := path.Join(EnvironmentsDir, env, PlatformDir, "argocd-webhook-secret.gen.yaml")
@@ -316,7 +318,7 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 	}
 	// _platform is applied as it is rendered: check it against the CRD
 	// schemas (cue/kinds) like the chart's manifests.
-	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook} {
+	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), path.Join(EnvironmentsDir, env, PlatformDir, "namespace.gen.yaml"), nodes, webhook} {
 		if _, ok := res.Files[p]; !ok {
 			continue
 		}

@@ -43,8 +43,9 @@ func TestGolden(t *testing.T) {
 	}
 	// 3 environments x (5 services x 4 files + project + root + add-ons:
 	// their app-of-apps, project, 6 add-on Applications, the platform
-	// Application, the ClusterSecretStore and Karpenter's node pool).
-	if got, want := len(res.Files), 3*(5*4+2+(1+1+6+1+1+1)); got != want {
+	// Application, the ClusterSecretStore, Karpenter's node pool and the
+	// services' namespace).
+	if got, want := len(res.Files), 3*(5*4+2+(1+1+6+1+1+1+1)); got != want {
 		t.Errorf("rendered %d files, want %d", got, want)
 	}
 }
