@@ -52,10 +52,14 @@ func TestGitOps(t *testing.T) {
 	// The rendered kinds' CRDs before the controllers that watch them;
 	// Argo CD's own (v3.2.11, the running version) come with Argo CD.
 	c.installCRDs(t, catalog, kinds)
-	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector")
-	argo := startArgoCD(ctx, t, c, repo, workload)
+	// The HPA controller too: Argo CD holds an HPA Progressing ("Waiting
+	// to Autoscale") until the controller has reported AbleToScale. No
+	// metrics API runs here, so it scales only to keep replicas within
+	// min/max, as a real one does when metrics fail.
+	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector", "horizontalpodautoscaling")
+	argo := startArgoCD(t, c, root, repo, renderedArgoCDConfig(t, root, "dev"), workload)
 	c.standIns(ctx, t)
-	t.Logf("hermetic Argo CD stack up in %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("hermetic Argo CD stack up in %s (its application-controller starts with the first bootstrap)", time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if t.Failed() {
 			argo.dumpApps(t)
@@ -90,28 +94,22 @@ func TestGitOps(t *testing.T) {
 	}
 }
 
-// bootstrap applies what `platform bootstrap` applies after Argo CD itself:
-// the environment's AppProjects and its root Application, from the clone.
+// bootstrap runs `platform bootstrap --env env` on the clone, as a person
+// bootstraps a new cluster: Argo CD's install (its CRDs and base config,
+// --manifests), then the environment's AppProjects and root Applications.
+// The first run also starts the application-controller, as the install's
+// Deployment would.
 func (a *argoStack) bootstrap(ctx context.Context, t *testing.T, env string) {
 	t.Helper()
-	// Nothing rendered creates the services' namespace orders-<env> (their
-	// Applications sync with CreateNamespace=false and no Namespace object
-	// is rendered), so the test creates it, as a person would today.
-	a.c.createNamespaces(ctx, t, "orders-"+env)
-	for _, f := range []string{"project.gen.yaml", "root.application.gen.yaml"} {
-		docs, err := loadFile(filepath.Join(a.repo.work, "apps", env, f))
-		if err != nil {
-			t.Fatalf("apps/%s/%s: %v", env, f, err)
-		}
-		for _, d := range docs {
-			body, err := d.obj.MarshalJSON()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.c.apply(ctx, d.obj, body); err != nil {
-				t.Fatalf("apply apps/%s/%s: %v", env, f, err)
-			}
-		}
+	out, code := runPlatform(ctx, a.platform, "bootstrap", "--root", a.repo.work, "--env", env,
+		"--kubeconfig", a.c.kubeconfig, "--manifests", a.manifests)
+	if code != 0 {
+		t.Fatalf("platform bootstrap --env %s: exit %d\n%s", env, code, out)
+	}
+	if a.startController != nil {
+		a.c.resetMapper()
+		a.startController()
+		a.startController = nil
 	}
 }
 
@@ -146,9 +144,10 @@ func (a *argoStack) expectedApps(t *testing.T, env string) (addons, services []s
 	return addons, services
 }
 
-// firstSync: from a cluster with only Argo CD, the root Application brings
-// up every Application of env, each Synced and Healthy; the add-ons finish
-// their first sync before the services' Applications exist.
+// firstSync: `platform bootstrap --env env`, then the root Application
+// brings up every Application of env, each Synced and Healthy, the
+// services' namespace from the model; the add-ons finish their first sync
+// before the services' Applications exist.
 func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
 	addons, services := a.expectedApps(t, env)
 	if len(services) == 0 || len(addons) == 0 {
@@ -175,7 +174,14 @@ func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
 		}
 		return len(pending) == 0, strings.Join(pending, "; "), nil
 	})
-	t.Logf("%s: %d Applications Synced and Healthy %s after the root was applied", env, len(all), time.Since(start).Round(time.Millisecond))
+	t.Logf("%s: %d Applications Synced and Healthy %s after bootstrap started", env, len(all), time.Since(start).Round(time.Millisecond))
+	ns, err := a.c.kube.CoreV1().Namespaces().Get(ctx, "orders-"+env, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("namespace orders-%s: %v", env, err)
+	}
+	if got := ns.Annotations["argocd.argoproj.io/tracking-id"]; !strings.HasPrefix(got, env+"-platform:") {
+		t.Errorf("namespace orders-%s tracking id %q: want it owned by %s-platform (the model)", env, got, env)
+	}
 
 	// Wave order, as observed: each add-on's first deployment ended
 	// before any service Application was created.
@@ -272,7 +278,17 @@ func (a *argoStack) hpaScale(ctx context.Context, t *testing.T, env, svc string)
 		t.Fatalf("get %s/%s scale: %v", ns, svc, err)
 	}
 	replicas, _, _ := unstructured.NestedInt64(scale.Object, "spec", "replicas")
-	want := replicas + 2
+	// The HPA controller runs: a count outside min/max would be put back
+	// by it, not by Argo CD, so scale to the HPA's maximum, as the HPA
+	// itself would under load.
+	hpa, err := a.c.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get HPA %s/%s: %v", ns, svc, err)
+	}
+	want := int64(hpa.Spec.MaxReplicas)
+	if want == replicas {
+		t.Fatalf("%s/%s already runs the HPA's maximum %d replicas: nothing to scale", ns, svc, want)
+	}
 	if err := unstructured.SetNestedField(scale.Object, want, "spec", "replicas"); err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +386,7 @@ func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, ot
 				return false, err.Error(), nil
 			}
 			s := readApp(u)
-			text := s.Message + " " + strings.Join(s.Conditions, " ")
+			text := s.Message + " " + strings.Join(s.Conditions, " ") + " " + strings.Join(s.Results, " ")
 			return strings.Contains(text, tc.want), s.String(), nil
 		})
 		if exists, err := tc.check(); err != nil || exists {
