@@ -245,12 +245,14 @@ func (r *testRepo) prepareClone(t *testing.T) {
 	r.commit(t, "gitops test: Argo CD reads this loopback clone; remote-chart add-ons removed (unreachable offline)")
 }
 
-// commit commits everything in the work tree and publishes it as main.
-func (r *testRepo) commit(t *testing.T, msg string) {
+// commit commits everything in the work tree, publishes it as main and
+// returns the commit's hash.
+func (r *testRepo) commit(t *testing.T, msg string) string {
 	t.Helper()
 	run(t, r.work, "git", "add", "--all")
 	run(t, r.work, "git", "commit", "--quiet", "--allow-empty", "-m", msg)
 	run(t, r.work, "git", "push", "--quiet", "--force", "origin", "main")
+	return strings.TrimSpace(run(t, r.work, "git", "rev-parse", "HEAD"))
 }
 
 // run runs a command in dir and fails the test with its output on error.

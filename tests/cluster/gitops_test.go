@@ -5,12 +5,16 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -72,6 +76,7 @@ func TestGitOps(t *testing.T) {
 	}{
 		{"first sync", func(ctx context.Context, t *testing.T) { argo.firstSync(ctx, t, "dev") }},
 		{"hpa", func(ctx context.Context, t *testing.T) { argo.hpaScale(ctx, t, "dev", "order") }},
+		{"migrate", func(ctx context.Context, t *testing.T) { argo.migrate(ctx, t, "dev", "order") }},
 		{"project boundaries", func(ctx context.Context, t *testing.T) { argo.projectBoundaries(ctx, t, "dev", "prod") }},
 		{"self-heal", func(ctx context.Context, t *testing.T) {
 			// staging and prod come up next to dev (own namespaces and
@@ -459,4 +464,129 @@ func (a *argoStack) prune(ctx context.Context, t *testing.T, svc string) {
 		t.Errorf("prod: Rollout %s gone (%v): prod must keep running what was removed", svc, err)
 	}
 	t.Logf("prod: %s kept (%s), root OutOfSync", svc, readApp(u))
+}
+
+// migrate: a new image of svc (its Rollout and its migrate Job) is
+// committed and the Application refreshed, as the webhook would. Argo CD
+// runs the PreSync hooks first, the db-admin ExternalSecret and the migrate
+// Job; the Job completes before the Rollout changes (observed on one
+// ordered stream of watch events, not assumed), and after the sync both
+// hooks are gone (hook-delete-policy HookSucceeded), so the admin
+// credentials are in no object between syncs.
+func (a *argoStack) migrate(ctx context.Context, t *testing.T, env, svc string) {
+	ns, app := "orders-"+env, env+"-"+svc
+	job, admin := svc+"-migrate", svc+"-db-admin"
+	ro, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get Rollout %s/%s: %v", ns, svc, err)
+	}
+	old := containerImage(t, ro)
+	image := withTag(old, "gitops-migrate")
+
+	// One stream of events, so their order is the order the test saw them.
+	type event struct{ what string }
+	events := make(chan event, 256)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	jobs, err := a.c.kube.BatchV1().Jobs(ns).Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + job})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jobs.Stop()
+	rollouts, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rollouts.Stop()
+	go func() {
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case e, ok := <-jobs.ResultChan():
+				if !ok {
+					return
+				}
+				j, isJob := e.Object.(*batchv1.Job)
+				if !isJob || len(j.Spec.Template.Spec.Containers) == 0 || j.Spec.Template.Spec.Containers[0].Image != image {
+					continue
+				}
+				for _, c := range j.Status.Conditions {
+					if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+						events <- event{"job complete"}
+					}
+				}
+			case e, ok := <-rollouts.ResultChan():
+				if !ok {
+					return
+				}
+				u, isU := e.Object.(*unstructured.Unstructured)
+				if !isU {
+					continue
+				}
+				// (not containerImage: no t.Fatal off the test's goroutine)
+				if cs, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers"); len(cs) > 0 && cs[0].(map[string]any)["image"] == image {
+					events <- event{"rollout changed"}
+				}
+			}
+		}
+	}()
+
+	file := filepath.Join(a.repo.work, "environments", env, svc, "manifests.gen.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "image: "+old+"\n"); n != 2 {
+		t.Fatalf("%s: image %s appears %d times, want 2 (the Rollout and the migrate Job)", file, old, n)
+	}
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(string(data), "image: "+old+"\n", "image: "+image+"\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rev := a.repo.commit(t, "gitops test: "+svc+" "+image+" in "+env)
+	start := time.Now()
+	a.refresh(ctx, t, app)
+	a.waitSynced(ctx, t, app, rev)
+	t.Logf("%s: %s synced %s after the commit", env, rev[:8], time.Since(start).Round(time.Millisecond))
+
+	var order []string
+	waitFor(t, "the migrate Job's completion and the Rollout's change observed", syncTimeout, a.procs, func() (bool, string, error) {
+	drain:
+		for {
+			select {
+			case e := <-events:
+				if len(order) == 0 || order[len(order)-1] != e.what {
+					order = append(order, e.what)
+				}
+			default:
+				break drain
+			}
+		}
+		return slices.Contains(order, "job complete") && slices.Contains(order, "rollout changed"), fmt.Sprint(order), nil
+	})
+	if order[0] != "job complete" {
+		t.Errorf("events in order %v: the Rollout changed before the migrate Job completed", order)
+	}
+	waitFor(t, "PreSync hooks deleted after the sync", syncTimeout, a.procs, func() (bool, string, error) {
+		_, errJob := a.c.kube.BatchV1().Jobs(ns).Get(ctx, job, metav1.GetOptions{})
+		_, errES := a.c.dyn.Resource(externalSecretGVR).Namespace(ns).Get(ctx, admin, metav1.GetOptions{})
+		return apierrors.IsNotFound(errJob) && apierrors.IsNotFound(errES), fmt.Sprintf("Job: %v, ExternalSecret %s: %v", errJob, admin, errES), nil
+	})
+}
+
+var externalSecretGVR = schema.GroupVersionResource{Group: "external-secrets.io", Version: "v1", Resource: "externalsecrets"}
+
+// waitSynced waits until app's last sync operation, of revision rev,
+// succeeded and the Application is Synced and Healthy.
+func (a *argoStack) waitSynced(ctx context.Context, t *testing.T, app, rev string) {
+	t.Helper()
+	waitFor(t, app+" synced "+rev[:8], syncTimeout, a.procs, func() (bool, string, error) {
+		u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, app, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		s := readApp(u)
+		got, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "syncResult", "revision")
+		return got == rev && s.Phase == "Succeeded" && s.Sync == "Synced" && s.Health == "Healthy", s.String() + " revision " + got, nil
+	})
 }
