@@ -41,9 +41,10 @@ type argoStack struct {
 	c     *cluster
 	repo  *testRepo
 	procs []*process
-	// platform is the `platform` binary; manifests the folder of Argo
-	// CD's install that `platform bootstrap --manifests` applies.
-	platform, manifests string
+	// platform is the `platform` binary built from root; manifests the
+	// folder of Argo CD's install that `platform bootstrap --manifests`
+	// applies.
+	root, platform, manifests string
 	// the application-controller, started by the first bootstrap
 	// (as the install's Deployment would be).
 	startController func()
@@ -131,7 +132,7 @@ func startArgoCD(t *testing.T, c *cluster, root string, repo *testRepo, config m
 		"--disable-tls", "--address", "127.0.0.1", "--port", repoPort,
 		fmt.Sprintf("--metrics-port=%d", freePort(t)),
 		"--redis", redisAddr, "--loglevel", "info")
-	a := &argoStack{c: c, repo: repo, platform: platform, manifests: manifests,
+	a := &argoStack{c: c, repo: repo, root: root, platform: platform, manifests: manifests,
 		procs: append(append([]*process{}, workload...), redis, repoServer)}
 	a.startController = func() {
 		// The fake in-cluster destination reads KUBECONFIG.

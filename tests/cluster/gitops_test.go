@@ -106,7 +106,14 @@ func TestGitOps(t *testing.T) {
 // Deployment would.
 func (a *argoStack) bootstrap(ctx context.Context, t *testing.T, env string) {
 	t.Helper()
-	out, code := runPlatform(ctx, a.platform, "bootstrap", "--root", a.repo.work, "--env", env,
+	// The clone's apps/ (the loopback repoURL), plus the argo-cd add-on's
+	// rendered Application the clone dropped (its chart is unreachable
+	// here): bootstrap reads Argo CD's release from it, as from a checkout.
+	root := t.TempDir()
+	run(t, "", "cp", "-r", filepath.Join(a.repo.work, "apps"), root)
+	addon := filepath.Join("apps", env, "addons", "argo-cd.application.gen.yaml")
+	run(t, "", "cp", filepath.Join(a.root, addon), filepath.Join(root, addon))
+	out, code := runPlatform(ctx, a.platform, "bootstrap", "--root", root, "--env", env,
 		"--kubeconfig", a.c.kubeconfig, "--manifests", a.manifests)
 	if code != 0 {
 		t.Fatalf("platform bootstrap --env %s: exit %d\n%s", env, code, out)
