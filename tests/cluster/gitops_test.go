@@ -364,16 +364,19 @@ func (a *argoStack) selfHeal(ctx context.Context, t *testing.T, env, svc string)
 // cluster. The sources are rendered paths of the clone, as they are.
 func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, other string) {
 	project := "bloody-sweet-" + env
+	// include as the rendered Applications have it: a service folder
+	// also holds its Helm values and the Rollout alone (values.gen.yaml,
+	// rollout.gen.yaml), which Argo CD must not read as manifests.
 	cases := []struct {
-		name, path, want string
-		check            func() (bool, error)
+		name, path, include, want string
+		check                     func() (bool, error)
 	}{
-		{"boundary-cluster-scoped", "environments/" + other + "/_platform", "not permitted in project", func() (bool, error) {
+		{"boundary-cluster-scoped", "environments/" + other + "/_platform", "*.gen.yaml", "not permitted in project", func() (bool, error) {
 			_, err := a.c.dyn.Resource(schema.GroupVersionResource{Group: "external-secrets.io", Version: "v1", Resource: "clustersecretstores"}).
 				Get(ctx, "bloody-sweet-"+other, metav1.GetOptions{})
 			return err == nil, ignoreNotFound(err)
 		}},
-		{"boundary-namespace", "environments/" + other + "/payment", "namespace orders-" + other + " is not permitted in project", func() (bool, error) {
+		{"boundary-namespace", "environments/" + other + "/payment", "manifests.gen.yaml", "namespace orders-" + other + " is not permitted in project", func() (bool, error) {
 			_, err := a.c.kube.CoreV1().ConfigMaps("orders-"+other).Get(ctx, "payment-config", metav1.GetOptions{})
 			return err == nil, ignoreNotFound(err)
 		}},
@@ -385,7 +388,7 @@ func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, ot
 			"spec": map[string]any{
 				"project":     project,
 				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "orders-" + env},
-				"source":      map[string]any{"repoURL": a.repo.url, "path": tc.path, "targetRevision": "main", "directory": map[string]any{"include": "*.gen.yaml"}},
+				"source":      map[string]any{"repoURL": a.repo.url, "path": tc.path, "targetRevision": "main", "directory": map[string]any{"include": tc.include}},
 				"syncPolicy":  map[string]any{"automated": map[string]any{"prune": false, "selfHeal": false}},
 			},
 		}}
