@@ -177,6 +177,32 @@ func waitEstablished(ctx context.Context, dyn dynamic.Interface, names []string,
 	return nil
 }
 
+// waitDiscovered waits until discovery lists the kind of every CRD: the
+// API server reports a CRD Established a moment before its discovery
+// document serves the new group (seen with kube-apiserver 1.34 and Argo
+// CD's three CRDs), and the objects of the kind are applied through
+// discovery. It resets mapper until then.
+func waitDiscovered(ctx context.Context, mapper meta.ResettableRESTMapper, crds []*unstructured.Unstructured, timeout time.Duration) error {
+	for _, crd := range crds {
+		if !isCRD(crd) {
+			continue // the namespace applied with them
+		}
+		g, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+		k, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+		gk := schema.GroupKind{Group: g, Kind: k}
+		var last error
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+			mapper.Reset()
+			_, last = mapper.RESTMapping(gk)
+			return last == nil, nil
+		})
+		if err != nil {
+			return fmt.Errorf("CRD %s established but %s not discovered after %s (%v): %w", crd.GetName(), gk, timeout, last, err)
+		}
+	}
+	return nil
+}
+
 // installOrder sorts objects the way Helm installs them (namespaces, CRDs,
 // RBAC, config, workloads, ...); kinds Helm does not know go last, in
 // their rendered order.

@@ -205,7 +205,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if err := waitEstablished(ctx, dyn, crdNames, timeout); err != nil {
 			return rep, err
 		}
-		mapper.Reset()
+		if err := waitDiscovered(ctx, mapper, crds, timeout); err != nil {
+			return rep, err
+		}
 	}
 	if fromChart := opts.Manifests == ""; fromChart && createdCRD {
 		if install, err = render(); err != nil {

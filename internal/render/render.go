@@ -273,6 +273,7 @@ func evaluate(root string) (*model, error) {
 //	apps/<env>/addons/<addon>.application.gen.yaml  one Application per add-on
 //	apps/<env>/addons/platform.application.gen.yaml applies environments/<env>/_platform
 //	environments/<env>/_platform/cluster-secret-store.gen.yaml
+//	environments/<env>/_platform/namespace.gen.yaml       the services' namespace
 //	environments/<env>/_platform/karpenter.gen.yaml     EC2NodeClass and NodePool
 //	environments/<env>/_platform/argocd-webhook-secret.gen.yaml  with Argo CD
 //	environments/<env>/_platform/alertmanager-receivers.gen.yaml with kube-prometheus-stack
@@ -313,6 +314,7 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 		{path.Join(dir, "project.gen.yaml"), cue.ParsePath("project")},
 		{path.Join(dir, "platform.application.gen.yaml"), cue.ParsePath("platform")},
 		{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), cue.ParsePath("clusterSecretStore")},
+		{path.Join(EnvironmentsDir, env, PlatformDir, "namespace.gen.yaml"), cue.ParsePath("servicesNamespace")},
 	}
 	// the objects of add-ons the environment may not have: the webhook
 	// secret of Argo CD; the receivers' Secret of Alertmanager and the
@@ -358,7 +360,7 @@ func renderAddons(root string, m *model, env string, envVal cue.Value, res *Resu
 			return "", fmt.Errorf("addons.%s: dashboards namespace: %w", env, err)
 		}
 	}
-	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), nodes, webhook, receivers, telemetry, grafana} {
+	for _, p := range []string{path.Join(EnvironmentsDir, env, PlatformDir, "cluster-secret-store.gen.yaml"), path.Join(EnvironmentsDir, env, PlatformDir, "namespace.gen.yaml"), nodes, webhook, receivers, telemetry, grafana} {
 		if _, ok := res.Files[p]; !ok {
 			continue
 		}

@@ -43,10 +43,11 @@ func TestGolden(t *testing.T) {
 	}
 	// 3 environments x (5 services x 4 files + project + root + add-ons:
 	// their app-of-apps, project, 6 add-on Applications, the platform
-	// Application, the ClusterSecretStore, Karpenter's node pool, and with
-	// the monitoring stack Alertmanager's receivers Secret, the telemetry
-	// alerts, Grafana's admin secret and the dashboards).
-	if got, want := len(res.Files), 3*(5*4+2+(1+1+6+1+1+1+2+2)); got != want {
+	// Application, the ClusterSecretStore, Karpenter's node pool, the
+	// services' namespace, and with the monitoring stack Alertmanager's
+	// receivers Secret, the telemetry alerts, Grafana's admin secret and the
+	// dashboards).
+	if got, want := len(res.Files), 3*(5*4+2+(1+1+6+1+1+1+1+2+2)); got != want {
 		t.Errorf("rendered %d files, want %d", got, want)
 	}
 }

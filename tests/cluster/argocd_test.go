@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,67 +38,88 @@ var (
 // argoStack is Argo CD running against the test's control plane, syncing
 // from a loopback git server that serves a clone of this repository.
 type argoStack struct {
-	c          *cluster
-	repo       *testRepo
-	procs      []*process
-	controller *process
+	c     *cluster
+	repo  *testRepo
+	procs []*process
+	// platform is the `platform` binary built from root; manifests the
+	// folder of Argo CD's install that `platform bootstrap --manifests`
+	// applies.
+	root, platform, manifests string
+	// the application-controller, started by the first bootstrap
+	// (as the install's Deployment would be).
+	startController func()
 }
 
-// argocdHealthApplication is the Lua health check of argoproj.io/Application
-// that the argo-cd add-on sets in argocd-cm (cue/config/addons.cue on the
-// bootstrap branch): without it a child Application is Healthy as soon as it
-// exists and the root's waves would wait for nothing.
-const argocdHealthApplication = `hs = {status = "Progressing", message = ""}
-local health = obj.status ~= nil and obj.status.health or nil
-if health ~= nil and health.status ~= nil then
-  hs.status = health.status
-  hs.message = health.message or ""
-end
-return hs
-`
+// renderedArgoCDConfig is the argocd-cm data the argo-cd add-on installs
+// (its Helm values' configs.cm in apps/<env>/addons), so the hermetic Argo
+// CD runs with the model's tracking method and health checks, the
+// Application one above all: the root's waves wait on it.
+func renderedArgoCDConfig(t *testing.T, root, env string) map[string]string {
+	t.Helper()
+	f := filepath.Join(root, "apps", env, "addons", "argo-cd.application.gen.yaml")
+	docs, err := loadFile(f)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("%s: %v (want one Application)", f, err)
+	}
+	cm, ok, err := unstructured.NestedMap(docs[0].obj.Object, "spec", "source", "helm", "valuesObject", "configs", "cm")
+	if err != nil || !ok {
+		t.Fatalf("%s: no spec.source.helm.valuesObject.configs.cm (%v)", f, err)
+	}
+	data := map[string]string{}
+	for k, v := range cm {
+		data[k] = fmt.Sprint(v) // the chart writes booleans as their text too
+	}
+	if data["resource.customizations.health.argoproj.io_Application"] == "" {
+		t.Fatalf("%s: configs.cm has no Application health check", f)
+	}
+	return data
+}
 
-// startArgoCD starts redis-server, the git server, the repo-server and the
-// application-controller, after installing Argo CD's CRDs and base config.
-func startArgoCD(ctx context.Context, t *testing.T, c *cluster, repo *testRepo, workload []*process) *argoStack {
+// startArgoCD starts redis-server and the repo-server, and prepares what
+// `platform bootstrap --manifests` installs in place of Argo CD's chart:
+// the CRDs of the running version (from ARGOCD_MODULE_DIR) and the base
+// config the controller reads (argocd-cm with config). The first
+// bootstrap (firstSync) installs it, with the projects and roots, and then
+// starts the application-controller.
+func startArgoCD(t *testing.T, c *cluster, root string, repo *testRepo, config map[string]string, workload []*process) *argoStack {
 	t.Helper()
 	bin := os.Getenv("ARGOCD_BIN")
 	modDir := os.Getenv("ARGOCD_MODULE_DIR")
 	if bin == "" || modDir == "" {
 		t.Fatal("ARGOCD_BIN and ARGOCD_MODULE_DIR are not set: run scripts/test-gitops.sh (make test-gitops), which builds Argo CD")
 	}
-	found, err := crdsIn(filepath.Join(modDir, "manifests", "crds"))
-	if err != nil {
-		t.Fatalf("Argo CD CRDs in %s: %v", modDir, err)
+	manifests := t.TempDir()
+	crds, err := filepath.Glob(filepath.Join(modDir, "manifests", "crds", "*-crd.yaml"))
+	if err != nil || len(crds) == 0 {
+		t.Fatalf("Argo CD CRDs in %s/manifests/crds: %v (found %d)", modDir, err, len(crds))
 	}
-	catalog := map[schema.GroupKind]crdFile{}
-	var kinds []schema.GroupVersionKind
-	for p, crds := range found {
-		for _, crd := range crds {
-			gk := schema.GroupKind{Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind}
-			catalog[gk] = crdFile{crd: crd, source: "argo-cd/" + p}
-			kinds = append(kinds, gk.WithVersion("v1alpha1"))
+	for _, f := range crds {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(manifests, filepath.Base(f)), data, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	c.installCRDs(t, catalog, kinds)
-	c.createNamespaces(ctx, t, argocdNamespace)
-	for _, cm := range []*corev1.ConfigMap{
-		{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cm"}, Data: map[string]string{
-			"application.resourceTrackingMethod":                     "annotation",
-			"resource.customizations.health.argoproj.io_Application": argocdHealthApplication,
-		}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "argocd-rbac-cm"}},
-		{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cmd-params-cm"}},
-	} {
-		cm.Namespace = argocdNamespace
-		cm.Labels = map[string]string{"app.kubernetes.io/part-of": "argocd"}
-		if _, err := c.kube.CoreV1().ConfigMaps(argocdNamespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("create %s: %v", cm.Name, err)
-		}
+	// namespace-less, like Argo CD's install manifests: bootstrap puts
+	// them in argocd.
+	label := map[string]any{"app.kubernetes.io/part-of": "argocd"}
+	for name, data := range map[string]map[string]string{"argocd-cm": config, "argocd-rbac-cm": nil, "argocd-cmd-params-cm": nil} {
+		writeYAML(t, filepath.Join(manifests, name+".yaml"), map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": name, "labels": label}, "data": data,
+		})
 	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: argocdNamespace,
-		Labels: map[string]string{"app.kubernetes.io/part-of": "argocd"}}}
-	if _, err := c.kube.CoreV1().Secrets(argocdNamespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("create argocd-secret: %v", err)
+	writeYAML(t, filepath.Join(manifests, "argocd-secret.yaml"), map[string]any{
+		"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "argocd-secret", "labels": label},
+	})
+
+	platform := filepath.Join(t.TempDir(), "platform")
+	build := exec.Command("go", "build", "-o", platform, "./cmd/platform")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/platform: %v\n%s", err, out)
 	}
 
 	redisAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -112,14 +132,23 @@ func startArgoCD(ctx context.Context, t *testing.T, c *cluster, repo *testRepo, 
 		"--disable-tls", "--address", "127.0.0.1", "--port", repoPort,
 		fmt.Sprintf("--metrics-port=%d", freePort(t)),
 		"--redis", redisAddr, "--loglevel", "info")
-	// The fake in-cluster destination reads KUBECONFIG.
-	controller := startProcessEnv(t, "argocd-application-controller", append(argoEnv(t), "ARGOCD_FAKE_IN_CLUSTER=true", "KUBECONFIG="+c.kubeconfig),
-		filepath.Join(bin, "argocd-application-controller"),
-		"--kubeconfig", c.kubeconfig, "--namespace", argocdNamespace,
-		"--redis", redisAddr, "--repo-server", repoAddr, "--repo-server-plaintext",
-		fmt.Sprintf("--metrics-port=%d", freePort(t)),
-		"--loglevel", "info")
-	return &argoStack{c: c, repo: repo, procs: append(append([]*process{}, workload...), redis, repoServer, controller), controller: controller}
+	a := &argoStack{c: c, repo: repo, root: root, platform: platform, manifests: manifests,
+		procs: append(append([]*process{}, workload...), redis, repoServer)}
+	a.startController = func() {
+		// The fake in-cluster destination reads KUBECONFIG.
+		a.procs = append(a.procs, startProcessEnv(t, "argocd-application-controller",
+			append(argoEnv(t), "ARGOCD_FAKE_IN_CLUSTER=true", "KUBECONFIG="+c.kubeconfig),
+			filepath.Join(bin, "argocd-application-controller"),
+			"--kubeconfig", c.kubeconfig, "--namespace", argocdNamespace,
+			"--redis", redisAddr, "--repo-server", repoAddr, "--repo-server-plaintext",
+			// Since v3 each resource's health lives only in redis unless
+			// persisted: the tests (and their failure dumps) read it from
+			// status.resources[].health.
+			"--persist-resource-health",
+			fmt.Sprintf("--metrics-port=%d", freePort(t)),
+			"--loglevel", "info"))
+	}
+	return a
 }
 
 // argoEnv is the Argo CD processes' environment: GPG off (no gpg agent),
@@ -217,12 +246,14 @@ func (r *testRepo) prepareClone(t *testing.T) {
 	r.commit(t, "gitops test: Argo CD reads this loopback clone; remote-chart add-ons removed (unreachable offline)")
 }
 
-// commit commits everything in the work tree and publishes it as main.
-func (r *testRepo) commit(t *testing.T, msg string) {
+// commit commits everything in the work tree, publishes it as main and
+// returns the commit's hash.
+func (r *testRepo) commit(t *testing.T, msg string) string {
 	t.Helper()
 	run(t, r.work, "git", "add", "--all")
 	run(t, r.work, "git", "commit", "--quiet", "--allow-empty", "-m", msg)
 	run(t, r.work, "git", "push", "--quiet", "--force", "origin", "main")
+	return strings.TrimSpace(run(t, r.work, "git", "rev-parse", "HEAD"))
 }
 
 // run runs a command in dir and fails the test with its output on error.
@@ -304,11 +335,14 @@ func markReady(ctx context.Context, c *cluster, gvr schema.GroupVersionResource,
 type appStatus struct {
 	Name, Sync, Health, Phase, Message string
 	Conditions                         []string
-	Revision                           string
+	// Results are the last sync's per-resource messages that were not
+	// a success: where Argo CD says why it refused a resource.
+	Results  []string
+	Revision string
 }
 
 func (s appStatus) String() string {
-	return fmt.Sprintf("%s: sync=%s health=%s op=%s %q conditions=%v", s.Name, s.Sync, s.Health, s.Phase, s.Message, s.Conditions)
+	return fmt.Sprintf("%s: sync=%s health=%s op=%s %q conditions=%v results=%v", s.Name, s.Sync, s.Health, s.Phase, s.Message, s.Conditions, s.Results)
 }
 
 func readApp(u *unstructured.Unstructured) appStatus {
@@ -322,6 +356,12 @@ func readApp(u *unstructured.Unstructured) appStatus {
 	for _, c := range conds {
 		if m, ok := c.(map[string]any); ok {
 			s.Conditions = append(s.Conditions, fmt.Sprintf("%v: %v", m["type"], m["message"]))
+		}
+	}
+	results, _, _ := unstructured.NestedSlice(u.Object, "status", "operationState", "syncResult", "resources")
+	for _, r := range results {
+		if m, ok := r.(map[string]any); ok && m["status"] != "Synced" && m["status"] != "Pruned" {
+			s.Results = append(s.Results, fmt.Sprintf("%v/%v: %v: %v", m["kind"], m["name"], m["status"], m["message"]))
 		}
 	}
 	return s
@@ -355,6 +395,16 @@ func (a *argoStack) dumpApps(t *testing.T) {
 	sort.Strings(names)
 	for _, n := range names {
 		t.Logf("Application %s", readApp(apps[n]))
+		// What keeps it from Synced/Healthy: its resources that are not.
+		res, _, _ := unstructured.NestedSlice(apps[n].Object, "status", "resources")
+		for _, r := range res {
+			m, _ := r.(map[string]any)
+			health, _, _ := unstructured.NestedString(m, "health", "status")
+			msg, _, _ := unstructured.NestedString(m, "health", "message")
+			if sync, _ := m["status"].(string); (health != "" && health != "Healthy") || sync != "Synced" {
+				t.Logf("    %v/%v %v/%v: sync=%s health=%s %q", m["group"], m["kind"], m["namespace"], m["name"], sync, health, msg)
+			}
+		}
 	}
 }
 

@@ -250,8 +250,28 @@ func startProcessEnv(t *testing.T, name string, env []string, bin string, args .
 		if t.Failed() {
 			t.Logf("%s output (tail):\n%s", name, p.log.tail(6000))
 		}
+		p.keepLog(t)
 	})
 	return p
+}
+
+// keepLog writes the process's whole output to $CLUSTER_LOG_DIR/<name>.log
+// when that variable is set (a CI artifact, or a developer's diagnosis):
+// the failure message holds only the tail.
+func (p *process) keepLog(t *testing.T) {
+	dir := os.Getenv("CLUSTER_LOG_DIR")
+	if dir == "" {
+		return
+	}
+	p.log.mu.Lock()
+	defer p.log.mu.Unlock()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("CLUSTER_LOG_DIR: %v", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, p.name+".log"), p.log.buf.Bytes(), 0o644); err != nil {
+		t.Logf("CLUSTER_LOG_DIR: %v", err)
+	}
 }
 
 // exited reports whether the process has ended, with its output's tail.

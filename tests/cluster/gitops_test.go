@@ -5,12 +5,16 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -52,10 +56,14 @@ func TestGitOps(t *testing.T) {
 	// The rendered kinds' CRDs before the controllers that watch them;
 	// Argo CD's own (v3.2.11, the running version) come with Argo CD.
 	c.installCRDs(t, catalog, kinds)
-	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector")
-	argo := startArgoCD(ctx, t, c, repo, workload)
+	// The HPA controller too: Argo CD holds an HPA Progressing ("Waiting
+	// to Autoscale") until the controller has reported AbleToScale. No
+	// metrics API runs here, so it scales only to keep replicas within
+	// min/max, as a real one does when metrics fail.
+	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector", "horizontalpodautoscaling")
+	argo := startArgoCD(t, c, root, repo, renderedArgoCDConfig(t, root, "dev"), workload)
 	c.standIns(ctx, t)
-	t.Logf("hermetic Argo CD stack up in %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("hermetic Argo CD stack up in %s (its application-controller starts with the first bootstrap)", time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if t.Failed() {
 			argo.dumpApps(t)
@@ -68,6 +76,7 @@ func TestGitOps(t *testing.T) {
 	}{
 		{"first sync", func(ctx context.Context, t *testing.T) { argo.firstSync(ctx, t, "dev") }},
 		{"hpa", func(ctx context.Context, t *testing.T) { argo.hpaScale(ctx, t, "dev", "order") }},
+		{"migrate", func(ctx context.Context, t *testing.T) { argo.migrate(ctx, t, "dev", "order") }},
 		{"project boundaries", func(ctx context.Context, t *testing.T) { argo.projectBoundaries(ctx, t, "dev", "prod") }},
 		{"self-heal", func(ctx context.Context, t *testing.T) {
 			// staging and prod come up next to dev (own namespaces and
@@ -90,28 +99,29 @@ func TestGitOps(t *testing.T) {
 	}
 }
 
-// bootstrap applies what `platform bootstrap` applies after Argo CD itself:
-// the environment's AppProjects and its root Application, from the clone.
+// bootstrap runs `platform bootstrap --env env` on the clone, as a person
+// bootstraps a new cluster: Argo CD's install (its CRDs and base config,
+// --manifests), then the environment's AppProjects and root Applications.
+// The first run also starts the application-controller, as the install's
+// Deployment would.
 func (a *argoStack) bootstrap(ctx context.Context, t *testing.T, env string) {
 	t.Helper()
-	// Nothing rendered creates the services' namespace orders-<env> (their
-	// Applications sync with CreateNamespace=false and no Namespace object
-	// is rendered), so the test creates it, as a person would today.
-	a.c.createNamespaces(ctx, t, "orders-"+env)
-	for _, f := range []string{"project.gen.yaml", "root.application.gen.yaml"} {
-		docs, err := loadFile(filepath.Join(a.repo.work, "apps", env, f))
-		if err != nil {
-			t.Fatalf("apps/%s/%s: %v", env, f, err)
-		}
-		for _, d := range docs {
-			body, err := d.obj.MarshalJSON()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.c.apply(ctx, d.obj, body); err != nil {
-				t.Fatalf("apply apps/%s/%s: %v", env, f, err)
-			}
-		}
+	// The clone's apps/ (the loopback repoURL), plus the argo-cd add-on's
+	// rendered Application the clone dropped (its chart is unreachable
+	// here): bootstrap reads Argo CD's release from it, as from a checkout.
+	root := t.TempDir()
+	run(t, "", "cp", "-r", filepath.Join(a.repo.work, "apps"), root)
+	addon := filepath.Join("apps", env, "addons", "argo-cd.application.gen.yaml")
+	run(t, "", "cp", filepath.Join(a.root, addon), filepath.Join(root, addon))
+	out, code := runPlatform(ctx, a.platform, "bootstrap", "--root", root, "--env", env,
+		"--kubeconfig", a.c.kubeconfig, "--manifests", a.manifests)
+	if code != 0 {
+		t.Fatalf("platform bootstrap --env %s: exit %d\n%s", env, code, out)
+	}
+	if a.startController != nil {
+		a.c.resetMapper()
+		a.startController()
+		a.startController = nil
 	}
 }
 
@@ -146,9 +156,10 @@ func (a *argoStack) expectedApps(t *testing.T, env string) (addons, services []s
 	return addons, services
 }
 
-// firstSync: from a cluster with only Argo CD, the root Application brings
-// up every Application of env, each Synced and Healthy; the add-ons finish
-// their first sync before the services' Applications exist.
+// firstSync: `platform bootstrap --env env`, then the root Application
+// brings up every Application of env, each Synced and Healthy, the
+// services' namespace from the model; the add-ons finish their first sync
+// before the services' Applications exist.
 func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
 	addons, services := a.expectedApps(t, env)
 	if len(services) == 0 || len(addons) == 0 {
@@ -175,7 +186,14 @@ func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
 		}
 		return len(pending) == 0, strings.Join(pending, "; "), nil
 	})
-	t.Logf("%s: %d Applications Synced and Healthy %s after the root was applied", env, len(all), time.Since(start).Round(time.Millisecond))
+	t.Logf("%s: %d Applications Synced and Healthy %s after bootstrap started", env, len(all), time.Since(start).Round(time.Millisecond))
+	ns, err := a.c.kube.CoreV1().Namespaces().Get(ctx, "orders-"+env, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("namespace orders-%s: %v", env, err)
+	}
+	if got := ns.Annotations["argocd.argoproj.io/tracking-id"]; !strings.HasPrefix(got, env+"-platform:") {
+		t.Errorf("namespace orders-%s tracking id %q: want it owned by %s-platform (the model)", env, got, env)
+	}
 
 	// Wave order, as observed: each add-on's first deployment ended
 	// before any service Application was created.
@@ -272,7 +290,17 @@ func (a *argoStack) hpaScale(ctx context.Context, t *testing.T, env, svc string)
 		t.Fatalf("get %s/%s scale: %v", ns, svc, err)
 	}
 	replicas, _, _ := unstructured.NestedInt64(scale.Object, "spec", "replicas")
-	want := replicas + 2
+	// The HPA controller runs: a count outside min/max would be put back
+	// by it, not by Argo CD, so scale to the HPA's maximum, as the HPA
+	// itself would under load.
+	hpa, err := a.c.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get HPA %s/%s: %v", ns, svc, err)
+	}
+	want := int64(hpa.Spec.MaxReplicas)
+	if want == replicas {
+		t.Fatalf("%s/%s already runs the HPA's maximum %d replicas: nothing to scale", ns, svc, want)
+	}
 	if err := unstructured.SetNestedField(scale.Object, want, "spec", "replicas"); err != nil {
 		t.Fatal(err)
 	}
@@ -336,16 +364,19 @@ func (a *argoStack) selfHeal(ctx context.Context, t *testing.T, env, svc string)
 // cluster. The sources are rendered paths of the clone, as they are.
 func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, other string) {
 	project := "bloody-sweet-" + env
+	// include as the rendered Applications have it: a service folder
+	// also holds its Helm values and the Rollout alone (values.gen.yaml,
+	// rollout.gen.yaml), which Argo CD must not read as manifests.
 	cases := []struct {
-		name, path, want string
-		check            func() (bool, error)
+		name, path, include, want string
+		check                     func() (bool, error)
 	}{
-		{"boundary-cluster-scoped", "environments/" + other + "/_platform", "not permitted in project", func() (bool, error) {
+		{"boundary-cluster-scoped", "environments/" + other + "/_platform", "*.gen.yaml", "not permitted in project", func() (bool, error) {
 			_, err := a.c.dyn.Resource(schema.GroupVersionResource{Group: "external-secrets.io", Version: "v1", Resource: "clustersecretstores"}).
 				Get(ctx, "bloody-sweet-"+other, metav1.GetOptions{})
 			return err == nil, ignoreNotFound(err)
 		}},
-		{"boundary-namespace", "environments/" + other + "/payment", "namespace orders-" + other + " is not permitted in project", func() (bool, error) {
+		{"boundary-namespace", "environments/" + other + "/payment", "manifests.gen.yaml", "namespace orders-" + other + " is not permitted in project", func() (bool, error) {
 			_, err := a.c.kube.CoreV1().ConfigMaps("orders-"+other).Get(ctx, "payment-config", metav1.GetOptions{})
 			return err == nil, ignoreNotFound(err)
 		}},
@@ -357,7 +388,7 @@ func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, ot
 			"spec": map[string]any{
 				"project":     project,
 				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "orders-" + env},
-				"source":      map[string]any{"repoURL": a.repo.url, "path": tc.path, "targetRevision": "main", "directory": map[string]any{"include": "*.gen.yaml"}},
+				"source":      map[string]any{"repoURL": a.repo.url, "path": tc.path, "targetRevision": "main", "directory": map[string]any{"include": tc.include}},
 				"syncPolicy":  map[string]any{"automated": map[string]any{"prune": false, "selfHeal": false}},
 			},
 		}}
@@ -370,7 +401,7 @@ func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, ot
 				return false, err.Error(), nil
 			}
 			s := readApp(u)
-			text := s.Message + " " + strings.Join(s.Conditions, " ")
+			text := s.Message + " " + strings.Join(s.Conditions, " ") + " " + strings.Join(s.Results, " ")
 			return strings.Contains(text, tc.want), s.String(), nil
 		})
 		if exists, err := tc.check(); err != nil || exists {
@@ -443,4 +474,129 @@ func (a *argoStack) prune(ctx context.Context, t *testing.T, svc string) {
 		t.Errorf("prod: Rollout %s gone (%v): prod must keep running what was removed", svc, err)
 	}
 	t.Logf("prod: %s kept (%s), root OutOfSync", svc, readApp(u))
+}
+
+// migrate: a new image of svc (its Rollout and its migrate Job) is
+// committed and the Application refreshed, as the webhook would. Argo CD
+// runs the PreSync hooks first, the db-admin ExternalSecret and the migrate
+// Job; the Job completes before the Rollout changes (observed on one
+// ordered stream of watch events, not assumed), and after the sync both
+// hooks are gone (hook-delete-policy HookSucceeded), so the admin
+// credentials are in no object between syncs.
+func (a *argoStack) migrate(ctx context.Context, t *testing.T, env, svc string) {
+	ns, app := "orders-"+env, env+"-"+svc
+	job, admin := svc+"-migrate", svc+"-db-admin"
+	ro, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get Rollout %s/%s: %v", ns, svc, err)
+	}
+	old := containerImage(t, ro)
+	image := withTag(old, "gitops-migrate")
+
+	// One stream of events, so their order is the order the test saw them.
+	type event struct{ what string }
+	events := make(chan event, 256)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	jobs, err := a.c.kube.BatchV1().Jobs(ns).Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + job})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jobs.Stop()
+	rollouts, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rollouts.Stop()
+	go func() {
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case e, ok := <-jobs.ResultChan():
+				if !ok {
+					return
+				}
+				j, isJob := e.Object.(*batchv1.Job)
+				if !isJob || len(j.Spec.Template.Spec.Containers) == 0 || j.Spec.Template.Spec.Containers[0].Image != image {
+					continue
+				}
+				for _, c := range j.Status.Conditions {
+					if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+						events <- event{"job complete"}
+					}
+				}
+			case e, ok := <-rollouts.ResultChan():
+				if !ok {
+					return
+				}
+				u, isU := e.Object.(*unstructured.Unstructured)
+				if !isU {
+					continue
+				}
+				// (not containerImage: no t.Fatal off the test's goroutine)
+				if cs, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers"); len(cs) > 0 && cs[0].(map[string]any)["image"] == image {
+					events <- event{"rollout changed"}
+				}
+			}
+		}
+	}()
+
+	file := filepath.Join(a.repo.work, "environments", env, svc, "manifests.gen.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "image: "+old+"\n"); n != 2 {
+		t.Fatalf("%s: image %s appears %d times, want 2 (the Rollout and the migrate Job)", file, old, n)
+	}
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(string(data), "image: "+old+"\n", "image: "+image+"\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rev := a.repo.commit(t, "gitops test: "+svc+" "+image+" in "+env)
+	start := time.Now()
+	a.refresh(ctx, t, app)
+	a.waitSynced(ctx, t, app, rev)
+	t.Logf("%s: %s synced %s after the commit", env, rev[:8], time.Since(start).Round(time.Millisecond))
+
+	var order []string
+	waitFor(t, "the migrate Job's completion and the Rollout's change observed", syncTimeout, a.procs, func() (bool, string, error) {
+	drain:
+		for {
+			select {
+			case e := <-events:
+				if len(order) == 0 || order[len(order)-1] != e.what {
+					order = append(order, e.what)
+				}
+			default:
+				break drain
+			}
+		}
+		return slices.Contains(order, "job complete") && slices.Contains(order, "rollout changed"), fmt.Sprint(order), nil
+	})
+	if order[0] != "job complete" {
+		t.Errorf("events in order %v: the Rollout changed before the migrate Job completed", order)
+	}
+	waitFor(t, "PreSync hooks deleted after the sync", syncTimeout, a.procs, func() (bool, string, error) {
+		_, errJob := a.c.kube.BatchV1().Jobs(ns).Get(ctx, job, metav1.GetOptions{})
+		_, errES := a.c.dyn.Resource(externalSecretGVR).Namespace(ns).Get(ctx, admin, metav1.GetOptions{})
+		return apierrors.IsNotFound(errJob) && apierrors.IsNotFound(errES), fmt.Sprintf("Job: %v, ExternalSecret %s: %v", errJob, admin, errES), nil
+	})
+}
+
+var externalSecretGVR = schema.GroupVersionResource{Group: "external-secrets.io", Version: "v1", Resource: "externalsecrets"}
+
+// waitSynced waits until app's last sync operation, of revision rev,
+// succeeded and the Application is Synced and Healthy.
+func (a *argoStack) waitSynced(ctx context.Context, t *testing.T, app, rev string) {
+	t.Helper()
+	waitFor(t, app+" synced "+rev[:8], syncTimeout, a.procs, func() (bool, string, error) {
+		u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, app, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		s := readApp(u)
+		got, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "syncResult", "revision")
+		return got == rev && s.Phase == "Succeeded" && s.Sync == "Synced" && s.Health == "Healthy", s.String() + " revision " + got, nil
+	})
 }
