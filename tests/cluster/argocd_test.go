@@ -270,8 +270,9 @@ func run(t *testing.T, dir, name string, args ...string) string {
 
 // standIns plays, until ctx ends, the controllers this cluster does not
 // run, each only as far as Argo CD's health checks look: External Secrets
-// Operator and Karpenter (their objects get the Ready=True condition the
-// Lua health checks read) and the AWS Load Balancer Controller (an
+// Operator, Karpenter and KEDA (their objects get the Ready=True condition
+// the Lua health checks read; KEDA's own scaling is not exercised here)
+// and the AWS Load Balancer Controller (an
 // Ingress gets a load balancer hostname). Like kwok for kubelets, it makes
 // no decision the platform's code makes.
 func (c *cluster) standIns(ctx context.Context, t *testing.T) {
@@ -280,6 +281,7 @@ func (c *cluster) standIns(ctx context.Context, t *testing.T) {
 		{Group: "external-secrets.io", Version: "v1", Resource: "clustersecretstores"},
 		{Group: "karpenter.sh", Version: "v1", Resource: "nodepools"},
 		{Group: "karpenter.k8s.aws", Version: "v1", Resource: "ec2nodeclasses"},
+		{Group: "keda.sh", Version: "v1alpha1", Resource: "scaledobjects"},
 	}
 	go func() {
 		tick := time.NewTicker(250 * time.Millisecond)
