@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -54,7 +53,7 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 		if err != nil || found {
 			return err
 		}
-		body, err := json.Marshal(o)
+		body, err := encodeOrder(o)
 		if err != nil {
 			return err
 		}
@@ -63,7 +62,7 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 			return fmt.Errorf("insert idempotency: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}orders (id, store_id, customer_id, status, body) VALUES (?, ?, ?, ?, ?)`),
-			o.ID, o.StoreID, o.CustomerID, string(o.Status), string(body)); err != nil {
+			o.ID, o.StoreID, o.CustomerID, string(o.Status), body); err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
 		return r.db.Enqueue(ctx, tx, placed)
@@ -121,8 +120,8 @@ func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string) (domai
 	if err != nil {
 		return domain.Order{}, fmt.Errorf("order: get %s: %w", id, err)
 	}
-	var o domain.Order
-	if err := json.Unmarshal([]byte(body), &o); err != nil {
+	o, err := decodeOrder(body)
+	if err != nil {
 		return domain.Order{}, fmt.Errorf("order: decode %s: %w", id, err)
 	}
 	return o, nil
@@ -153,8 +152,8 @@ func (r *SQLRepository) List(ctx context.Context, f app.ListFilter, afterID stri
 		if err := rows.Scan(&body); err != nil {
 			return nil, err
 		}
-		var o domain.Order
-		if err := json.Unmarshal([]byte(body), &o); err != nil {
+		o, err := decodeOrder(body)
+		if err != nil {
 			return nil, fmt.Errorf("order: decode: %w", err)
 		}
 		out = append(out, o)
@@ -206,11 +205,11 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []events.Incoming, f
 		}
 		for _, id := range dirty {
 			o := orders[id]
-			body, err := json.Marshal(o)
+			body, err := encodeOrder(*o)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), string(body), o.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), body, o.ID); err != nil {
 				return fmt.Errorf("update order %s: %w", o.ID, err)
 			}
 		}

@@ -31,7 +31,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		return NewSQLRepository(db), db
 	}
 	ctx := context.Background()
-	req := domain.PlaceRequest{StoreID: "store-2", Items: []domain.ItemRequest{{SKU: "calzone", Quantity: 2}},
+	req := domain.Draft{StoreID: "store-2", Items: []domain.Line{{SKU: "calzone", Quantity: 2}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}}
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	// createAt stores order id of customer with key at time at; found says

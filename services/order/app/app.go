@@ -4,9 +4,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -129,16 +126,22 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// Presenter writes an order as the API answers it. The answer to a POST is
+// stored with its idempotency key, so that a retry replays it byte for
+// byte; the port that owns the wire shape provides it.
+type Presenter func(domain.Order) ([]byte, error)
+
 // App is the order service.
 type App struct {
 	repo    Repository
 	relay   Notifier
 	metrics *Metrics
+	present Presenter
 	now     func() time.Time
 }
 
 // New returns the app and loads the status gauge from storage.
-func New(ctx context.Context, repo Repository, relay Notifier, m *Metrics) (*App, error) {
+func New(ctx context.Context, repo Repository, relay Notifier, m *Metrics, present Presenter) (*App, error) {
 	counts, err := repo.CountByStatus(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: count by status: %w", err)
@@ -146,7 +149,7 @@ func New(ctx context.Context, repo Repository, relay Notifier, m *Metrics) (*App
 	for s, n := range counts {
 		m.ByStatus.WithLabelValues(string(s)).Set(float64(n))
 	}
-	return &App{repo: repo, relay: relay, metrics: m, now: time.Now}, nil
+	return &App{repo: repo, relay: relay, metrics: m, present: present, now: time.Now}, nil
 }
 
 // PlaceResult is the response to a POST.
@@ -156,22 +159,25 @@ type PlaceResult struct {
 	Replayed   bool
 }
 
-// RequestHash fingerprints a decoded request (so formatting differences of
-// the same JSON do not count as a different body).
-func RequestHash(r domain.PlaceRequest) string {
-	b, _ := json.Marshal(r)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+// Place is one request to place an order.
+type Place struct {
+	Customer string // the verified caller
+	Key      string // the Idempotency-Key, scoped to Customer
+	// Fingerprint identifies the request's content (the port hashes the
+	// decoded body, so formatting differences of the same JSON do not
+	// count as a different request); the same key with another
+	// fingerprint is ErrConflict.
+	Fingerprint string
+	Draft       domain.Draft // validated
 }
 
-// Place creates an order of customer for a validated request, or replays
-// the response stored for the customer's key. A reused key with another
-// body returns ErrConflict.
-func (a *App) Place(ctx context.Context, customer, key string, r domain.PlaceRequest) (PlaceResult, error) {
-	hash := RequestHash(r)
+// Place creates an order of the customer for a validated draft, or replays
+// the answer stored for the customer's key.
+func (a *App) Place(ctx context.Context, p Place) (PlaceResult, error) {
+	hash, customer, key := p.Fingerprint, p.Customer, p.Key
 	now := a.now()
-	o := domain.New(uuid.Must(uuid.NewV7()).String(), customer, r, now)
-	body, err := json.Marshal(o)
+	o := domain.New(uuid.Must(uuid.NewV7()).String(), customer, p.Draft, now)
+	body, err := a.present(o)
 	if err != nil {
 		return PlaceResult{}, fmt.Errorf("order: encode: %w", err)
 	}

@@ -49,7 +49,7 @@ func TestHandleClassifiesErrors(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	repo := &fakeRepo{order: domain.Order{ID: "o-1", Status: events.StatusPlaced}}
-	a, err := New(context.Background(), repo, noNotify{}, NewMetrics(prometheus.NewRegistry()))
+	a, err := New(context.Background(), repo, noNotify{}, NewMetrics(prometheus.NewRegistry()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

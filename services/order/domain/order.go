@@ -43,18 +43,20 @@ func PriceCents(sku string) int64 {
 	return 300 + int64(h.Sum32()%1700)
 }
 
-// ItemRequest is one line of a new order.
-type ItemRequest struct {
-	SKU      string `json:"sku"`
-	Quantity int    `json:"quantity"`
+// Line is one line of a new order: what and how many, priced by New.
+type Line struct {
+	SKU      string
+	Quantity int
 }
 
-// PlaceRequest is the body of POST /v1/orders. The customer is not in it:
-// it is the verified bearer token's subject, given to New.
-type PlaceRequest struct {
-	StoreID string         `json:"store_id"`
-	Items   []ItemRequest  `json:"items"`
-	Address events.Address `json:"address"`
+// Draft is what a customer asks for when placing an order. The customer is
+// not in it: it is the verified bearer token's subject, given to New.
+// Problems are reported with the API's field names (store_id,
+// items[0].quantity) because the customer fixes them there.
+type Draft struct {
+	StoreID string
+	Items   []Line
+	Address events.Address
 }
 
 // FieldError says which request field is wrong and why.
@@ -95,7 +97,7 @@ func Text(field, v string) *FieldError {
 func ValidCustomer(id string) *FieldError { return required("customer_id", id) }
 
 // Validate checks a new order and returns the first problem found.
-func (r PlaceRequest) Validate() *FieldError {
+func (r Draft) Validate() *FieldError {
 	if e := required("store_id", r.StoreID); e != nil {
 		return e
 	}
@@ -127,25 +129,25 @@ func (r PlaceRequest) Validate() *FieldError {
 // Order is the aggregate. The timestamps are when each saga step happened
 // (the producing service's event time), zero until it has.
 type Order struct {
-	ID           string         `json:"id"`
-	CustomerID   string         `json:"customer_id"`
-	StoreID      string         `json:"store_id"`
-	Items        []events.Item  `json:"items"`
-	Address      events.Address `json:"address"`
-	TotalCents   int64          `json:"total_cents"`
-	Status       events.Status  `json:"status"`
-	CancelReason string         `json:"cancel_reason,omitempty"`
-	PlacedAt     time.Time      `json:"placed_at"`
-	PaidAt       time.Time      `json:"paid_at,omitzero"`
-	AcceptedAt   time.Time      `json:"accepted_at,omitzero"`
-	ReadyAt      time.Time      `json:"ready_at,omitzero"`
-	PickedUpAt   time.Time      `json:"picked_up_at,omitzero"`
-	DeliveredAt  time.Time      `json:"delivered_at,omitzero"`
-	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
+	ID           string
+	CustomerID   string
+	StoreID      string
+	Items        []events.Item
+	Address      events.Address
+	TotalCents   int64
+	Status       events.Status
+	CancelReason string
+	PlacedAt     time.Time
+	PaidAt       time.Time
+	AcceptedAt   time.Time
+	ReadyAt      time.Time
+	PickedUpAt   time.Time
+	DeliveredAt  time.Time
+	CancelledAt  time.Time
 }
 
 // New builds a PLACED order of customer from a valid request.
-func New(id, customer string, r PlaceRequest, now time.Time) Order {
+func New(id, customer string, r Draft, now time.Time) Order {
 	o := Order{ID: id, CustomerID: customer, StoreID: r.StoreID, Address: r.Address, Status: events.StatusPlaced, PlacedAt: now.UTC()}
 	for _, it := range r.Items {
 		p := PriceCents(it.SKU)

@@ -10,8 +10,8 @@ import (
 	"github.com/bloody-sweet/platform/services/events"
 )
 
-func validRequest() PlaceRequest {
-	return PlaceRequest{StoreID: "store-1", Items: []ItemRequest{{SKU: "pizza-margherita", Quantity: 2}},
+func validRequest() Draft {
+	return Draft{StoreID: "store-1", Items: []Line{{SKU: "pizza-margherita", Quantity: 2}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}}
 }
 
@@ -19,27 +19,27 @@ func TestValidateNamesTheField(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name  string
-		edit  func(*PlaceRequest)
+		edit  func(*Draft)
 		field string
 	}{
-		{"valid", func(*PlaceRequest) {}, ""},
-		{"NUL in street", func(r *PlaceRequest) { r.Address.Street = "1 Main\x00St" }, "address.street"},
-		{"line break in city", func(r *PlaceRequest) { r.Address.City = "Spring\nfield" }, "address.city"},
-		{"C1 control in postcode", func(r *PlaceRequest) { r.Address.Postcode = "12\u0085345" }, "address.postcode"},
-		{"DEL in street", func(r *PlaceRequest) { r.Address.Street = "1 Main\x7fSt" }, "address.street"},
-		{"invalid UTF-8 in city", func(r *PlaceRequest) { r.Address.City = "Spr\xffingfield" }, "address.city"},
-		{"replacement character in street", func(r *PlaceRequest) { r.Address.Street = "1 Main \ufffd" }, "address.street"},
-		{"tab in store", func(r *PlaceRequest) { r.StoreID = "store-1\t" }, "store_id"},
-		{"accents are fine", func(r *PlaceRequest) { r.Address.City = "Zürich – Île" }, ""},
-		{"unknown store", func(r *PlaceRequest) { r.StoreID = "store-21" }, "store_id"},
-		{"store with suffix", func(r *PlaceRequest) { r.StoreID = "store-1x" }, "store_id"},
-		{"store zero-padded", func(r *PlaceRequest) { r.StoreID = "store-01" }, "store_id"},
-		{"no items", func(r *PlaceRequest) { r.Items = nil }, "items"},
-		{"quantity 0", func(r *PlaceRequest) { r.Items[0].Quantity = 0 }, "items[0].quantity"},
-		{"quantity 100", func(r *PlaceRequest) { r.Items = append(r.Items, ItemRequest{"x", 100}) }, "items[1].quantity"},
-		{"bad sku", func(r *PlaceRequest) { r.Items[0].SKU = "Pizza!" }, "items[0].sku"},
-		{"no postcode", func(r *PlaceRequest) { r.Address.Postcode = "" }, "address.postcode"},
-		{"long city", func(r *PlaceRequest) { r.Address.City = strings.Repeat("a", 201) }, "address.city"},
+		{"valid", func(*Draft) {}, ""},
+		{"NUL in street", func(r *Draft) { r.Address.Street = "1 Main\x00St" }, "address.street"},
+		{"line break in city", func(r *Draft) { r.Address.City = "Spring\nfield" }, "address.city"},
+		{"C1 control in postcode", func(r *Draft) { r.Address.Postcode = "12\u0085345" }, "address.postcode"},
+		{"DEL in street", func(r *Draft) { r.Address.Street = "1 Main\x7fSt" }, "address.street"},
+		{"invalid UTF-8 in city", func(r *Draft) { r.Address.City = "Spr\xffingfield" }, "address.city"},
+		{"replacement character in street", func(r *Draft) { r.Address.Street = "1 Main \ufffd" }, "address.street"},
+		{"tab in store", func(r *Draft) { r.StoreID = "store-1\t" }, "store_id"},
+		{"accents are fine", func(r *Draft) { r.Address.City = "Zürich – Île" }, ""},
+		{"unknown store", func(r *Draft) { r.StoreID = "store-21" }, "store_id"},
+		{"store with suffix", func(r *Draft) { r.StoreID = "store-1x" }, "store_id"},
+		{"store zero-padded", func(r *Draft) { r.StoreID = "store-01" }, "store_id"},
+		{"no items", func(r *Draft) { r.Items = nil }, "items"},
+		{"quantity 0", func(r *Draft) { r.Items[0].Quantity = 0 }, "items[0].quantity"},
+		{"quantity 100", func(r *Draft) { r.Items = append(r.Items, Line{"x", 100}) }, "items[1].quantity"},
+		{"bad sku", func(r *Draft) { r.Items[0].SKU = "Pizza!" }, "items[0].sku"},
+		{"no postcode", func(r *Draft) { r.Address.Postcode = "" }, "address.postcode"},
+		{"long city", func(r *Draft) { r.Address.City = strings.Repeat("a", 201) }, "address.city"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestValidCustomer(t *testing.T) {
 func TestNewPricesItems(t *testing.T) {
 	t.Parallel()
 	r := validRequest()
-	r.Items = append(r.Items, ItemRequest{"lemonade", 3})
+	r.Items = append(r.Items, Line{"lemonade", 3})
 	o := New("o-1", "c-42", r, time.Unix(0, 0))
 	want := 2*PriceCents("pizza-margherita") + 3*PriceCents("lemonade")
 	if o.TotalCents != want || o.Status != events.StatusPlaced {

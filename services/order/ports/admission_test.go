@@ -36,7 +36,7 @@ func TestAdmission(t *testing.T) {
 	if err := db.Migrate(ctx, adapters.Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, adapters.NewSQLRepository(db), nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()))
+	a, err := app.New(ctx, adapters.NewSQLRepository(db), nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()), OrderJSON)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func FuzzDecodePlaceRequest(f *testing.F) {
 	f.Add([]byte(`[`))
 	f.Add([]byte(`{"items":"x"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, rerr := DecodePlaceRequest(bytes.NewReader(body))
+		req, _, rerr := DecodePlaceRequest(bytes.NewReader(body))
 		if rerr != nil {
 			if rerr.Status < 400 || rerr.Status >= 500 {
 				t.Fatalf("status %d for bad input", rerr.Status)

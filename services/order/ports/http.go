@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
@@ -39,31 +40,42 @@ func (e *RequestError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status
 // MaxBodyBytes, exactly one JSON object, every key written exactly as
 // documented and at most once, no unknown fields, no customer_id (the
 // customer is the token's subject), valid values. Every failure is a
-// *RequestError naming the field.
-func DecodePlaceRequest(body io.Reader) (domain.PlaceRequest, *RequestError) {
-	var req domain.PlaceRequest
+// *RequestError naming the field. It returns the draft and the body's
+// fingerprint.
+func DecodePlaceRequest(body io.Reader) (domain.Draft, string, *RequestError) {
+	var req apiclient.OrderRequest
+	if rerr := decodeStrict(body, &req); rerr != nil {
+		return domain.Draft{}, "", rerr
+	}
+	d := draftOf(req)
+	if ferr := d.Validate(); ferr != nil {
+		return d, "", &RequestError{http.StatusUnprocessableEntity, ferr.Field, ferr.Reason}
+	}
+	return d, fingerprint(req), nil
+}
+
+// decodeStrict reads one JSON object of at most MaxBodyBytes into v with
+// the rules of DecodePlaceRequest.
+func decodeStrict(body io.Reader, v any) *RequestError {
 	raw, err := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
 	if err != nil {
-		return req, &RequestError{http.StatusBadRequest, "body", "cannot read body: " + err.Error()}
+		return &RequestError{http.StatusBadRequest, "body", "cannot read body: " + err.Error()}
 	}
 	if len(raw) > MaxBodyBytes {
-		return req, &RequestError{http.StatusRequestEntityTooLarge, "body", fmt.Sprintf("body exceeds %d bytes", MaxBodyBytes)}
+		return &RequestError{http.StatusRequestEntityTooLarge, "body", fmt.Sprintf("body exceeds %d bytes", MaxBodyBytes)}
 	}
 	if rerr := checkKeys(raw); rerr != nil {
-		return req, rerr
+		return rerr
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, jsonError(err)
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
 	}
 	if dec.More() {
-		return req, &RequestError{http.StatusBadRequest, "body", "trailing data after the JSON object"}
+		return &RequestError{http.StatusBadRequest, "body", "trailing data after the JSON object"}
 	}
-	if ferr := req.Validate(); ferr != nil {
-		return req, &RequestError{http.StatusUnprocessableEntity, ferr.Field, ferr.Reason}
-	}
-	return req, nil
+	return nil
 }
 
 func jsonError(err error) *RequestError {
@@ -198,12 +210,12 @@ func (a API) place(w http.ResponseWriter, r *http.Request) {
 		problem(w, &RequestError{http.StatusBadRequest, ferr.Field, ferr.Reason})
 		return
 	}
-	req, rerr := DecodePlaceRequest(r.Body)
+	draft, fp, rerr := DecodePlaceRequest(r.Body)
 	if rerr != nil {
 		problem(w, rerr)
 		return
 	}
-	res, err := a.App.Place(r.Context(), who.Subject, key, req)
+	res, err := a.App.Place(r.Context(), app.Place{Customer: who.Subject, Key: key, Fingerprint: fp, Draft: draft})
 	if errors.Is(err, app.ErrConflict) {
 		problem(w, &RequestError{http.StatusConflict, "Idempotency-Key", err.Error()})
 		return
@@ -242,13 +254,7 @@ func (a API) get(w http.ResponseWriter, r *http.Request) {
 		a.storageFailed(w, r, "read the order", err)
 		return
 	}
-	httpserver.JSON(w, http.StatusOK, o)
-}
-
-// Page is the response of GET /v1/orders.
-type Page struct {
-	Orders        []domain.Order `json:"orders"`
-	NextPageToken string         `json:"next_page_token,omitempty"`
+	httpserver.JSON(w, http.StatusOK, orderDTO(o))
 }
 
 // list serves GET /v1/orders: the caller's own orders, or with ?store= a
@@ -295,13 +301,13 @@ func (a API) list(w http.ResponseWriter, r *http.Request) {
 		a.storageFailed(w, r, "list orders", err)
 		return
 	}
-	p := Page{Orders: orders}
+	p := apiclient.OrderPage{Orders: []apiclient.Order{}}
 	if len(orders) > size {
-		p.Orders = orders[:size]
+		orders = orders[:size]
 		p.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(orders[size-1].ID))
 	}
-	if p.Orders == nil {
-		p.Orders = []domain.Order{}
+	for _, o := range orders {
+		p.Orders = append(p.Orders, orderDTO(o))
 	}
 	httpserver.JSON(w, http.StatusOK, p)
 }

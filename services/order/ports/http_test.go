@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/storage"
@@ -48,7 +49,7 @@ func newServerClock(t *testing.T, clock *fakeClock) *httptest.Server {
 	if err := db.Migrate(ctx, adapters.Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, adapters.NewSQLRepository(db), nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()))
+	a, err := app.New(ctx, adapters.NewSQLRepository(db), nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()), OrderJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestListPagesAndRejectsBadParams(t *testing.T) {
 		token := ""
 		for page := 0; page < 5; page++ {
 			resp := getAs(t, srv.URL+"/v1/orders?"+q+"page_size=2&page_token="+token, "c-42 "+DefaultStoreReadScope)
-			var p Page
+			var p apiclient.OrderPage
 			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
 				t.Fatal(err)
 			}
@@ -309,7 +310,7 @@ func TestOwnership(t *testing.T) {
 	list := func(q, who string) []string {
 		t.Helper()
 		resp := getAs(t, srv.URL+"/v1/orders"+q, who)
-		var p Page
+		var p apiclient.OrderPage
 		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
 			t.Fatal(err)
 		}
@@ -388,7 +389,7 @@ func TestStorageFailures(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			a, err := app.New(context.Background(), failingRepo{err: c.err}, nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()))
+			a, err := app.New(context.Background(), failingRepo{err: c.err}, nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()), OrderJSON)
 			if err != nil {
 				t.Fatal(err)
 			}

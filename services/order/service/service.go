@@ -52,7 +52,7 @@ func Spec(authCfg *ports.AuthConfig, admCfg *admission.Config) svc.Spec {
 			if guard == nil {
 				rt.Log.Warn("order API verifies no tokens (AUTH_ISSUER not set): every order endpoint answers 401")
 			}
-			a, err := app.New(ctx, adapters.NewSQLRepository(rt.DB), rt.Relay, app.NewMetrics(rt.Registry))
+			a, err := app.New(ctx, adapters.NewSQLRepository(rt.DB), rt.Relay, app.NewMetrics(rt.Registry), ports.OrderJSON)
 			if err != nil {
 				return nil, err
 			}

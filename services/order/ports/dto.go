@@ -1,0 +1,43 @@
+package ports
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/bloody-sweet/platform/services/apiclient"
+	"github.com/bloody-sweet/platform/services/order/domain"
+)
+
+// The order API's wire shapes are services/apiclient's (declared once, the
+// schemas in api/ are made from them): this file maps them to the domain.
+
+// draftOf is the domain's view of a POST /v1/orders body.
+func draftOf(req apiclient.OrderRequest) domain.Draft {
+	d := domain.Draft{StoreID: req.StoreID, Address: req.Address}
+	for _, it := range req.Items {
+		d.Items = append(d.Items, domain.Line{SKU: it.SKU, Quantity: it.Quantity})
+	}
+	return d
+}
+
+// fingerprint identifies a decoded request body: the same content written
+// with other spacing or key order is the same request.
+func fingerprint(body any) string {
+	b, _ := json.Marshal(body)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// orderDTO is an order as the API answers it.
+func orderDTO(o domain.Order) apiclient.Order {
+	return apiclient.Order{
+		ID: o.ID, CustomerID: o.CustomerID, StoreID: o.StoreID, Items: o.Items, Address: o.Address,
+		TotalCents: o.TotalCents, Status: o.Status, CancelReason: o.CancelReason,
+		PlacedAt: o.PlacedAt, PaidAt: o.PaidAt, AcceptedAt: o.AcceptedAt, ReadyAt: o.ReadyAt,
+		PickedUpAt: o.PickedUpAt, DeliveredAt: o.DeliveredAt, CancelledAt: o.CancelledAt,
+	}
+}
+
+// OrderJSON is the app's Presenter: the body of an answer carrying o.
+func OrderJSON(o domain.Order) ([]byte, error) { return json.Marshal(orderDTO(o)) }
