@@ -72,10 +72,11 @@ func wanted(t *testing.T) map[string][]byte {
 		out[path] = append(b, '\n')
 	}
 	for name, v := range map[string]any{
-		"OrderRequest": apiclient.OrderRequest{},
-		"Order":        apiclient.Order{},
-		"OrderPage":    apiclient.OrderPage{},
-		"StatusChange": events.StatusChange{},
+		"OrderRequest":  apiclient.OrderRequest{},
+		"CancelRequest": apiclient.CancelRequest{},
+		"Order":         apiclient.Order{},
+		"OrderPage":     apiclient.OrderPage{},
+		"StatusChange":  events.StatusChange{},
 	} {
 		put("schemas/"+name+".schema.json", name, r.Reflect(v))
 	}
@@ -256,7 +257,7 @@ func TestEventsValidate(t *testing.T) {
 	samples := map[string]any{
 		"OrderPlacedData": events.OrderPlacedData{OrderRef: ref, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}},
 			Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 1800},
-		"OrderCancelledData": events.OrderCancelledData{OrderRef: ref, Reason: "declined"},
+		"OrderCancelledData": events.OrderCancelledData{OrderRef: ref, Reason: "cancelled by the customer", ByCustomer: true},
 		"PaymentData":        events.PaymentData{OrderRef: ref, AmountCents: 1800, PaymentID: "p-1"},
 		"StoreData":          events.StoreData{OrderRef: ref},
 		"DeliveryData":       events.DeliveryData{OrderRef: ref, CourierID: "courier-1"},
@@ -302,10 +303,11 @@ func TestAPIShapesValidate(t *testing.T) {
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 900,
 		Status: events.StatusPaid, PlacedAt: at, PaidAt: at.Add(time.Second)}
 	for path, v := range map[string]any{
-		"schemas/OrderRequest.schema.json": apiclient.OrderRequest{StoreID: "store-1", Items: []apiclient.Item{{SKU: "calzone", Quantity: 1}}, Address: order.Address},
-		"schemas/Order.schema.json":        order,
-		"schemas/OrderPage.schema.json":    apiclient.OrderPage{Orders: []apiclient.Order{order}, NextPageToken: "t"},
-		"schemas/StatusChange.schema.json": events.StatusChange{OrderID: "o-1", Status: events.StatusDelivered, Time: at, Seq: 6, CustomerID: "c-1"},
+		"schemas/OrderRequest.schema.json":  apiclient.OrderRequest{StoreID: "store-1", Items: []apiclient.Item{{SKU: "calzone", Quantity: 1}}, Address: order.Address},
+		"schemas/Order.schema.json":         order,
+		"schemas/CancelRequest.schema.json": apiclient.CancelRequest{Reason: "changed my mind"},
+		"schemas/OrderPage.schema.json":     apiclient.OrderPage{Orders: []apiclient.Order{order}, NextPageToken: "t"},
+		"schemas/StatusChange.schema.json":  events.StatusChange{OrderID: "o-1", Status: events.StatusDelivered, Time: at, Seq: 6, CustomerID: "c-1"},
 	} {
 		b, err := json.Marshal(v)
 		if err != nil {

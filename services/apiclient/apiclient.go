@@ -35,6 +35,12 @@ type OrderRequest struct {
 	Address events.Address `json:"address"`
 }
 
+// CancelRequest is the optional body of POST /v1/orders/{id}/cancel
+// (api/schemas/CancelRequest.schema.json).
+type CancelRequest struct {
+	Reason string `json:"reason,omitempty"` // kept with the order: "cancelled by the customer: <reason>"
+}
+
 // Order is an order as POST /v1/orders, GET /v1/orders/{id} and the list
 // answer it (api/schemas/Order.schema.json). The timestamps are when each
 // saga step happened, absent until it has.
@@ -191,4 +197,22 @@ func (c *Client) ListOrders(ctx context.Context, query url.Values) (OrderPage, e
 	}
 	err := c.do(ctx, http.MethodGet, c.OrderURL, path, "", nil, nil, http.StatusOK, &p)
 	return p, err
+}
+
+// Cancel is one POST /v1/orders/{id}/cancel.
+type Cancel struct {
+	OrderID string
+	Key     string // Idempotency-Key: a retry with the same key replays the answer
+	Token   string // bearer token of the order's customer; empty: HTTP's credentials
+	Reason  string // optional
+}
+
+// CancelOrder cancels an order before pickup and returns it CANCELLED; the
+// refund and the releases follow (docs/CONTRACTS.md, "Cancel"). After
+// pickup the answer is an *HTTPError with status 409.
+func (c *Client) CancelOrder(ctx context.Context, p Cancel) (Order, error) {
+	var o Order
+	hdr := map[string]string{"Idempotency-Key": p.Key}
+	err := c.do(ctx, http.MethodPost, c.OrderURL, "/v1/orders/"+url.PathEscape(p.OrderID)+"/cancel", p.Token, hdr, CancelRequest{Reason: p.Reason}, http.StatusOK, &o)
+	return o, err
 }

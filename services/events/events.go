@@ -63,13 +63,18 @@ const (
 	CourierAssigned   Type = "CourierAssigned"
 	OrderPickedUp     Type = "OrderPickedUp"
 	OrderDelivered    Type = "OrderDelivered"
+	// The compensations of a customer's cancellation (docs/CONTRACTS.md,
+	// "Cancel"): the store gave up the order's slot, the courier was
+	// released before pickup.
+	OrderReleased   Type = "OrderReleased"
+	CourierReleased Type = "CourierReleased"
 )
 
 var topicOf = map[Type]string{
 	OrderPlaced: TopicOrder, OrderCancelled: TopicOrder,
 	PaymentAuthorized: TopicPayment, PaymentDeclined: TopicPayment, PaymentRefunded: TopicPayment,
-	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore,
-	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery,
+	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore, OrderReleased: TopicStore,
+	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery, CourierReleased: TopicDelivery,
 }
 
 // dataOf is the payload type of each event type (api/events holds their
@@ -77,8 +82,8 @@ var topicOf = map[Type]string{
 var dataOf = map[Type]any{
 	OrderPlaced: OrderPlacedData{}, OrderCancelled: OrderCancelledData{},
 	PaymentAuthorized: PaymentData{}, PaymentDeclined: PaymentData{}, PaymentRefunded: PaymentData{},
-	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{},
-	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{},
+	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{}, OrderReleased: StoreData{},
+	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{}, CourierReleased: DeliveryData{},
 }
 
 // AllTypes lists the event types, sorted.
@@ -122,7 +127,8 @@ func (s Status) Terminal() bool { return s == StatusDelivered || s == StatusCanc
 
 // StatusOf maps the event types that announce a status change to that
 // status. Events that are causes rather than changes (PaymentDeclined,
-// OrderRejected, PaymentRefunded, CourierAssigned) map to nothing: the
+// OrderRejected, PaymentRefunded, CourierAssigned, OrderReleased,
+// CourierReleased) map to nothing: the
 // order service turns them into OrderCancelled where needed.
 func StatusOf(t Type) (Status, bool) {
 	switch t {
@@ -298,6 +304,11 @@ type OrderPlacedData struct {
 type OrderCancelledData struct {
 	OrderRef
 	Reason string `json:"reason"`
+	// ByCustomer marks a cancellation the customer asked for: the payment
+	// service refunds it, the store releases the slot, the courier is
+	// released. Without it the cancellation follows a decline or a
+	// refund, already compensated.
+	ByCustomer bool `json:"by_customer,omitempty"`
 }
 
 // PaymentData is the payload of PaymentAuthorized, PaymentDeclined and
@@ -309,14 +320,15 @@ type PaymentData struct {
 	Reason      string `json:"reason,omitempty"`
 }
 
-// StoreData is the payload of OrderAccepted, OrderRejected and OrderReady.
+// StoreData is the payload of OrderAccepted, OrderRejected, OrderReady and
+// OrderReleased.
 type StoreData struct {
 	OrderRef
 	Reason string `json:"reason,omitempty"`
 }
 
-// DeliveryData is the payload of CourierAssigned, OrderPickedUp and
-// OrderDelivered.
+// DeliveryData is the payload of CourierAssigned, OrderPickedUp,
+// OrderDelivered and CourierReleased.
 type DeliveryData struct {
 	OrderRef
 	CourierID string `json:"courier_id"`

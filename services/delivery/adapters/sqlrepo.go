@@ -5,11 +5,14 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/delivery/app"
 	"github.com/bloody-sweet/platform/services/delivery/domain"
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 )
 
@@ -34,6 +37,9 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 	}
 	err := r.db.ApplyOnce(ctx, ids, func(tx *sql.Tx, i int) error {
 		op := ops[i]
+		if !op.ReleaseAt.IsZero() {
+			return r.release(ctx, tx, op, &due)
+		}
 		last := op.Steps[len(op.Steps)-1]
 		var picked time.Time
 		for _, s := range op.Steps {
@@ -62,4 +68,28 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 		return nil
 	})
 	return due, err
+}
+
+// release withdraws the order's delivery steps still to come; when the
+// pickup was among them the courier is released (CourierReleased). An
+// order never planned, or already picked up, has no courier to release.
+func (r *SQLRepository) release(ctx context.Context, tx *sql.Tx, op app.Op, due *[]time.Time) error {
+	var courier string
+	err := tx.QueryRowContext(ctx, r.db.Q(`SELECT courier_id FROM {p}deliveries WHERE order_id = ?`), op.Ref.OrderID).Scan(&courier)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delivery %s: %w", op.Ref.OrderID, err)
+	}
+	gone, err := r.db.Unschedule(ctx, tx, op.Ref.OrderID, op.ReleaseAt, domain.Withdrawn()...)
+	if err != nil || !slices.Contains(gone, events.OrderPickedUp) {
+		return err
+	}
+	e, err := domain.Released(op.Ref, courier, op.ReleaseAt)
+	if err != nil {
+		return err
+	}
+	*due = append(*due, e.Time)
+	return r.db.Enqueue(op.Ctx, tx, e)
 }

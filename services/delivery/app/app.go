@@ -11,16 +11,20 @@ import (
 	"github.com/bloody-sweet/platform/services/internal/sim"
 )
 
-// Op is one ready order's delivery plan.
+// Op is one ready order's delivery plan, or (ReleaseAt set) the release
+// of its courier because the store released the order.
 type Op struct {
-	Ctx     context.Context
-	EventID string
-	Ref     events.OrderRef
-	Steps   []domain.Step
+	Ctx       context.Context
+	EventID   string
+	Ref       events.OrderRef
+	Steps     []domain.Step
+	ReleaseAt time.Time
 }
 
 // Repository stores plans with their events, once per event id and once
-// per order; it returns the times of the events written.
+// per order, and releases a planned courier whose pickup is still to come
+// (withdrawing the plan's future steps, announcing CourierReleased); it
+// returns the times of the events written.
 type Repository interface {
 	Record(ctx context.Context, ops []Op) ([]time.Time, error)
 }
@@ -40,12 +44,16 @@ type App struct {
 func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	var ops []Op
 	for _, d := range batch {
-		if d.Event.Type != events.OrderReady {
+		if d.Event.Type != events.OrderReady && d.Event.Type != events.OrderReleased {
 			continue
 		}
 		s, err := events.DecodeData[events.StoreData](d.Event)
 		if err != nil {
 			return err
+		}
+		if d.Event.Type == events.OrderReleased {
+			ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, ReleaseAt: a.Now()})
+			continue
 		}
 		// The courier is called when this service learns the order is ready.
 		start := a.Now()

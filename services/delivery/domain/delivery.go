@@ -53,3 +53,14 @@ func Events(ref events.OrderRef, steps []Step) ([]events.Envelope, error) {
 	}
 	return out, nil
 }
+
+// Withdrawn are the steps a release takes back while still to come: a
+// courier who has not picked the order up is released.
+func Withdrawn() []events.Type {
+	return []events.Type{events.CourierAssigned, events.OrderPickedUp, events.OrderDelivered}
+}
+
+// Released announces that courier was released before pickup.
+func Released(ref events.OrderRef, courier string, at time.Time) (events.Envelope, error) {
+	return events.New(events.CourierReleased, ref.OrderID, at, events.DeliveryData{OrderRef: ref, CourierID: courier})
+}

@@ -83,6 +83,36 @@ func (db *DB) Enqueue(ctx context.Context, tx *sql.Tx, e events.Envelope) error 
 	return nil
 }
 
+// Unschedule withdraws, inside tx, the events of types about subject that
+// are still in the outbox with a time to come (a simulator's future steps
+// that a cancellation stops from happening); it returns the types it
+// withdrew. A row whose time has come is left to the relay: it happened.
+// On Postgres the relay locks the rows it publishes, so a row being
+// published is waited for and then already gone.
+func (db *DB) Unschedule(ctx context.Context, tx *sql.Tx, subject string, now time.Time, types ...events.Type) ([]events.Type, error) {
+	if len(types) == 0 {
+		return nil, nil
+	}
+	args := []any{subject, now.UnixMicro()}
+	for _, t := range types {
+		args = append(args, string(t))
+	}
+	rows, err := tx.QueryContext(ctx, db.Q(`DELETE FROM {p}outbox WHERE msg_key = ? AND available_at > ? AND event_type IN (?`+strings.Repeat(",?", len(types)-1)+`) RETURNING event_type`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unschedule %s: %w", subject, err)
+	}
+	defer rows.Close()
+	var out []events.Type
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("storage: unschedule %s: %w", subject, err)
+		}
+		out = append(out, events.Type(t))
+	}
+	return out, rows.Err()
+}
+
 func traceparent(sc trace.SpanContext) string {
 	return fmt.Sprintf("00-%s-%s-%s", sc.TraceID(), sc.SpanID(), sc.TraceFlags())
 }

@@ -77,6 +77,54 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 	return existing, found, nil
 }
 
+// Change implements app.Repository: the customer's record for the key is
+// looked up, the order read (locked) and changed, and the record, the order
+// and the change's events written, in one transaction.
+func (r *SQLRepository) Change(ctx context.Context, id string, rec app.Idempotency, fn app.ChangeFunc) (app.Idempotency, bool, error) {
+	var (
+		existing app.Idempotency
+		found    bool
+	)
+	expired := rec.CreatedAt.Add(-app.IdempotencyTTL).UnixMicro()
+	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at <= ?`),
+			rec.Customer, rec.Key, expired); err != nil {
+			return fmt.Errorf("expire idempotency key: %w", err)
+		}
+		var err error
+		existing, found, err = r.idempotency(ctx, tx, rec.Customer, rec.Key, expired)
+		if err != nil || found {
+			return err
+		}
+		o, err := r.get(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		answer, out, err := fn(&o)
+		if err != nil {
+			return err
+		}
+		body, err := encodeOrder(o)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}idempotency_keys (customer_id, idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			rec.Customer, rec.Key, rec.RequestHash, rec.StatusCode, string(answer), rec.CreatedAt.UnixMicro()); err != nil {
+			return fmt.Errorf("insert idempotency: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), body, o.ID); err != nil {
+			return fmt.Errorf("update order %s: %w", o.ID, err)
+		}
+		for _, e := range out {
+			if err := r.db.Enqueue(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return existing, found, err
+}
+
 // PurgeIdempotency implements app.Repository.
 func (r *SQLRepository) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
 	res, err := r.db.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE created_at <= ?`), before.UnixMicro())
@@ -111,9 +159,17 @@ func (r *SQLRepository) idempotency(ctx context.Context, q rowQuerier, customer,
 	return rec, true, nil
 }
 
-func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string) (domain.Order, error) {
+// get reads order id. Inside a transaction that will write the order back,
+// forUpdate locks its row on Postgres (SQLite has one writer): a customer's
+// change and a saga event of the same order then apply one after the
+// other, and neither overwrites the other.
+func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string, forUpdate bool) (domain.Order, error) {
 	var body string
-	err := q.QueryRowContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE id = ?`), id).Scan(&body)
+	lock := ""
+	if forUpdate && r.db.Dialect == storage.Postgres {
+		lock = " FOR UPDATE"
+	}
+	err := q.QueryRowContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE id = ?`+lock), id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Order{}, storage.ErrNotFound
 	}
@@ -129,7 +185,7 @@ func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string) (domai
 
 // Get implements app.Repository.
 func (r *SQLRepository) Get(ctx context.Context, id string) (domain.Order, error) {
-	return r.get(ctx, r.db, id)
+	return r.get(ctx, r.db, id, false)
 }
 
 // List implements app.Repository.
@@ -180,7 +236,7 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []events.Incoming, f
 			}
 			o, ok := orders[ev.Event.Subject]
 			if !ok {
-				loaded, err := r.get(ctx, tx, ev.Event.Subject)
+				loaded, err := r.get(ctx, tx, ev.Event.Subject, true)
 				if errors.Is(err, storage.ErrNotFound) {
 					return &app.UnknownOrderError{Event: ev.Event}
 				}

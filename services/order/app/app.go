@@ -14,6 +14,7 @@ import (
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/retry"
+	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/order/domain"
 )
 
@@ -47,6 +48,10 @@ type Change struct {
 // ApplyFunc mutates an order for an event and returns events to publish.
 type ApplyFunc func(o *domain.Order, in events.Incoming) ([]events.Envelope, error)
 
+// ChangeFunc changes an order for a customer's request and returns the
+// answer to remember with the request's key and the events to publish.
+type ChangeFunc func(o *domain.Order) (answer []byte, out []events.Envelope, err error)
+
 // ErrConflict is returned when an Idempotency-Key is reused with another body.
 var ErrConflict = errors.New("idempotency key reused with a different request")
 
@@ -76,6 +81,13 @@ type Repository interface {
 	// IdempotencyTTL before rec.CreatedAt, it stores nothing and returns
 	// the existing record with found = true.
 	Create(ctx context.Context, o domain.Order, rec Idempotency, placed events.Envelope) (existing Idempotency, found bool, err error)
+	// Change applies fn to order id in one transaction with rec, the
+	// customer's record for the key (its Body is fn's answer) and fn's
+	// events. If the customer's key exists, created less than
+	// IdempotencyTTL before rec.CreatedAt, it changes nothing and returns
+	// the existing record with found = true. A missing order is
+	// storage.ErrNotFound; fn's error is returned as is, nothing written.
+	Change(ctx context.Context, id string, rec Idempotency, fn ChangeFunc) (existing Idempotency, found bool, err error)
 	// PurgeIdempotency deletes the records created at or before before.
 	PurgeIdempotency(ctx context.Context, before time.Time) (int64, error)
 	Get(ctx context.Context, id string) (domain.Order, error)
@@ -199,6 +211,53 @@ func (a *App) Place(ctx context.Context, p Place) (PlaceResult, error) {
 	a.relay.Notify(placed.Time)
 	a.metrics.ByStatus.WithLabelValues(string(events.StatusPlaced)).Inc()
 	return PlaceResult{StatusCode: 201, Body: body}, nil
+}
+
+// Cancel is a customer's request to cancel one of their orders.
+type Cancel struct {
+	Customer, Key, Fingerprint string // as in Place
+	OrderID                    string
+	Reason                     string // optional, validated
+}
+
+// Cancel cancels the customer's order before pickup (domain.Order.Cancel),
+// or replays the answer stored for the customer's key. Someone else's
+// order is storage.ErrNotFound, as a missing one; after pickup it is
+// domain.ErrPickedUp, a cancelled order domain.ErrCancelled.
+func (a *App) Cancel(ctx context.Context, c Cancel) (PlaceResult, error) {
+	now := a.now()
+	var before, after domain.Order
+	rec := Idempotency{Customer: c.Customer, Key: c.Key, RequestHash: c.Fingerprint, StatusCode: 200, CreatedAt: now}
+	existing, found, err := a.repo.Change(ctx, c.OrderID, rec, func(o *domain.Order) ([]byte, []events.Envelope, error) {
+		if o.CustomerID != c.Customer {
+			return nil, nil, storage.ErrNotFound
+		}
+		before = *o
+		e, err := o.Cancel(c.Reason, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		after = *o
+		body, err := a.present(*o)
+		if err != nil {
+			return nil, nil, fmt.Errorf("order: encode: %w", err)
+		}
+		rec.Body = body
+		return body, []events.Envelope{e}, nil
+	})
+	if err != nil {
+		return PlaceResult{}, err
+	}
+	if found {
+		if existing.RequestHash != c.Fingerprint {
+			return PlaceResult{}, ErrConflict
+		}
+		return PlaceResult{StatusCode: existing.StatusCode, Body: existing.Body, Replayed: true}, nil
+	}
+	a.relay.Notify(now)
+	a.metrics.ByStatus.WithLabelValues(string(before.Status)).Dec()
+	a.metrics.ByStatus.WithLabelValues(string(after.Status)).Inc()
+	return PlaceResult{StatusCode: 200, Body: rec.Body}, nil
 }
 
 // InFlight counts the orders placed and not yet delivered or cancelled,

@@ -4,6 +4,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"regexp"
@@ -212,13 +213,59 @@ func (o *Order) Apply(t events.Type, at time.Time, reason string) (cancel *event
 			return nil, err
 		}
 		return &e, nil
-	case events.OrderRejected, events.CourierAssigned, events.OrderPlaced, events.OrderCancelled:
+	case events.OrderRejected, events.CourierAssigned, events.OrderPlaced, events.OrderCancelled,
+		events.OrderReleased, events.CourierReleased:
 		// Causes handled elsewhere (a rejection is followed by a refund) or
 		// this service's own events.
 	default:
 		return nil, fmt.Errorf("order %s: unexpected event type %q", o.ID, t)
 	}
 	return nil, nil
+}
+
+// ErrPickedUp refuses a cancellation once the courier has the order.
+var ErrPickedUp = errors.New("the order was picked up: it can no longer be cancelled")
+
+// ErrCancelled refuses a change of an order that is cancelled already.
+var ErrCancelled = errors.New("the order is cancelled")
+
+// MaxReason bounds the reason a customer gives for a cancellation.
+const MaxReason = maxText
+
+// CustomerCancelReason is the stored reason of a customer's cancellation.
+func CustomerCancelReason(given string) string {
+	if strings.TrimSpace(given) == "" {
+		return "cancelled by the customer"
+	}
+	return "cancelled by the customer: " + given
+}
+
+// ValidCancelReason checks the reason a customer gives (optional).
+func ValidCancelReason(reason string) *FieldError {
+	if len(reason) > maxText {
+		return &FieldError{"reason", fmt.Sprintf("is longer than %d characters", maxText)}
+	}
+	return Text("reason", reason)
+}
+
+// Cancel is the customer cancelling the order before pickup: the order is
+// CANCELLED at once (the order service decides, as the owner of the
+// order's status) and the returned OrderCancelled, marked by_customer,
+// starts the compensations: the payment service refunds, the store
+// releases the slot, the delivery service the courier. After pickup it is
+// ErrPickedUp; a cancelled order is ErrCancelled.
+func (o *Order) Cancel(reason string, at time.Time) (events.Envelope, error) {
+	switch {
+	case o.Status == events.StatusCancelled:
+		return events.Envelope{}, ErrCancelled
+	case o.Status == events.StatusPickedUp || o.Status == events.StatusDelivered || !o.PickedUpAt.IsZero():
+		return events.Envelope{}, ErrPickedUp
+	}
+	o.Status = events.StatusCancelled
+	o.CancelledAt = at.UTC()
+	o.CancelReason = CustomerCancelReason(reason)
+	return events.New(events.OrderCancelled, o.ID, o.CancelledAt, events.OrderCancelledData{
+		OrderRef: o.ref(), Reason: o.CancelReason, ByCustomer: true})
 }
 
 // Stage names of saga_stage_duration_seconds.

@@ -133,9 +133,10 @@ type API struct {
 // Routes returns the API's ServeMux patterns.
 func (a API) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /v1/orders":     a.Guard.Require(a.Admission.Middleware(a.place, a.retried)),
-		"GET /v1/orders/{id}": a.Guard.Require(a.get),
-		"GET /v1/orders":      a.Guard.Require(a.list),
+		"POST /v1/orders":             a.Guard.Require(a.Admission.Middleware(a.place, a.retried)),
+		"POST /v1/orders/{id}/cancel": a.Guard.Require(a.cancel),
+		"GET /v1/orders/{id}":         a.Guard.Require(a.get),
+		"GET /v1/orders":              a.Guard.Require(a.list),
 	}
 }
 
@@ -195,19 +196,8 @@ func (a API) place(w http.ResponseWriter, r *http.Request) {
 		problem(w, &RequestError{http.StatusUnprocessableEntity, "Authorization", "the token's subject cannot name a customer: " + ferr.Reason})
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			problem(w, &RequestError{http.StatusUnsupportedMediaType, "Content-Type", "must be application/json"})
-			return
-		}
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" || len(key) > MaxKeyLen {
-		problem(w, &RequestError{http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("header is required (1-%d characters)", MaxKeyLen)})
-		return
-	}
-	if ferr := domain.Text("Idempotency-Key", key); ferr != nil {
-		problem(w, &RequestError{http.StatusBadRequest, ferr.Field, ferr.Reason})
+	key, ok := idempotencyKey(w, r)
+	if !ok {
 		return
 	}
 	draft, fp, rerr := DecodePlaceRequest(r.Body)
@@ -224,12 +214,97 @@ func (a API) place(w http.ResponseWriter, r *http.Request) {
 		a.storageFailed(w, r, "store the order", err)
 		return
 	}
+	answer(w, res)
+}
+
+// idempotencyKey checks the JSON content type (when one is sent) and reads
+// the Idempotency-Key header every changing request carries, or answers
+// the problem.
+func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			problem(w, &RequestError{http.StatusUnsupportedMediaType, "Content-Type", "must be application/json"})
+			return "", false
+		}
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" || len(key) > MaxKeyLen {
+		problem(w, &RequestError{http.StatusBadRequest, "Idempotency-Key", fmt.Sprintf("header is required (1-%d characters)", MaxKeyLen)})
+		return "", false
+	}
+	if ferr := domain.Text("Idempotency-Key", key); ferr != nil {
+		problem(w, &RequestError{http.StatusBadRequest, ferr.Field, ferr.Reason})
+		return "", false
+	}
+	return key, true
+}
+
+// answer writes an idempotent request's stored or fresh answer.
+func answer(w http.ResponseWriter, res app.PlaceResult) {
 	w.Header().Set("Content-Type", "application/json")
 	if res.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.WriteHeader(res.StatusCode)
 	_, _ = w.Write(res.Body)
+}
+
+// cancel serves POST /v1/orders/{id}/cancel: the order's customer cancels
+// it before pickup. Someone else's order is 404 as for GET; after pickup
+// (or once cancelled) it is 409.
+func (a API) cancel(w http.ResponseWriter, r *http.Request) {
+	who, ok := caller(w, r)
+	if !ok {
+		return
+	}
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	notFound := &RequestError{http.StatusNotFound, "id", fmt.Sprintf("no order %q", id)}
+	if domain.Text("id", id) != nil {
+		problem(w, notFound)
+		return
+	}
+	var req apiclient.CancelRequest
+	if rerr := decodeOptional(r.Body, &req); rerr != nil {
+		problem(w, rerr)
+		return
+	}
+	if ferr := domain.ValidCancelReason(req.Reason); ferr != nil {
+		problem(w, &RequestError{http.StatusUnprocessableEntity, ferr.Field, ferr.Reason})
+		return
+	}
+	res, err := a.App.Cancel(r.Context(), app.Cancel{Customer: who.Subject, Key: key, Fingerprint: fingerprint(struct {
+		Op, ID string
+		Body   apiclient.CancelRequest
+	}{"cancel", id, req}), OrderID: id, Reason: req.Reason})
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		problem(w, notFound)
+	case errors.Is(err, app.ErrConflict):
+		problem(w, &RequestError{http.StatusConflict, "Idempotency-Key", err.Error()})
+	case errors.Is(err, domain.ErrPickedUp), errors.Is(err, domain.ErrCancelled):
+		problem(w, &RequestError{http.StatusConflict, "id", err.Error()})
+	case err != nil:
+		a.storageFailed(w, r, "cancel the order", err)
+	default:
+		answer(w, res)
+	}
+}
+
+// decodeOptional decodes a body that may be empty (then v keeps its zero
+// value) with the rules of DecodePlaceRequest.
+func decodeOptional(body io.Reader, v any) *RequestError {
+	raw, err := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
+	if err != nil {
+		return &RequestError{http.StatusBadRequest, "body", "cannot read body: " + err.Error()}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	return decodeStrict(bytes.NewReader(raw), v)
 }
 
 func (a API) get(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,6 @@
 // Package app is the payment service's use case: authorize the payment of
 // each placed order with the provider (once), refund it if the store
-// rejects the order.
+// rejects the order or the customer cancels it.
 package app
 
 import (
@@ -65,6 +65,7 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	}
 	ops := make([]Op, len(batch))
 	keep := make([]bool, len(batch))
+	var refunds []events.Incoming
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -105,24 +106,10 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 				}
 				ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRecord, Payment: domain.FromResult(placed.OrderRef, placed.TotalCents, res), At: time.Now()}
 			}()
-		case events.OrderRejected:
-			rej, err := events.DecodeData[events.StoreData](d.Event)
-			if err != nil {
-				fail(err)
-				continue
-			}
-			p, ok := existing[rej.OrderID]
-			if !ok || p.Status != domain.Authorized {
-				continue
-			}
-			if err := a.Provider.Refund(d.Ctx, rej.OrderID, p.PaymentID); err != nil {
-				fail(fmt.Errorf("refund %s: %w", rej.OrderID, err))
-				continue
-			}
-			p.Status = domain.Refunded
-			p.Reason = rej.Reason
-			keep[i] = true
-			ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRefund, Payment: p, At: time.Now()}
+		case events.OrderRejected, events.OrderCancelled:
+			// Refunds follow the batch's authorizations: an order placed
+			// and cancelled in one batch is charged, then refunded.
+			refunds = append(refunds, d)
 		}
 	}
 	wg.Wait()
@@ -135,10 +122,77 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 			todo = append(todo, ops[i])
 		}
 	}
-	if len(todo) == 0 {
+	if err := a.apply(ctx, todo); err != nil {
+		return err
+	}
+	if len(refunds) == 0 {
 		return nil
 	}
-	due, err := a.Repo.Apply(ctx, todo)
+	return a.refund(ctx, refunds)
+}
+
+// refund refunds the authorized payments of rejected orders and of orders
+// their customer cancelled, once: the provider call carries the order id
+// as its idempotency key (a call repeated after a crash refunds nothing
+// more) and the stored status moves from AUTHORIZED once, with the one
+// PaymentRefunded event.
+func (a *App) refund(ctx context.Context, batch []events.Incoming) error {
+	var eventIDs, orderIDs []string
+	for _, d := range batch {
+		eventIDs = append(eventIDs, d.Event.ID)
+		orderIDs = append(orderIDs, d.Event.Subject)
+	}
+	seen, existing, err := a.Repo.Known(ctx, eventIDs, orderIDs)
+	if err != nil {
+		return err
+	}
+	var ops []Op
+	for _, d := range batch {
+		if seen[d.Event.ID] {
+			continue
+		}
+		var (
+			reason string
+			ref    events.OrderRef
+		)
+		switch d.Event.Type {
+		case events.OrderRejected:
+			rej, err := events.DecodeData[events.StoreData](d.Event)
+			if err != nil {
+				return err
+			}
+			reason, ref = rej.Reason, rej.OrderRef
+		case events.OrderCancelled:
+			c, err := events.DecodeData[events.OrderCancelledData](d.Event)
+			if err != nil {
+				return err
+			}
+			if !c.ByCustomer {
+				continue // after a decline or a refund: nothing left to give back
+			}
+			reason, ref = c.Reason, c.OrderRef
+		}
+		p, ok := existing[d.Event.Subject]
+		if !ok || p.Status != domain.Authorized {
+			continue
+		}
+		if err := a.Provider.Refund(d.Ctx, p.OrderID, p.PaymentID); err != nil {
+			return fmt.Errorf("refund %s: %w", p.OrderID, err)
+		}
+		p.Status = domain.Refunded
+		p.Reason = reason
+		p.CustomerID = ref.CustomerID // the refund's event carries the customer like the rest
+		existing[p.OrderID] = p
+		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRefund, Payment: p, At: time.Now()})
+	}
+	return a.apply(ctx, ops)
+}
+
+func (a *App) apply(ctx context.Context, ops []Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	due, err := a.Repo.Apply(ctx, ops)
 	if err != nil {
 		return err
 	}

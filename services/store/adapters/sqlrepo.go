@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/storage"
 	"github.com/bloody-sweet/platform/services/store/app"
+	"github.com/bloody-sweet/platform/services/store/domain"
 )
 
 //go:embed migrations/*.sql
@@ -33,6 +35,9 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 	}
 	err := r.db.ApplyOnce(ctx, ids, func(tx *sql.Tx, i int) error {
 		op := ops[i]
+		if op.Release != nil {
+			return r.release(ctx, tx, op, &due)
+		}
 		status := "REJECTED"
 		if op.Decision.Accepted {
 			status = "ACCEPTED"
@@ -59,4 +64,23 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 		return nil
 	})
 	return due, err
+}
+
+// release marks an accepted order released, withdraws its OrderReady if
+// that is still to come, and announces OrderReleased; a rejected, unknown
+// or already released order has no slot to give up.
+func (r *SQLRepository) release(ctx context.Context, tx *sql.Tx, op app.Op, due *[]time.Time) error {
+	ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = 'RELEASED' WHERE order_id = ? AND status = 'ACCEPTED'`), op.Ref.OrderID))
+	if err != nil || !ok {
+		return err
+	}
+	if _, err := r.db.Unschedule(ctx, tx, op.Ref.OrderID, op.Release.At, events.OrderReady); err != nil {
+		return err
+	}
+	e, err := domain.Release(op.Ref, op.Release.Reason, op.Release.At)
+	if err != nil {
+		return err
+	}
+	*due = append(*due, e.Time)
+	return r.db.Enqueue(op.Ctx, tx, e)
 }

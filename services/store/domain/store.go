@@ -42,3 +42,10 @@ func (d Decision) Events(ref events.OrderRef) ([]events.Envelope, error) {
 	ready, err := events.New(events.OrderReady, ref.OrderID, d.ReadyAt, events.StoreData{OrderRef: ref})
 	return []events.Envelope{acc, ready}, err
 }
+
+// Release is the store's side of a customer's cancellation: the order's
+// slot is given up (its OrderReady withdrawn if still to come) and
+// OrderReleased tells the delivery service to release the courier.
+func Release(ref events.OrderRef, reason string, at time.Time) (events.Envelope, error) {
+	return events.New(events.OrderReleased, ref.OrderID, at, events.StoreData{OrderRef: ref, Reason: reason})
+}
