@@ -7,7 +7,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/delivery/app"
@@ -82,8 +81,13 @@ func (r *SQLRepository) release(ctx context.Context, tx *sql.Tx, op app.Op, due 
 	if err != nil {
 		return fmt.Errorf("delivery %s: %w", op.Ref.OrderID, err)
 	}
-	gone, err := r.db.Unschedule(ctx, tx, op.Ref.OrderID, op.ReleaseAt, domain.Withdrawn()...)
-	if err != nil || !slices.Contains(gone, events.OrderPickedUp) {
+	// The pickup decides: once it happened the courier has the order and
+	// the delivery goes on.
+	gone, err := r.db.Unschedule(ctx, tx, op.Ref.OrderID, op.ReleaseAt, events.OrderPickedUp)
+	if err != nil || len(gone) == 0 {
+		return err
+	}
+	if _, err := r.db.Unschedule(ctx, tx, op.Ref.OrderID, op.ReleaseAt, domain.Withdrawn()...); err != nil {
 		return err
 	}
 	e, err := domain.Released(op.Ref, courier, op.ReleaseAt)

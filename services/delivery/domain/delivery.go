@@ -54,8 +54,9 @@ func Events(ref events.OrderRef, steps []Step) ([]events.Envelope, error) {
 	return out, nil
 }
 
-// Withdrawn are the steps a release takes back while still to come: a
-// courier who has not picked the order up is released.
+// Withdrawn are the steps a release takes back, once the pickup was still
+// to come: a courier who has not picked the order up is released (with
+// the replacement courier's assignment, when one was planned).
 func Withdrawn() []events.Type {
 	return []events.Type{events.CourierAssigned, events.OrderPickedUp, events.OrderDelivered}
 }

@@ -40,6 +40,13 @@ func newServer(t *testing.T) *httptest.Server {
 
 func newServerClock(t *testing.T, clock *fakeClock) *httptest.Server {
 	t.Helper()
+	srv, _ := newServerApp(t, clock)
+	return srv
+}
+
+// newServerApp also returns the app, for tests that drive the saga.
+func newServerApp(t *testing.T, clock *fakeClock) (*httptest.Server, *app.App) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, "", "order")
 	if err != nil {
@@ -68,7 +75,7 @@ func newServerClock(t *testing.T, clock *fakeClock) *httptest.Server {
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, a
 }
 
 const testCaller = "X-Test-Caller"
