@@ -46,7 +46,9 @@ func TestReleaseBeforeAndAfterPickup(t *testing.T) {
 	}
 	r := NewSQLRepository(db)
 	now := time.Now()
-	ref := func(id string) events.OrderRef { return events.OrderRef{OrderID: id, StoreID: "store-1", CustomerID: "c-1"} }
+	ref := func(id string) events.OrderRef {
+		return events.OrderRef{OrderID: id, StoreID: "store-1", CustomerID: "c-1"}
+	}
 	plan := func(pickup time.Time) []domain.Step {
 		return []domain.Step{{Type: events.CourierAssigned, Courier: "courier-7", At: now.Add(-time.Minute)},
 			{Type: events.OrderPickedUp, Courier: "courier-7", At: pickup},
