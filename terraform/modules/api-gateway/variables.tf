@@ -117,9 +117,10 @@ variable "routes" {
   # so CloudFront sends them to the ALB directly (module waf-cdn-acm-route53) and the
   # notification service verifies their bearer JWT and scope itself.
   default = {
-    "POST /v1/orders"     = {}
-    "GET /v1/orders"      = {}
-    "GET /v1/orders/{id}" = {}
+    "POST /v1/orders"             = {}
+    "GET /v1/orders"              = {}
+    "GET /v1/orders/{id}"         = {}
+    "POST /v1/orders/{id}/cancel" = {}
   }
 
   validation {
