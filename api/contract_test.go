@@ -74,6 +74,7 @@ func wanted(t *testing.T) map[string][]byte {
 	for name, v := range map[string]any{
 		"OrderRequest":  apiclient.OrderRequest{},
 		"CancelRequest": apiclient.CancelRequest{},
+		"ReviseRequest": apiclient.ReviseRequest{},
 		"Order":         apiclient.Order{},
 		"OrderPage":     apiclient.OrderPage{},
 		"StatusChange":  events.StatusChange{},
@@ -258,6 +259,8 @@ func TestEventsValidate(t *testing.T) {
 		"OrderPlacedData": events.OrderPlacedData{OrderRef: ref, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}},
 			Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 1800},
 		"OrderCancelledData": events.OrderCancelledData{OrderRef: ref, Reason: "cancelled by the customer", ByCustomer: true},
+		"OrderRevisedData":   events.OrderRevisedData{OrderRef: ref, Revision: 1, Items: []events.Item{{SKU: "calzone", Quantity: 3, PriceCents: 900}}, TotalCents: 2700},
+		"RevisionData":       events.RevisionData{OrderRef: ref, Revision: 1, Reason: "the store accepted the order first"},
 		"PaymentData":        events.PaymentData{OrderRef: ref, AmountCents: 1800, PaymentID: "p-1"},
 		"StoreData":          events.StoreData{OrderRef: ref},
 		"DeliveryData":       events.DeliveryData{OrderRef: ref, CourierID: "courier-1"},
@@ -301,11 +304,13 @@ func TestAPIShapesValidate(t *testing.T) {
 	at := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 	order := apiclient.Order{ID: "o-1", CustomerID: "c-1", StoreID: "store-1", Items: []events.Item{{SKU: "calzone", Quantity: 1, PriceCents: 900}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 900,
-		Status: events.StatusPaid, PlacedAt: at, PaidAt: at.Add(time.Second)}
+		Status: events.StatusPaid, PlacedAt: at, PaidAt: at.Add(time.Second),
+		Revision: &apiclient.Revision{Number: 1, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}}, TotalCents: 1800, Status: "PENDING", RequestedAt: at}}
 	for path, v := range map[string]any{
 		"schemas/OrderRequest.schema.json":  apiclient.OrderRequest{StoreID: "store-1", Items: []apiclient.Item{{SKU: "calzone", Quantity: 1}}, Address: order.Address},
 		"schemas/Order.schema.json":         order,
 		"schemas/CancelRequest.schema.json": apiclient.CancelRequest{Reason: "changed my mind"},
+		"schemas/ReviseRequest.schema.json": apiclient.ReviseRequest{Items: []apiclient.Item{{SKU: "calzone", Quantity: 3}}},
 		"schemas/OrderPage.schema.json":     apiclient.OrderPage{Orders: []apiclient.Order{order}, NextPageToken: "t"},
 		"schemas/StatusChange.schema.json":  events.StatusChange{OrderID: "o-1", Status: events.StatusDelivered, Time: at, Seq: 6, CustomerID: "c-1"},
 	} {

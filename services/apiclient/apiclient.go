@@ -60,6 +60,30 @@ type Order struct {
 	PickedUpAt   time.Time      `json:"picked_up_at,omitzero"`
 	DeliveredAt  time.Time      `json:"delivered_at,omitzero"`
 	CancelledAt  time.Time      `json:"cancelled_at,omitzero"`
+	// Revision is the customer's latest revision of the quantities, absent
+	// if none was asked for.
+	Revision *Revision `json:"revision,omitempty"`
+}
+
+// Revision is an order's latest revision (api/schemas/Order.schema.json):
+// PENDING while the payment service re-authorizes the new total, APPLIED
+// once the order has its lines and total, REFUSED (with the reason) when
+// the order kept its own.
+type Revision struct {
+	Number      int           `json:"number"`
+	Items       []events.Item `json:"items"`
+	TotalCents  int64         `json:"total_cents"`
+	Status      string        `json:"status" jsonschema:"enum=PENDING,enum=APPLIED,enum=REFUSED"`
+	Reason      string        `json:"reason,omitempty"`
+	RequestedAt time.Time     `json:"requested_at"`
+	DecidedAt   time.Time     `json:"decided_at,omitzero"`
+}
+
+// ReviseRequest is the body of POST /v1/orders/{id}/revise
+// (api/schemas/ReviseRequest.schema.json): the order's SKUs with their new
+// quantities; a SKU left out is dropped.
+type ReviseRequest struct {
+	Items []Item `json:"items"`
 }
 
 // OrderPage is one page of GET /v1/orders.
@@ -214,5 +238,24 @@ func (c *Client) CancelOrder(ctx context.Context, p Cancel) (Order, error) {
 	var o Order
 	hdr := map[string]string{"Idempotency-Key": p.Key}
 	err := c.do(ctx, http.MethodPost, c.OrderURL, "/v1/orders/"+url.PathEscape(p.OrderID)+"/cancel", p.Token, hdr, CancelRequest{Reason: p.Reason}, http.StatusOK, &o)
+	return o, err
+}
+
+// Revise is one POST /v1/orders/{id}/revise.
+type Revise struct {
+	OrderID string
+	Key     string // Idempotency-Key
+	Token   string // bearer token of the order's customer; empty: HTTP's credentials
+	Items   []Item
+}
+
+// ReviseOrder asks for new quantities before the store accepts the order
+// and returns it with its revision PENDING; GetOrder shows the revision
+// APPLIED or REFUSED once the payment service answered. After the store
+// accepted, the answer is an *HTTPError with status 409.
+func (c *Client) ReviseOrder(ctx context.Context, p Revise) (Order, error) {
+	var o Order
+	hdr := map[string]string{"Idempotency-Key": p.Key}
+	err := c.do(ctx, http.MethodPost, c.OrderURL, "/v1/orders/"+url.PathEscape(p.OrderID)+"/revise", p.Token, hdr, ReviseRequest{Items: p.Items}, http.StatusAccepted, &o)
 	return o, err
 }

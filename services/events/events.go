@@ -68,11 +68,24 @@ const (
 	// released before pickup.
 	OrderReleased   Type = "OrderReleased"
 	CourierReleased Type = "CourierReleased"
+	// A customer's revision of the quantities ("Revise"): the order
+	// service asks (OrderRevised), the payment service re-authorizes the
+	// new total beside the original authorization (PaymentReauthorized,
+	// or PaymentReauthorizationDeclined), the order service decides
+	// (OrderRevisionApplied: the original authorization is voided;
+	// OrderRevisionRefused: the new one is).
+	OrderRevised                   Type = "OrderRevised"
+	OrderRevisionApplied           Type = "OrderRevisionApplied"
+	OrderRevisionRefused           Type = "OrderRevisionRefused"
+	PaymentReauthorized            Type = "PaymentReauthorized"
+	PaymentReauthorizationDeclined Type = "PaymentReauthorizationDeclined"
 )
 
 var topicOf = map[Type]string{
 	OrderPlaced: TopicOrder, OrderCancelled: TopicOrder,
+	OrderRevised: TopicOrder, OrderRevisionApplied: TopicOrder, OrderRevisionRefused: TopicOrder,
 	PaymentAuthorized: TopicPayment, PaymentDeclined: TopicPayment, PaymentRefunded: TopicPayment,
+	PaymentReauthorized: TopicPayment, PaymentReauthorizationDeclined: TopicPayment,
 	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore, OrderReleased: TopicStore,
 	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery, CourierReleased: TopicDelivery,
 }
@@ -81,7 +94,9 @@ var topicOf = map[Type]string{
 // JSON Schemas, made from these types).
 var dataOf = map[Type]any{
 	OrderPlaced: OrderPlacedData{}, OrderCancelled: OrderCancelledData{},
+	OrderRevised: OrderRevisedData{}, OrderRevisionApplied: RevisionData{}, OrderRevisionRefused: RevisionData{},
 	PaymentAuthorized: PaymentData{}, PaymentDeclined: PaymentData{}, PaymentRefunded: PaymentData{},
+	PaymentReauthorized: PaymentData{}, PaymentReauthorizationDeclined: PaymentData{},
 	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{}, OrderReleased: StoreData{},
 	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{}, CourierReleased: DeliveryData{},
 }
@@ -311,13 +326,32 @@ type OrderCancelledData struct {
 	ByCustomer bool `json:"by_customer,omitempty"`
 }
 
-// PaymentData is the payload of PaymentAuthorized, PaymentDeclined and
-// PaymentRefunded.
+// PaymentData is the payload of PaymentAuthorized, PaymentDeclined,
+// PaymentRefunded, PaymentReauthorized and PaymentReauthorizationDeclined
+// (these two carry the revision they answer).
 type PaymentData struct {
 	OrderRef
 	AmountCents int64  `json:"amount_cents"`
 	PaymentID   string `json:"payment_id,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	Revision    int    `json:"revision,omitempty"`
+}
+
+// OrderRevisedData is the payload of OrderRevised: revision Revision (1,
+// 2, ...) of the order's lines and its new total.
+type OrderRevisedData struct {
+	OrderRef
+	Revision   int    `json:"revision"`
+	Items      []Item `json:"items"`
+	TotalCents int64  `json:"total_cents"`
+}
+
+// RevisionData is the payload of OrderRevisionApplied and
+// OrderRevisionRefused.
+type RevisionData struct {
+	OrderRef
+	Revision int    `json:"revision"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // StoreData is the payload of OrderAccepted, OrderRejected, OrderReady and

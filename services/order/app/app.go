@@ -260,6 +260,54 @@ func (a *App) Cancel(ctx context.Context, c Cancel) (PlaceResult, error) {
 	return PlaceResult{StatusCode: 200, Body: rec.Body}, nil
 }
 
+// Revise is a customer's request to change the quantities of one of their
+// orders.
+type Revise struct {
+	Customer, Key, Fingerprint string // as in Place
+	OrderID                    string
+	Lines                      []domain.Line
+}
+
+// Revise asks for a revision of the customer's order before the store
+// accepts it (domain.Order.Revise): the answer is the order with its
+// revision PENDING; the payment service's re-authorization decides it. A
+// line the order cannot take is a *domain.FieldError; after the store
+// accepted, domain.ErrAccepted; while a revision is pending,
+// domain.ErrRevisionPending; otherwise as Cancel.
+func (a *App) Revise(ctx context.Context, rv Revise) (PlaceResult, error) {
+	now := a.now()
+	rec := Idempotency{Customer: rv.Customer, Key: rv.Key, RequestHash: rv.Fingerprint, StatusCode: 202, CreatedAt: now}
+	existing, found, err := a.repo.Change(ctx, rv.OrderID, rec, func(o *domain.Order) ([]byte, []events.Envelope, error) {
+		if o.CustomerID != rv.Customer {
+			return nil, nil, storage.ErrNotFound
+		}
+		if ferr := o.ValidRevision(rv.Lines); ferr != nil {
+			return nil, nil, ferr
+		}
+		e, err := o.Revise(rv.Lines, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		body, err := a.present(*o)
+		if err != nil {
+			return nil, nil, fmt.Errorf("order: encode: %w", err)
+		}
+		rec.Body = body
+		return body, []events.Envelope{e}, nil
+	})
+	if err != nil {
+		return PlaceResult{}, err
+	}
+	if found {
+		if existing.RequestHash != rv.Fingerprint {
+			return PlaceResult{}, ErrConflict
+		}
+		return PlaceResult{StatusCode: existing.StatusCode, Body: existing.Body, Replayed: true}, nil
+	}
+	a.relay.Notify(now)
+	return PlaceResult{StatusCode: rec.StatusCode, Body: rec.Body}, nil
+}
+
 // InFlight counts the orders placed and not yet delivered or cancelled,
 // and says when the oldest of them placed at or after ignoreBefore was
 // placed (zero: none). Order ids are UUIDv7, so they sort by time.
@@ -307,7 +355,20 @@ func (a *App) PurgeExpired(ctx context.Context) (int64, error) {
 
 // Handle applies a batch of saga events (the consumer's handler).
 func (a *App) Handle(ctx context.Context, in []events.Incoming) error {
+	produced := false
 	changes, err := a.repo.ApplyEvents(ctx, in, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
+		if t := in.Event.Type; t == events.PaymentReauthorized || t == events.PaymentReauthorizationDeclined {
+			p, err := events.DecodeData[events.PaymentData](in.Event)
+			if err != nil {
+				return nil, err
+			}
+			e, err := o.Decide(p.Revision, t == events.PaymentReauthorized, p.Reason, in.Event.Time)
+			if err != nil || e == nil {
+				return nil, err
+			}
+			produced = true
+			return []events.Envelope{*e}, nil
+		}
 		reason := ""
 		if in.Event.Type == events.PaymentDeclined || in.Event.Type == events.PaymentRefunded {
 			p, err := events.DecodeData[events.PaymentData](in.Event)
@@ -346,7 +407,7 @@ func (a *App) Handle(ctx context.Context, in []events.Incoming) error {
 			a.metrics.Stages.WithLabelValues(s.Stage).Observe(s.Duration.Seconds())
 		}
 	}
-	if notify {
+	if notify || produced {
 		a.relay.Notify(a.now())
 	}
 	return nil

@@ -145,6 +145,27 @@ type Order struct {
 	PickedUpAt   time.Time
 	DeliveredAt  time.Time
 	CancelledAt  time.Time
+	// Revision is the customer's latest revision of the quantities, nil
+	// if none was asked for.
+	Revision *Revision
+}
+
+// Revision states.
+const (
+	RevisionPending = "PENDING" // the payment service re-authorizes the new total
+	RevisionApplied = "APPLIED" // the order has the revision's lines and total
+	RevisionRefused = "REFUSED" // the order kept its lines and total (Reason says why)
+)
+
+// Revision is a customer's revision of an order's quantities.
+type Revision struct {
+	Number      int
+	Items       []events.Item
+	TotalCents  int64
+	Status      string
+	Reason      string
+	RequestedAt time.Time
+	DecidedAt   time.Time
 }
 
 // New builds a PLACED order of customer from a valid request.
@@ -213,8 +234,11 @@ func (o *Order) Apply(t events.Type, at time.Time, reason string) (cancel *event
 			return nil, err
 		}
 		return &e, nil
+	case events.PaymentReauthorized, events.PaymentReauthorizationDeclined:
+		// Handled by Decide, which needs the payload.
 	case events.OrderRejected, events.CourierAssigned, events.OrderPlaced, events.OrderCancelled,
-		events.OrderReleased, events.CourierReleased:
+		events.OrderReleased, events.CourierReleased,
+		events.OrderRevised, events.OrderRevisionApplied, events.OrderRevisionRefused:
 		// Causes handled elsewhere (a rejection is followed by a refund) or
 		// this service's own events.
 	default:
@@ -266,6 +290,99 @@ func (o *Order) Cancel(reason string, at time.Time) (events.Envelope, error) {
 	o.CancelReason = CustomerCancelReason(reason)
 	return events.New(events.OrderCancelled, o.ID, o.CancelledAt, events.OrderCancelledData{
 		OrderRef: o.ref(), Reason: o.CancelReason, ByCustomer: true})
+}
+
+// ErrAccepted refuses a revision once the store accepted the order.
+var ErrAccepted = errors.New("the store accepted the order: its quantities can no longer change")
+
+// ErrRevisionPending refuses a revision while the previous one is decided.
+var ErrRevisionPending = errors.New("a revision of the order is pending")
+
+// Revise asks to change the order's quantities before the store accepts
+// it: lines name the order's SKUs (each once) with their new quantities;
+// a SKU left out is dropped. The order keeps its lines until the payment
+// service re-authorized the new total (Decide); the returned OrderRevised
+// asks for that.
+func (o *Order) Revise(lines []Line, at time.Time) (events.Envelope, error) {
+	switch {
+	case o.Status == events.StatusCancelled:
+		return events.Envelope{}, ErrCancelled
+	case !o.AcceptedAt.IsZero() || o.Status != events.StatusPlaced && o.Status != events.StatusPaid:
+		return events.Envelope{}, ErrAccepted
+	case o.Revision != nil && o.Revision.Status == RevisionPending:
+		return events.Envelope{}, ErrRevisionPending
+	}
+	price := map[string]int64{}
+	for _, it := range o.Items {
+		price[it.SKU] = it.PriceCents
+	}
+	r := Revision{Number: 1, Status: RevisionPending, RequestedAt: at.UTC()}
+	if o.Revision != nil {
+		r.Number = o.Revision.Number + 1
+	}
+	for _, l := range lines {
+		r.Items = append(r.Items, events.Item{SKU: l.SKU, Quantity: l.Quantity, PriceCents: price[l.SKU]})
+		r.TotalCents += price[l.SKU] * int64(l.Quantity)
+	}
+	o.Revision = &r
+	return events.New(events.OrderRevised, o.ID, r.RequestedAt, events.OrderRevisedData{
+		OrderRef: o.ref(), Revision: r.Number, Items: r.Items, TotalCents: r.TotalCents})
+}
+
+// ValidRevision checks revised lines against the order: at least one, each
+// a SKU of the order named once, quantities in range.
+func (o Order) ValidRevision(lines []Line) *FieldError {
+	if len(lines) == 0 {
+		return &FieldError{"items", "at least one item is required"}
+	}
+	has := map[string]bool{}
+	for _, it := range o.Items {
+		has[it.SKU] = true
+	}
+	seen := map[string]bool{}
+	for i, l := range lines {
+		if !has[l.SKU] {
+			return &FieldError{fmt.Sprintf("items[%d].sku", i), fmt.Sprintf("%q is not in the order: a revision changes quantities only", l.SKU)}
+		}
+		if seen[l.SKU] {
+			return &FieldError{fmt.Sprintf("items[%d].sku", i), fmt.Sprintf("%q is named twice", l.SKU)}
+		}
+		seen[l.SKU] = true
+		if l.Quantity < MinQuantity || l.Quantity > MaxQuantity {
+			return &FieldError{fmt.Sprintf("items[%d].quantity", i), fmt.Sprintf("must be between %d and %d, got %d", MinQuantity, MaxQuantity, l.Quantity)}
+		}
+	}
+	return nil
+}
+
+// Decide settles revision n on the payment service's answer: approved,
+// the revision applies unless the store accepted the order (or it ended)
+// meanwhile; declined, or too late, the order keeps its lines. It returns
+// the event telling the payment service which authorization to void
+// (none after a decline: there is no new one), or nil for an answer to a
+// revision that is not pending (a duplicate).
+func (o *Order) Decide(n int, approved bool, reason string, at time.Time) (*events.Envelope, error) {
+	r := o.Revision
+	if r == nil || r.Number != n || r.Status != RevisionPending {
+		return nil, nil
+	}
+	r.DecidedAt = at.UTC()
+	switch {
+	case !approved:
+		r.Status, r.Reason = RevisionRefused, "payment declined the new total: "+reason
+		return nil, nil
+	case !o.AcceptedAt.IsZero() || o.Status.Terminal():
+		r.Status, r.Reason = RevisionRefused, "the store accepted the order first"
+		if o.Status == events.StatusCancelled {
+			r.Reason = "the order was cancelled"
+		}
+		e, err := events.New(events.OrderRevisionRefused, o.ID, r.DecidedAt, events.RevisionData{OrderRef: o.ref(), Revision: n, Reason: r.Reason})
+		return &e, err
+	}
+	r.Status = RevisionApplied
+	o.Items, o.TotalCents = r.Items, r.TotalCents
+	e, err := events.New(events.OrderRevisionApplied, o.ID, r.DecidedAt, events.RevisionData{OrderRef: o.ref(), Revision: n})
+	return &e, err
 }
 
 // Stage names of saga_stage_duration_seconds.

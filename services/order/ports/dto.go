@@ -21,6 +21,15 @@ func draftOf(req apiclient.OrderRequest) domain.Draft {
 	return d
 }
 
+// linesOf is the domain's view of a revision's lines.
+func linesOf(items []apiclient.Item) []domain.Line {
+	var out []domain.Line
+	for _, it := range items {
+		out = append(out, domain.Line{SKU: it.SKU, Quantity: it.Quantity})
+	}
+	return out
+}
+
 // fingerprint identifies a decoded request body: the same content written
 // with other spacing or key order is the same request.
 func fingerprint(body any) string {
@@ -31,7 +40,12 @@ func fingerprint(body any) string {
 
 // orderDTO is an order as the API answers it.
 func orderDTO(o domain.Order) apiclient.Order {
-	return apiclient.Order{
+	var rev *apiclient.Revision
+	if r := o.Revision; r != nil {
+		rev = &apiclient.Revision{Number: r.Number, Items: r.Items, TotalCents: r.TotalCents, Status: r.Status,
+			Reason: r.Reason, RequestedAt: r.RequestedAt, DecidedAt: r.DecidedAt}
+	}
+	return apiclient.Order{Revision: rev,
 		ID: o.ID, CustomerID: o.CustomerID, StoreID: o.StoreID, Items: o.Items, Address: o.Address,
 		TotalCents: o.TotalCents, Status: o.Status, CancelReason: o.CancelReason,
 		PlacedAt: o.PlacedAt, PaidAt: o.PaidAt, AcceptedAt: o.AcceptedAt, ReadyAt: o.ReadyAt,

@@ -135,6 +135,7 @@ func (a API) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"POST /v1/orders":             a.Guard.Require(a.Admission.Middleware(a.place, a.retried)),
 		"POST /v1/orders/{id}/cancel": a.Guard.Require(a.cancel),
+		"POST /v1/orders/{id}/revise": a.Guard.Require(a.revise),
 		"GET /v1/orders/{id}":         a.Guard.Require(a.get),
 		"GET /v1/orders":              a.Guard.Require(a.list),
 	}
@@ -289,6 +290,57 @@ func (a API) cancel(w http.ResponseWriter, r *http.Request) {
 		problem(w, &RequestError{http.StatusConflict, "id", err.Error()})
 	case err != nil:
 		a.storageFailed(w, r, "cancel the order", err)
+	default:
+		answer(w, res)
+	}
+}
+
+// revise serves POST /v1/orders/{id}/revise: the order's customer changes
+// its quantities before the store accepts it (202: the payment service
+// decides). Someone else's order is 404; after acceptance, once cancelled
+// or while a revision is pending, 409.
+func (a API) revise(w http.ResponseWriter, r *http.Request) {
+	who, ok := caller(w, r)
+	if !ok {
+		return
+	}
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	notFound := &RequestError{http.StatusNotFound, "id", fmt.Sprintf("no order %q", id)}
+	if domain.Text("id", id) != nil {
+		problem(w, notFound)
+		return
+	}
+	var req apiclient.ReviseRequest
+	if rerr := decodeStrict(r.Body, &req); rerr != nil {
+		problem(w, rerr)
+		return
+	}
+	for i, it := range req.Items {
+		if ferr := domain.Text(fmt.Sprintf("items[%d].sku", i), it.SKU); ferr != nil {
+			problem(w, &RequestError{http.StatusUnprocessableEntity, ferr.Field, ferr.Reason})
+			return
+		}
+	}
+	res, err := a.App.Revise(r.Context(), app.Revise{Customer: who.Subject, Key: key, Fingerprint: fingerprint(struct {
+		Op, ID string
+		Body   apiclient.ReviseRequest
+	}{"revise", id, req}), OrderID: id, Lines: linesOf(req.Items)})
+	var ferr *domain.FieldError
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		problem(w, notFound)
+	case errors.As(err, &ferr):
+		problem(w, &RequestError{http.StatusUnprocessableEntity, ferr.Field, ferr.Reason})
+	case errors.Is(err, app.ErrConflict):
+		problem(w, &RequestError{http.StatusConflict, "Idempotency-Key", err.Error()})
+	case errors.Is(err, domain.ErrAccepted), errors.Is(err, domain.ErrCancelled), errors.Is(err, domain.ErrRevisionPending):
+		problem(w, &RequestError{http.StatusConflict, "id", err.Error()})
+	case err != nil:
+		a.storageFailed(w, r, "revise the order", err)
 	default:
 		answer(w, res)
 	}

@@ -44,14 +44,14 @@ func (r *SQLRepository) Known(ctx context.Context, eventIDs, orderIDs []string) 
 	for i, id := range orderIDs {
 		args[i] = id
 	}
-	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT order_id, store_id, amount_cents, status, payment_id, reason FROM {p}payments WHERE order_id IN (?`+strings.Repeat(",?", len(args)-1)+`)`), args...)
+	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT `+paymentColumns+` FROM {p}payments WHERE order_id IN (?`+strings.Repeat(",?", len(args)-1)+`)`), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("payment: lookup: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p domain.Payment
-		if err := rows.Scan(&p.OrderID, &p.StoreID, &p.AmountCents, &p.Status, &p.PaymentID, &p.Reason); err != nil {
+		p, err := scanPayment(rows)
+		if err != nil {
 			return nil, nil, err
 		}
 		pays[p.OrderID] = p
@@ -81,6 +81,18 @@ func (r *SQLRepository) Apply(ctx context.Context, ops []app.Op) ([]time.Time, e
 		case app.OpRefund:
 			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.Q(`UPDATE {p}payments SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`),
 				domain.Refunded, now, p.OrderID, domain.Authorized))
+		case app.OpReauth:
+			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.Q(`UPDATE {p}payments SET pending_revision = ?, pending_key = ?, pending_payment_id = ?, pending_amount_cents = ?, updated_at = ?
+				WHERE order_id = ? AND status = ? AND pending_revision = 0`), p.Pending.Revision, p.Pending.Key, p.Pending.PaymentID, p.Pending.AmountCents, now, p.OrderID, domain.Authorized))
+		case app.OpReauthDeclined:
+			ok = true // no state: the inbox makes its event once
+		case app.OpSettle, app.OpDropPending:
+			set := `pending_revision = 0, pending_key = '', pending_payment_id = '', pending_amount_cents = 0`
+			if op.Kind == app.OpSettle {
+				set = `auth_key = pending_key, payment_id = pending_payment_id, amount_cents = pending_amount_cents, ` + set
+			}
+			_, err = tx.ExecContext(ctx, r.db.Q(`UPDATE {p}payments SET `+set+`, updated_at = ? WHERE order_id = ? AND pending_revision = ?`), now, p.OrderID, p.Revision)
+			// no event: the order service decided, and announced it
 		default:
 			return fmt.Errorf("payment: unknown op %d", op.Kind)
 		}
@@ -91,6 +103,9 @@ func (r *SQLRepository) Apply(ctx context.Context, ops []app.Op) ([]time.Time, e
 			return nil // already recorded or refunded: no second event
 		}
 		e, err := p.Event(op.At)
+		if op.Event != "" {
+			e, err = p.EventOf(op.Event, op.At)
+		}
 		if err != nil {
 			return err
 		}
@@ -102,11 +117,23 @@ func (r *SQLRepository) Apply(ctx context.Context, ops []app.Op) ([]time.Time, e
 
 // Get returns an order's payment (tests and diagnostics).
 func (r *SQLRepository) Get(ctx context.Context, orderID string) (domain.Payment, error) {
-	var p domain.Payment
-	err := r.db.QueryRowContext(ctx, r.db.Q(`SELECT order_id, store_id, amount_cents, status, payment_id, reason FROM {p}payments WHERE order_id = ?`), orderID).
-		Scan(&p.OrderID, &p.StoreID, &p.AmountCents, &p.Status, &p.PaymentID, &p.Reason)
+	p, err := scanPayment(r.db.QueryRowContext(ctx, r.db.Q(`SELECT `+paymentColumns+` FROM {p}payments WHERE order_id = ?`), orderID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, storage.ErrNotFound
+	}
+	return p, err
+}
+
+const paymentColumns = `order_id, store_id, amount_cents, status, payment_id, reason, auth_key, pending_revision, pending_key, pending_payment_id, pending_amount_cents`
+
+func scanPayment(row interface{ Scan(...any) error }) (domain.Payment, error) {
+	var (
+		p       domain.Payment
+		pending domain.Reauth
+	)
+	err := row.Scan(&p.OrderID, &p.StoreID, &p.AmountCents, &p.Status, &p.PaymentID, &p.Reason, &p.AuthKey, &pending.Revision, &pending.Key, &pending.PaymentID, &pending.AmountCents)
+	if pending.Revision != 0 {
+		p.Pending = &pending
 	}
 	return p, err
 }

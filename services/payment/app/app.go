@@ -19,8 +19,12 @@ type OpKind int
 
 // The operations.
 const (
-	OpRecord OpKind = iota // store a new payment (authorized or declined)
-	OpRefund               // mark an authorized payment refunded
+	OpRecord         OpKind = iota // store a new payment (authorized or declined)
+	OpRefund                       // mark an authorized payment refunded
+	OpReauth                       // hold a revision's authorization beside the current one
+	OpReauthDeclined               // announce that a revision's new total was declined
+	OpSettle                       // the revision applied: its authorization becomes the current one
+	OpDropPending                  // the revision was refused: its authorization is gone
 )
 
 // Op is one event's effect, applied with its inbox row.
@@ -30,6 +34,7 @@ type Op struct {
 	Kind    OpKind
 	Payment domain.Payment
 	At      time.Time
+	Event   events.Type // the event to write when not the payment's status's
 }
 
 // Repository stores payments.
@@ -106,7 +111,7 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 				}
 				ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRecord, Payment: domain.FromResult(placed.OrderRef, placed.TotalCents, res), At: time.Now()}
 			}()
-		case events.OrderRejected, events.OrderCancelled:
+		case events.OrderRejected, events.OrderCancelled, events.OrderRevised, events.OrderRevisionApplied, events.OrderRevisionRefused:
 			// Refunds follow the batch's authorizations: an order placed
 			// and cancelled in one batch is charged, then refunded.
 			refunds = append(refunds, d)
@@ -132,7 +137,7 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 }
 
 // refund refunds the authorized payments of rejected orders and of orders
-// their customer cancelled, once: the provider call carries the order id
+// their customer cancelled, and handles revisions (revise), once: the provider call carries the order id
 // as its idempotency key (a call repeated after a crash refunds nothing
 // more) and the stored status moves from AUTHORIZED once, with the one
 // PaymentRefunded event.
@@ -156,6 +161,16 @@ func (a *App) refund(ctx context.Context, batch []events.Incoming) error {
 			ref    events.OrderRef
 		)
 		switch d.Event.Type {
+		case events.OrderRevised, events.OrderRevisionApplied, events.OrderRevisionRefused:
+			op, keep, err := a.revise(d, existing)
+			if err != nil {
+				return err
+			}
+			if keep {
+				existing[op.Payment.OrderID] = op.Payment
+				ops = append(ops, op)
+			}
+			continue
 		case events.OrderRejected:
 			rej, err := events.DecodeData[events.StoreData](d.Event)
 			if err != nil {
@@ -176,7 +191,7 @@ func (a *App) refund(ctx context.Context, batch []events.Incoming) error {
 		if !ok || p.Status != domain.Authorized {
 			continue
 		}
-		if err := a.Provider.Refund(d.Ctx, p.OrderID, p.PaymentID); err != nil {
+		if err := a.Provider.Refund(d.Ctx, p.Key(), p.PaymentID); err != nil {
 			return fmt.Errorf("refund %s: %w", p.OrderID, err)
 		}
 		p.Status = domain.Refunded
@@ -186,6 +201,64 @@ func (a *App) refund(ctx context.Context, batch []events.Incoming) error {
 		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRefund, Payment: p, At: time.Now()})
 	}
 	return a.apply(ctx, ops)
+}
+
+// revise re-authorizes a revision's new total beside the current
+// authorization (the provider key names the revision, so a repeated call
+// charges once), and once the order service decided, voids the
+// authorization that lost: the original one when the revision applied, the
+// revision's when it was refused.
+func (a *App) revise(d events.Incoming, existing map[string]domain.Payment) (Op, bool, error) {
+	p, ok := existing[d.Event.Subject]
+	op := Op{Ctx: d.Ctx, EventID: d.Event.ID, At: time.Now()}
+	if d.Event.Type == events.OrderRevised {
+		rv, err := events.DecodeData[events.OrderRevisedData](d.Event)
+		if err != nil {
+			return op, false, err
+		}
+		if !ok || p.Status != domain.Authorized || p.Pending != nil {
+			if !ok {
+				p = domain.Payment{OrderID: rv.OrderID, StoreID: rv.StoreID}
+			}
+			p.CustomerID, p.Revision, p.Reason = rv.CustomerID, rv.Revision, "no authorized payment to revise"
+			op.Kind, op.Event, op.Payment = OpReauthDeclined, events.PaymentReauthorizationDeclined, p
+			return op, true, nil
+		}
+		key := domain.ReauthKey(p.OrderID, rv.Revision)
+		res, err := a.Provider.Authorize(d.Ctx, key, rv.TotalCents)
+		if err != nil {
+			return op, false, fmt.Errorf("re-authorize %s: %w", key, err)
+		}
+		p.CustomerID, p.Revision = rv.CustomerID, rv.Revision
+		if !res.Approved {
+			p.Reason = res.Reason
+			op.Kind, op.Event, op.Payment = OpReauthDeclined, events.PaymentReauthorizationDeclined, p
+			return op, true, nil
+		}
+		p.Pending = &domain.Reauth{Revision: rv.Revision, Key: key, PaymentID: res.PaymentID, AmountCents: rv.TotalCents}
+		op.Kind, op.Event, op.Payment = OpReauth, events.PaymentReauthorized, p
+		return op, true, nil
+	}
+	dec, err := events.DecodeData[events.RevisionData](d.Event)
+	if err != nil {
+		return op, false, err
+	}
+	if !ok || p.Pending == nil || p.Pending.Revision != dec.Revision {
+		return op, false, nil // decided already (a duplicate), or nothing held
+	}
+	void := p.Pending
+	op.Kind = OpDropPending
+	if d.Event.Type == events.OrderRevisionApplied {
+		void = &domain.Reauth{Key: p.Key(), PaymentID: p.PaymentID}
+		op.Kind = OpSettle
+		p.AuthKey, p.PaymentID, p.AmountCents = p.Pending.Key, p.Pending.PaymentID, p.Pending.AmountCents
+	}
+	if err := a.Provider.Refund(d.Ctx, void.Key, void.PaymentID); err != nil {
+		return op, false, fmt.Errorf("void %s: %w", void.Key, err)
+	}
+	p.Revision, p.Pending = dec.Revision, nil
+	op.Payment = p
+	return op, true, nil
 }
 
 func (a *App) apply(ctx context.Context, ops []Op) error {

@@ -3,6 +3,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
@@ -24,7 +25,35 @@ type Payment struct {
 	Status      string
 	PaymentID   string
 	Reason      string
+	// AuthKey is the provider idempotency key of the current
+	// authorization: the order id, or "<order id>/r<n>" after revision n
+	// was applied.
+	AuthKey string
+	// Pending is a re-authorization of a revision's new total, held beside
+	// the current authorization until the order service decides.
+	Pending *Reauth
+	// Revision is the revision the event of an op answers (0: none).
+	Revision int
 }
+
+// Reauth is a revision's authorization.
+type Reauth struct {
+	Revision    int
+	Key         string
+	PaymentID   string
+	AmountCents int64
+}
+
+// Key returns the provider key of p's current authorization.
+func (p Payment) Key() string {
+	if p.AuthKey == "" {
+		return p.OrderID
+	}
+	return p.AuthKey
+}
+
+// ReauthKey is the provider idempotency key of revision n's authorization.
+func ReauthKey(orderID string, n int) string { return fmt.Sprintf("%s/r%d", orderID, n) }
 
 // Result is a provider's answer to an authorization.
 type Result struct {
@@ -58,6 +87,17 @@ func (p Payment) Event(at time.Time) (events.Envelope, error) {
 	case Refunded:
 		t = events.PaymentRefunded
 	}
-	return events.New(t, p.OrderID, at, events.PaymentData{
-		OrderRef: events.OrderRef{OrderID: p.OrderID, StoreID: p.StoreID, CustomerID: p.CustomerID}, AmountCents: p.AmountCents, PaymentID: p.PaymentID, Reason: p.Reason})
+	return p.EventOf(t, at)
+}
+
+// EventOf returns an event of type t about p at at; a re-authorization's
+// events carry the pending amount and payment id, and the revision.
+func (p Payment) EventOf(t events.Type, at time.Time) (events.Envelope, error) {
+	d := events.PaymentData{
+		OrderRef: events.OrderRef{OrderID: p.OrderID, StoreID: p.StoreID, CustomerID: p.CustomerID}, AmountCents: p.AmountCents, PaymentID: p.PaymentID, Reason: p.Reason,
+		Revision: p.Revision}
+	if p.Pending != nil {
+		d.AmountCents, d.PaymentID = p.Pending.AmountCents, p.Pending.PaymentID
+	}
+	return events.New(t, p.OrderID, at, d)
 }
