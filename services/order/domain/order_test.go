@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,104 @@ func TestCompletedStagesEachOnce(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("stages (-want +got):\n%s", d)
+	}
+}
+
+func TestReviseAndDecide(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	r := validRequest()
+	r.Items = append(r.Items, Line{"lemonade", 3})
+	o := New("o-1", "c-1", r, at)
+	total := o.TotalCents
+	if ferr := o.ValidRevision([]Line{{"calzone", 1}}); ferr == nil || ferr.Field != "items[0].sku" {
+		t.Errorf("a SKU not in the order: %v", ferr)
+	}
+	if ferr := o.ValidRevision([]Line{{"lemonade", 1}, {"lemonade", 2}}); ferr == nil || ferr.Field != "items[1].sku" {
+		t.Errorf("a SKU twice: %v", ferr)
+	}
+	if ferr := o.ValidRevision([]Line{{"lemonade", 100}}); ferr == nil || ferr.Field != "items[0].quantity" {
+		t.Errorf("quantity 100: %v", ferr)
+	}
+	if ferr := o.ValidRevision(nil); ferr == nil || ferr.Field != "items" {
+		t.Errorf("no lines: %v", ferr)
+	}
+
+	// Revision 1 drops the pizza and orders 5 lemonades; approved, it applies.
+	e, err := o.Revise([]Line{{"lemonade", 5}}, at)
+	if err != nil || e.Type != events.OrderRevised || o.Revision.Status != RevisionPending || o.TotalCents != total {
+		t.Fatalf("revise: %v %+v, total %d", err, o.Revision, o.TotalCents)
+	}
+	if _, err := o.Revise([]Line{{"lemonade", 4}}, at); !errors.Is(err, ErrRevisionPending) {
+		t.Errorf("second revision while pending: %v", err)
+	}
+	if ev, _ := o.Decide(2, true, "", at); ev != nil || o.Revision.Status != RevisionPending {
+		t.Errorf("an answer to another revision decided this one")
+	}
+	ev, err := o.Decide(1, true, "", at.Add(time.Second))
+	want := 5 * PriceCents("lemonade")
+	if err != nil || ev == nil || ev.Type != events.OrderRevisionApplied || o.TotalCents != want || len(o.Items) != 1 || o.Revision.Status != RevisionApplied {
+		t.Fatalf("applied: %v %v, order %+v", ev, err, o)
+	}
+	if ev, _ := o.Decide(1, true, "", at); ev != nil {
+		t.Errorf("a duplicate answer produced %v", ev)
+	}
+
+	// Revision 2 declined: the order keeps revision 1's lines, nothing to void.
+	if _, err := o.Revise([]Line{{"lemonade", 9}}, at); err != nil || o.Revision.Number != 2 {
+		t.Fatalf("revision 2: %v %+v", err, o.Revision)
+	}
+	if ev, _ := o.Decide(2, false, "card declined", at); ev != nil || o.TotalCents != want || o.Revision.Status != RevisionRefused || !strings.Contains(o.Revision.Reason, "card declined") {
+		t.Errorf("declined: %v, order %+v", ev, o)
+	}
+
+	// Revision 3 approved after the store accepted: refused, the new
+	// authorization voided, the order as it was.
+	if _, err := o.Revise([]Line{{"lemonade", 2}}, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Apply(events.OrderAccepted, at, ""); err != nil {
+		t.Fatal(err)
+	}
+	if ev, _ := o.Decide(3, true, "", at); ev == nil || ev.Type != events.OrderRevisionRefused || o.TotalCents != want || o.Revision.Status != RevisionRefused {
+		t.Errorf("too late: %v, order %+v", ev, o)
+	}
+	if _, err := o.Revise([]Line{{"lemonade", 1}}, at); !errors.Is(err, ErrAccepted) {
+		t.Errorf("revise after acceptance: %v", err)
+	}
+	if _, err := o.Cancel("", at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Revise([]Line{{"lemonade", 1}}, at); !errors.Is(err, ErrCancelled) {
+		t.Errorf("revise a cancelled order: %v", err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	o := New("o-1", "c-1", validRequest(), at)
+	for _, typ := range []events.Type{events.PaymentAuthorized, events.OrderAccepted, events.OrderReady} {
+		if _, err := o.Apply(typ, at, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := o.Cancel("late", at)
+	if err != nil || o.Status != events.StatusCancelled || o.CancelReason != "cancelled by the customer: late" {
+		t.Fatalf("cancel ready: %v %+v", err, o)
+	}
+	d, err := events.DecodeData[events.OrderCancelledData](e)
+	if err != nil || !d.ByCustomer || d.CustomerID != "c-1" {
+		t.Errorf("OrderCancelled %+v %v", d, err)
+	}
+	if _, err := o.Cancel("", at); !errors.Is(err, ErrCancelled) {
+		t.Errorf("twice: %v", err)
+	}
+	p := New("o-2", "c-1", validRequest(), at)
+	if _, err := p.Apply(events.OrderPickedUp, at, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Cancel("", at); !errors.Is(err, ErrPickedUp) || p.Status != events.StatusPickedUp {
+		t.Errorf("after pickup: %v, %s", err, p.Status)
 	}
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,10 +20,19 @@ type nopRelay struct{}
 
 func (nopRelay) Notify(time.Time) {}
 
-// countingProvider counts the refund calls that reach the provider.
+// countingProvider counts the refund calls that reach the provider; with
+// declineRevisions it declines every re-authorization.
 type countingProvider struct {
 	*adapters.SimProvider
-	refundCalls atomic.Int64
+	refundCalls      atomic.Int64
+	declineRevisions bool
+}
+
+func (p *countingProvider) Authorize(ctx context.Context, key string, amount int64) (domain.Result, error) {
+	if p.declineRevisions && strings.Contains(key, "/r") {
+		return domain.Result{Reason: "card declined"}, nil
+	}
+	return p.SimProvider.Authorize(ctx, key, amount)
 }
 
 func (p *countingProvider) Refund(ctx context.Context, key, paymentID string) error {
@@ -163,5 +173,80 @@ func TestCancellationInTheSameBatchAndNotByCustomer(t *testing.T) {
 	}
 	if got := h.outbox(t); got[events.PaymentAuthorized] != 2 || got[events.PaymentRefunded] != 1 {
 		t.Errorf("events written %v: want two PaymentAuthorized and one PaymentRefunded", got)
+	}
+}
+
+func revised(t *testing.T, order string, n int, total int64) events.Incoming {
+	return incoming(t, events.OrderRevised, order, events.OrderRevisedData{OrderRef: ref(order), Revision: n, TotalCents: total,
+		Items: []events.Item{{SKU: "calzone", Quantity: 1, PriceCents: total}}})
+}
+
+func decided(t *testing.T, typ events.Type, order string, n int) events.Incoming {
+	return incoming(t, typ, order, events.RevisionData{OrderRef: ref(order), Revision: n})
+}
+
+// A revision is re-authorized beside the original authorization; applied,
+// the original is voided and the revision's becomes the one a cancellation
+// refunds; refused, the revision's is voided and the original stays; each
+// step once however often its event comes.
+func TestRevisionAuthorizations(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	handle := func(in ...events.Incoming) {
+		t.Helper()
+		for range 2 { // every batch delivered twice
+			if err := h.app.Handle(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	handle(placed(t, "o-1"), placed(t, "o-2"))
+	handle(revised(t, "o-1", 1, 3000), revised(t, "o-2", 1, 500))
+	p, _ := h.repo.Get(ctx, "o-1")
+	if p.Pending == nil || p.Pending.AmountCents != 3000 || p.AmountCents != 1200 {
+		t.Fatalf("o-1 after the re-authorization: %+v", p)
+	}
+	// A second revision while one is pending is declined.
+	handle(revised(t, "o-1", 2, 100))
+	handle(decided(t, events.OrderRevisionApplied, "o-1", 1), decided(t, events.OrderRevisionRefused, "o-2", 1))
+	c, r := h.provider.Charges(), h.provider.Refunds()
+	if c["o-1"] != 1 || r["o-1"] != 1 || c["o-1/r1"] != 1 || r["o-1/r1"] != 0 {
+		t.Errorf("o-1 applied: charges %v refunds %v, want the original voided and the revision's kept", c, r)
+	}
+	if c["o-2"] != 1 || r["o-2"] != 0 || c["o-2/r1"] != 1 || r["o-2/r1"] != 1 {
+		t.Errorf("o-2 refused: charges %v refunds %v, want the revision's voided and the original kept", c, r)
+	}
+	if p, _ := h.repo.Get(ctx, "o-1"); p.AmountCents != 3000 || p.AuthKey != "o-1/r1" || p.Pending != nil || p.Status != domain.Authorized {
+		t.Errorf("o-1 applied: %+v", p)
+	}
+	if p, _ := h.repo.Get(ctx, "o-2"); p.AmountCents != 1200 || p.Key() != "o-2" || p.Pending != nil {
+		t.Errorf("o-2 refused: %+v", p)
+	}
+	// The customer cancels o-1: the revision's authorization is refunded.
+	handle(cancelled(t, "o-1", true))
+	if r := h.provider.Refunds(); r["o-1/r1"] != 1 {
+		t.Errorf("cancel after a revision refunded %v, want o-1/r1", r)
+	}
+	got := h.outbox(t)
+	if got[events.PaymentReauthorized] != 2 || got[events.PaymentReauthorizationDeclined] != 1 || got[events.PaymentRefunded] != 1 {
+		t.Errorf("events %v: want 2 PaymentReauthorized, 1 PaymentReauthorizationDeclined (the second pending revision), 1 PaymentRefunded", got)
+	}
+}
+
+// A declined re-authorization is answered, and the payment is unchanged.
+func TestRevisionDeclined(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.provider.declineRevisions = true
+	ctx := context.Background()
+	if err := h.app.Handle(ctx, []events.Incoming{placed(t, "o-1"), revised(t, "o-1", 1, 3000)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := h.repo.Get(ctx, "o-1"); p.Pending != nil || p.AmountCents != 1200 {
+		t.Errorf("payment %+v", p)
+	}
+	if got := h.outbox(t); got[events.PaymentReauthorizationDeclined] != 1 || got[events.PaymentReauthorized] != 0 {
+		t.Errorf("events %v", got)
 	}
 }
