@@ -121,6 +121,7 @@ variable "routes" {
     "GET /v1/orders"              = {}
     "GET /v1/orders/{id}"         = {}
     "POST /v1/orders/{id}/cancel" = {}
+    "POST /v1/orders/{id}/revise" = {}
   }
 
   validation {

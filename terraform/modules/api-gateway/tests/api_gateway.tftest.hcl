@@ -85,7 +85,7 @@ run "edge_authorizer_on_every_route_to_the_controllers_alb" {
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_route.this) == 4 && alltrue([for r in aws_apigatewayv2_route.this : r.authorization_type == "CUSTOM" && r.authorization_scopes == null])
+    condition     = length(aws_apigatewayv2_route.this) == 5 && alltrue([for r in aws_apigatewayv2_route.this : r.authorization_type == "CUSTOM" && r.authorization_scopes == null])
     error_message = "every route must be behind the Lambda authorizer (which checks the scopes)"
   }
 
