@@ -344,6 +344,93 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			t.Errorf("status %s after retry, want PAID", got.Status)
 		}
 	})
+
+	t.Run("change writes once per key and nothing when it fails", func(t *testing.T) {
+		r, db := newRepo(t)
+		create(t, r, "o-1", "k-1")
+		rec := func(key string) app.Idempotency {
+			return app.Idempotency{Customer: "c-1", Key: key, RequestHash: "h", StatusCode: 200, CreatedAt: t0}
+		}
+		calls := 0
+		cancel := func(o *domain.Order) ([]byte, []events.Envelope, error) {
+			calls++
+			e, err := o.Cancel("", t0)
+			return []byte(`"answer"`), []events.Envelope{e}, err
+		}
+		for range 2 { // the second is a retry: the first answer, nothing changed
+			if existing, found, err := r.Change(ctx, "o-1", rec("c-1"), cancel); err != nil || (found && string(existing.Body) != `"answer"`) {
+				t.Fatalf("change: %+v %v %v", existing, found, err)
+			}
+		}
+		if calls != 1 {
+			t.Errorf("the change ran %d times, want once", calls)
+		}
+		// Another key: the domain refuses, nothing is written (a retry
+		// with the key runs again).
+		for range 2 {
+			if _, _, err := r.Change(ctx, "o-1", rec("c-2"), cancel); !errors.Is(err, domain.ErrCancelled) {
+				t.Errorf("cancel twice: %v", err)
+			}
+		}
+		if calls != 3 {
+			t.Errorf("the refused change ran %d times, want twice", calls-1)
+		}
+		if _, _, err := r.Change(ctx, "ghost", rec("c-3"), cancel); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("missing order: %v", err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox WHERE event_type = ?`), string(events.OrderCancelled)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("OrderCancelled rows %d (err %v), want 1", n, err)
+		}
+		if got, _ := r.Get(ctx, "o-1"); got.Status != events.StatusCancelled {
+			t.Errorf("status %s", got.Status)
+		}
+	})
+
+	t.Run("a change and a saga event of one order do not overwrite each other", func(t *testing.T) {
+		r, _ := newRepo(t)
+		const n = 20
+		for i := range n {
+			create(t, r, fmt.Sprintf("o-%d", i), fmt.Sprintf("k-%d", i))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for i := range n {
+			id := fmt.Sprintf("o-%d", i)
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, _, err := r.Change(ctx, id, app.Idempotency{Customer: "c-1", Key: "cancel-" + id, RequestHash: "h", StatusCode: 200, CreatedAt: t0},
+					func(o *domain.Order) ([]byte, []events.Envelope, error) {
+						e, err := o.Cancel("", t0)
+						return []byte("{}"), []events.Envelope{e}, err
+					})
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				paid, _ := events.New(events.PaymentAuthorized, id, t0.Add(time.Second), events.PaymentData{OrderRef: events.OrderRef{OrderID: id}})
+				_, err := r.ApplyEvents(ctx, []events.Incoming{{Ctx: ctx, Event: paid}}, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
+					_, err := o.Apply(in.Event.Type, in.Event.Time, "")
+					return nil, err
+				})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range n {
+			got, err := r.Get(ctx, fmt.Sprintf("o-%d", i))
+			if err != nil || got.Status != events.StatusCancelled || got.PaidAt.IsZero() {
+				t.Errorf("o-%d: status %s, paid at %v (%v): one write overwrote the other", i, got.Status, got.PaidAt, err)
+			}
+		}
+	})
 }
 
 func TestRepositorySQLite(t *testing.T) {
