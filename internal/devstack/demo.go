@@ -5,6 +5,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -29,6 +30,17 @@ type DemoOptions struct {
 	Timeout     time.Duration // for every order to reach a terminal state, default 40 s
 	Seed        uint64        // order contents
 	Progress    io.Writer     // progress lines; nil for none
+	// ChangeEvery makes the customers of one order in ChangeEvery cancel it
+	// right after placing it, and of another one in ChangeEvery revise its
+	// quantities; default 10, negative for none.
+	ChangeEvery int
+}
+
+// Changes counts the customers' cancellations and revisions.
+type Changes struct {
+	CancelAsked, Cancelled, CancelRefused   int // refused: 409 (already cancelled, or picked up)
+	ReviseAsked, ReviseTaken, ReviseRefused int // taken: 202; refused: 409 (the store accepted first)
+	RevisionApplied, RevisionRefused        int // the outcome of the taken ones (GET)
 }
 
 // DemoResult is what the demo observed.
@@ -40,6 +52,7 @@ type DemoResult struct {
 	Latency  *hdr.Histogram
 	Elapsed  time.Duration
 	Failures []string // requests that failed
+	Changes  Changes
 }
 
 // AllTerminal reports whether every placed order ended DELIVERED or CANCELLED.
@@ -83,6 +96,9 @@ func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, e
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 40 * time.Second
+	}
+	if o.ChangeEvery == 0 {
+		o.ChangeEvery = 10
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
@@ -135,6 +151,7 @@ func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, e
 		next     atomic.Int64
 		wg       sync.WaitGroup
 		placed   atomic.Int64
+		changes  Changes
 	)
 	for w := 0; w < o.Concurrency; w++ {
 		wg.Add(1)
@@ -161,6 +178,14 @@ func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, e
 					placed.Add(1)
 				}
 				mu.Unlock()
+				if err == nil && o.ChangeEvery > 0 {
+					kind, err := change(ctx, api, i%o.ChangeEvery, o.ChangeEvery/2, id, token, order, fmt.Sprintf("demo-%d-%d", o.Seed, i))
+					mu.Lock()
+					if ferr := changes.record(kind, err); ferr != nil {
+						failures = append(failures, ferr.Error())
+					}
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -203,14 +228,23 @@ wait:
 	stopStream()
 
 	// The order service is the source of truth for the final table.
-	res := DemoResult{Placed: len(sent), ByStatus: map[events.Status]int{}, Latency: hdr.New(), Failures: failures}
+	res := DemoResult{Placed: len(sent), ByStatus: map[events.Status]int{}, Latency: hdr.New(), Failures: failures, Changes: changes}
 	gctx, gcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer gcancel()
 	for id, t0 := range sent {
-		s, err := finalStatus(gctx, api, id, seen[id])
+		fo, err := finalOrder(gctx, api, id, seen[id])
 		if err != nil {
 			res.Failures = append(res.Failures, err.Error())
 			continue
+		}
+		s := fo.Status
+		if rv := fo.Revision; rv != nil {
+			switch rv.Status {
+			case "APPLIED":
+				res.Changes.RevisionApplied++
+			case "REFUSED":
+				res.Changes.RevisionRefused++
+			}
 		}
 		res.ByStatus[s]++
 		if s == events.StatusDelivered {
@@ -223,22 +257,70 @@ wait:
 	return res, nil
 }
 
-// finalStatus reads an order's status from the order service. The stream
+// change has the customer cancel (slot 1) or revise (slot 1+half) the order
+// they just placed; it returns what it asked ("cancel", "revise", or ""
+// for nothing) and the answer's error.
+func change(ctx context.Context, api *apiclient.Client, slot, half int, id, token string, order apiclient.OrderRequest, key string) (string, error) {
+	switch slot {
+	case 1:
+		_, err := api.CancelOrder(ctx, apiclient.Cancel{OrderID: id, Key: key + "-cancel", Token: token, Reason: "demo"})
+		return "cancel", err
+	case 1 + half:
+		// Each SKU once, one more of it.
+		var items []apiclient.Item
+		for _, it := range order.Items {
+			if !slices.ContainsFunc(items, func(x apiclient.Item) bool { return x.SKU == it.SKU }) {
+				items = append(items, apiclient.Item{SKU: it.SKU, Quantity: min(it.Quantity+1, 99)})
+			}
+		}
+		_, err := api.ReviseOrder(ctx, apiclient.Revise{OrderID: id, Key: key + "-revise", Token: token, Items: items})
+		return "revise", err
+	}
+	return "", nil
+}
+
+// record counts a change's answer: 409 is a refusal the saga explains (a
+// declined payment cancelled the order, the store accepted first); any
+// other error is returned as a failure.
+func (c *Changes) record(kind string, err error) error {
+	var asked, taken, refused *int
+	switch kind {
+	case "cancel":
+		asked, taken, refused = &c.CancelAsked, &c.Cancelled, &c.CancelRefused
+	case "revise":
+		asked, taken, refused = &c.ReviseAsked, &c.ReviseTaken, &c.ReviseRefused
+	default:
+		return nil
+	}
+	*asked++
+	var he *apiclient.HTTPError
+	switch {
+	case err == nil:
+		*taken++
+	case errors.As(err, &he) && he.Status == http.StatusConflict:
+		*refused++
+	default:
+		return err
+	}
+	return nil
+}
+
+// finalOrder reads an order from the order service. The stream
 // comes from the notification service, which consumes the saga's events
 // independently of the order service: an order the stream has already shown
 // terminal may still be one event behind in the order service's own table,
 // so for those the status is re-read until the order service catches up.
-func finalStatus(ctx context.Context, api *apiclient.Client, id string, seenTerminal time.Time) (events.Status, error) {
+func finalOrder(ctx context.Context, api *apiclient.Client, id string, seenTerminal time.Time) (apiclient.Order, error) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		o, err := api.GetOrder(ctx, id)
 		if err != nil || o.Status.Terminal() || seenTerminal.IsZero() {
-			return o.Status, err
+			return o, err
 		}
 		select {
 		case <-ctx.Done():
-			return o.Status, nil
+			return o, nil
 		case <-tick.C:
 		}
 	}
@@ -263,6 +345,12 @@ func (r DemoResult) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "\nplaced -> delivered (%d delivered orders, POST sent to DELIVERED on the stream)\n", r.Latency.Count())
 	q := func(q float64) time.Duration { return r.Latency.Quantile(q).Round(100 * time.Microsecond) }
 	fmt.Fprintf(w, "  p50 %v  p95 %v  p99 %v\n", q(0.50), q(0.95), q(0.99))
+	if c := r.Changes; c.CancelAsked+c.ReviseAsked > 0 {
+		fmt.Fprintf(w, "\ncustomers' changes right after placing\n")
+		fmt.Fprintf(w, "  cancel: asked %d, cancelled %d, refused %d (409)\n", c.CancelAsked, c.Cancelled, c.CancelRefused)
+		fmt.Fprintf(w, "  revise: asked %d, taken %d (applied %d, refused %d), refused %d (409: the store accepted first)\n",
+			c.ReviseAsked, c.ReviseTaken, c.RevisionApplied, c.RevisionRefused, c.ReviseRefused)
+	}
 	fmt.Fprintf(w, "elapsed %v\n", r.Elapsed.Round(time.Millisecond))
 	for i, f := range r.Failures {
 		if i == 5 {

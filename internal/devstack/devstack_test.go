@@ -41,9 +41,19 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	if res.Placed != 80 || res.Latency.Count() != uint64(res.ByStatus[events.StatusDelivered]) {
 		t.Errorf("placed %d, %d latencies for %d delivered", res.Placed, res.Latency.Count(), res.ByStatus[events.StatusDelivered])
 	}
+	// One order in ten is cancelled by its customer, one revised: each
+	// asked once and answered (a 409 is a refusal the saga explains).
+	c := res.Changes
+	if c.CancelAsked != 8 || c.Cancelled+c.CancelRefused != 8 || c.Cancelled == 0 || c.ReviseAsked != 8 || c.ReviseTaken+c.ReviseRefused != 8 ||
+		c.RevisionApplied+c.RevisionRefused != c.ReviseTaken {
+		t.Errorf("changes %+v: want 8 cancels and 8 revisions, every one answered and every taken revision decided", c)
+	}
+	if res.ByStatus[events.StatusCancelled] < c.Cancelled {
+		t.Errorf("%d orders cancelled by their customers, %d CANCELLED in all", c.Cancelled, res.ByStatus[events.StatusCancelled])
+	}
 	var table bytes.Buffer
 	res.WriteTable(&table)
-	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total"} {
+	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total", "cancel: asked 8", "revise: asked 8"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

@@ -30,8 +30,9 @@ func New() *cobra.Command {
 		Use:   "demo",
 		Short: "Run the five order services in one process on embedded defaults and place orders",
 		Long: "Starts the order, payment, store, delivery and notification services in this process on the\n" +
-			"embedded broker, SQLite and Redis, places orders with a mix of outcomes, and prints how many\n" +
-			"reached each terminal state and the placed -> delivered latency. Progress goes to stderr, the\n" +
+			"embedded broker, SQLite and Redis, places orders with a mix of outcomes (one customer in ten\n" +
+			"cancels right after placing, one revises the quantities), and prints how many reached each\n" +
+			"terminal state, the placed -> delivered latency and the changes' answers. Progress goes to stderr, the\n" +
 			"result to stdout. Exits 0 only if every order reached DELIVERED or CANCELLED.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			return cliexit.WrapBadInput(cobra.NoArgs(cmd, args))
