@@ -22,6 +22,7 @@ import (
 
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
+	"github.com/bloody-sweet/platform/services/apiclient"
 )
 
 // evaluated is what k6check/evaluate.mjs reports for one script.
@@ -271,6 +272,47 @@ func TestK6ScriptsSendBearerTokens(t *testing.T) {
 			if got := r.Params.Headers["Authorization"]; got != "Bearer dev-token" {
 				t.Errorf("%s: %s %s has Authorization %q, want the TOKEN", e.Script, r.Method, r.URL, got)
 			}
+		}
+	}
+}
+
+// The scripts cancel one order in CHANGE_EVERY and revise another (the stub
+// iteration is 7): each request names the order just placed, carries a key
+// derived from the order's, and a body the order API takes.
+func TestK6ScriptsCancelAndRevise(t *testing.T) {
+	for _, tc := range []struct {
+		every, path string
+		body        any
+	}{
+		{"6", "/cancel", &apiclient.CancelRequest{}},  // 7 % 6 == 1
+		{"12", "/revise", &apiclient.ReviseRequest{}}, // 7 % 12 == 1 + 12/2
+	} {
+		e := evaluateWithEnv(t, map[string]string{"CHANGE_EVERY": tc.every, "DELIVERY_SAMPLE": "0"}, "k6/smoke.js")[0]
+		if e.Error != nil {
+			t.Fatalf("CHANGE_EVERY=%s: %s", tc.every, *e.Error)
+		}
+		if len(e.Requests) != 2 {
+			t.Fatalf("CHANGE_EVERY=%s: %d requests, want the order and its change", tc.every, len(e.Requests))
+		}
+		place, r := e.Requests[0], e.Requests[1]
+		if r.Method != "POST" || r.URL != "http://orders.test/v1/orders/ord-1"+tc.path {
+			t.Errorf("change request %s %s, want POST /v1/orders/ord-1%s", r.Method, r.URL, tc.path)
+		}
+		if k := r.Params.Headers["Idempotency-Key"]; !strings.HasPrefix(k, place.Params.Headers["Idempotency-Key"]) || k == place.Params.Headers["Idempotency-Key"] {
+			t.Errorf("change key %q is not derived from the order's %q", k, place.Params.Headers["Idempotency-Key"])
+		}
+		dec := json.NewDecoder(strings.NewReader(r.Body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(tc.body); err != nil {
+			t.Errorf("change body %s: %v", r.Body, err)
+		}
+		for _, c := range e.Checks {
+			if !c.OK {
+				t.Errorf("CHANGE_EVERY=%s: a check failed on the expected answers", tc.every)
+			}
+		}
+		if got := e.Metrics["change_errors"]; len(got) != 1 || got[0] != false {
+			t.Errorf("change_errors %v, want one false", got)
 		}
 	}
 }

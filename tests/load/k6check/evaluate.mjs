@@ -54,6 +54,12 @@ for (const script of process.argv.slice(2)) {
       if (url === globalThis.__ENV.TOKEN_URL) {
         return response(200, { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600 });
       }
+      if (method === 'POST' && url.endsWith('/cancel')) {
+        return response(200, { id: 'ord-1', status: 'CANCELLED' });
+      }
+      if (method === 'POST' && url.endsWith('/revise')) {
+        return response(202, { id: 'ord-1', status: 'PLACED', revision: { number: 1, status: 'PENDING' } });
+      }
       return method === 'POST'
         ? response(201, { id: 'ord-1', status: 'PLACED' })
         : response(200, { id: 'ord-1', status: 'DELIVERED' });

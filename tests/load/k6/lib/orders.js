@@ -10,6 +10,10 @@ import { authHeaders } from './auth.js';
 
 const placedToDelivered = new Trend('placed_to_delivered', true);
 const orderErrors = new Rate('order_errors');
+// change_errors: cancels and revisions answered otherwise than taken (200,
+// 202) or refused by the saga (409: picked up, cancelled, the store
+// accepted first).
+const changeErrors = new Rate('change_errors');
 
 // BASE_URL is the order API of the environment under test.
 const baseURL = (__ENV.BASE_URL || 'http://localhost:8080').replace(/\/$/, '');
@@ -17,6 +21,10 @@ const baseURL = (__ENV.BASE_URL || 'http://localhost:8080').replace(/\/$/, '');
 // holds a VU for the whole delivery, so it is sampled.
 const deliverySample = parseFloat(__ENV.DELIVERY_SAMPLE || '0.05');
 const pollInterval = 0.25; // seconds between status polls
+// CHANGE_EVERY: of each CHANGE_EVERY iterations, one cancels its order right
+// after placing it and one revises its quantities (docs/CONTRACTS.md,
+// "Cancel", "Revise"); 0 turns the changes off.
+const changeEvery = parseInt(__ENV.CHANGE_EVERY || '20', 10);
 
 export function placeOrder(scenario) {
   const n = exec.scenario.iterationInTest;
@@ -39,6 +47,9 @@ export function placeOrder(scenario) {
     },
   });
   orderErrors.add(!ok);
+  if (ok && changeEvery > 0) {
+    change(res.json().id, body, key, n % changeEvery);
+  }
   if (!ok || Math.random() >= deliverySample) {
     return;
   }
@@ -66,4 +77,30 @@ function followToDelivered(id, placedAt, timeoutMs) {
     }
   }
   placedToDelivered.add(timeoutMs);
+}
+
+// change cancels (slot 1) or revises (slot 1 + changeEvery/2) the order just
+// placed, with a key derived from the order's.
+function change(id, body, key, slot) {
+  let res;
+  if (slot === 1) {
+    res = http.post(`${baseURL}/v1/orders/${id}/cancel`, JSON.stringify({ reason: 'k6' }), {
+      headers: { ...authHeaders(), 'Content-Type': 'application/json', 'Idempotency-Key': `${key}-cancel` },
+      tags: { name: 'cancel_order' },
+    });
+    changeErrors.add(!check(res, { 'cancel answered (200 or 409)': (r) => r.status === 200 || r.status === 409 }));
+  } else if (slot === 1 + Math.floor(changeEvery / 2)) {
+    // Each SKU once, one more of it.
+    const items = [];
+    for (const it of body.items) {
+      if (!items.some((x) => x.sku === it.sku)) {
+        items.push({ sku: it.sku, quantity: Math.min(it.quantity + 1, 99) });
+      }
+    }
+    res = http.post(`${baseURL}/v1/orders/${id}/revise`, JSON.stringify({ items }), {
+      headers: { ...authHeaders(), 'Content-Type': 'application/json', 'Idempotency-Key': `${key}-revise` },
+      tags: { name: 'revise_order' },
+    });
+    changeErrors.add(!check(res, { 'revision answered (202 or 409)': (r) => r.status === 202 || r.status === 409 }));
+  }
 }
