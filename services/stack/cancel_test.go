@@ -100,7 +100,7 @@ func TestCancelOnEmbeddedStack(t *testing.T) {
 	cfg.DeclineRate, cfg.RejectRate, cfg.CourierFailRate = 0, 0, 0
 	// Long enough to cancel a READY order before its pickup, short
 	// enough for the picked-up order to be delivered soon.
-	cfg.PickupTime = sim.Range{Min: 2 * time.Second, Max: 2 * time.Second}
+	cfg.PickupTime = sim.Range{Min: 3 * time.Second, Max: 3 * time.Second}
 	cfg.DriveTime = sim.Range{Min: time.Second, Max: time.Second}
 	var killed atomic.Bool
 	st := startStack(t, Config{Sim: &cfg, DataDir: t.TempDir(), BeforeCommit: func(service string) func([]kafkago.Message) error {
