@@ -5,7 +5,6 @@ package devstack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -16,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/hdr"
 	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/devissuer"
@@ -36,13 +36,6 @@ type DemoOptions struct {
 	ChangeEvery int
 }
 
-// Changes counts the customers' cancellations and revisions.
-type Changes struct {
-	CancelAsked, Cancelled, CancelRefused   int // refused: 409 (already cancelled, or picked up)
-	ReviseAsked, ReviseTaken, ReviseRefused int // taken: 202; refused: 409 (the store accepted first)
-	RevisionApplied, RevisionRefused        int // the outcome of the taken ones (GET)
-}
-
 // DemoResult is what the demo observed.
 type DemoResult struct {
 	Placed   int
@@ -52,7 +45,10 @@ type DemoResult struct {
 	Latency  *hdr.Histogram
 	Elapsed  time.Duration
 	Failures []string // requests that failed
-	Changes  Changes
+	// Changes counts the customers' cancellations and revisions, and
+	// RevisionApplied/RevisionRefused how the taken revisions ended (GET).
+	Changes                          *load.Changes
+	RevisionApplied, RevisionRefused int
 }
 
 // AllTerminal reports whether every placed order ended DELIVERED or CANCELLED.
@@ -151,7 +147,7 @@ func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, e
 		next     atomic.Int64
 		wg       sync.WaitGroup
 		placed   atomic.Int64
-		changes  Changes
+		changes  load.Changes
 	)
 	for w := 0; w < o.Concurrency; w++ {
 		wg.Add(1)
@@ -179,12 +175,12 @@ func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, e
 				}
 				mu.Unlock()
 				if err == nil && o.ChangeEvery > 0 {
-					kind, err := change(ctx, api, i%o.ChangeEvery, o.ChangeEvery/2, id, token, order, fmt.Sprintf("demo-%d-%d", o.Seed, i))
-					mu.Lock()
-					if ferr := changes.record(kind, err); ferr != nil {
+					kind, err := load.Change(ctx, api, o.ChangeEvery, i, id, token, fmt.Sprintf("demo-%d-%d", o.Seed, i), order)
+					if ferr := changes.Record(kind, err); ferr != nil {
+						mu.Lock()
 						failures = append(failures, ferr.Error())
+						mu.Unlock()
 					}
-					mu.Unlock()
 				}
 			}
 		}()
@@ -228,7 +224,7 @@ wait:
 	stopStream()
 
 	// The order service is the source of truth for the final table.
-	res := DemoResult{Placed: len(sent), ByStatus: map[events.Status]int{}, Latency: hdr.New(), Failures: failures, Changes: changes}
+	res := DemoResult{Placed: len(sent), ByStatus: map[events.Status]int{}, Latency: hdr.New(), Failures: failures, Changes: changes.Snapshot()}
 	gctx, gcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer gcancel()
 	for id, t0 := range sent {
@@ -241,9 +237,9 @@ wait:
 		if rv := fo.Revision; rv != nil {
 			switch rv.Status {
 			case "APPLIED":
-				res.Changes.RevisionApplied++
+				res.RevisionApplied++
 			case "REFUSED":
-				res.Changes.RevisionRefused++
+				res.RevisionRefused++
 			}
 		}
 		res.ByStatus[s]++
@@ -255,54 +251,6 @@ wait:
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// change has the customer cancel (slot 1) or revise (slot 1+half) the order
-// they just placed; it returns what it asked ("cancel", "revise", or ""
-// for nothing) and the answer's error.
-func change(ctx context.Context, api *apiclient.Client, slot, half int, id, token string, order apiclient.OrderRequest, key string) (string, error) {
-	switch slot {
-	case 1:
-		_, err := api.CancelOrder(ctx, apiclient.Cancel{OrderID: id, Key: key + "-cancel", Token: token, Reason: "demo"})
-		return "cancel", err
-	case 1 + half:
-		// Each SKU once, one more of it.
-		var items []apiclient.Item
-		for _, it := range order.Items {
-			if !slices.ContainsFunc(items, func(x apiclient.Item) bool { return x.SKU == it.SKU }) {
-				items = append(items, apiclient.Item{SKU: it.SKU, Quantity: min(it.Quantity+1, 99)})
-			}
-		}
-		_, err := api.ReviseOrder(ctx, apiclient.Revise{OrderID: id, Key: key + "-revise", Token: token, Items: items})
-		return "revise", err
-	}
-	return "", nil
-}
-
-// record counts a change's answer: 409 is a refusal the saga explains (a
-// declined payment cancelled the order, the store accepted first); any
-// other error is returned as a failure.
-func (c *Changes) record(kind string, err error) error {
-	var asked, taken, refused *int
-	switch kind {
-	case "cancel":
-		asked, taken, refused = &c.CancelAsked, &c.Cancelled, &c.CancelRefused
-	case "revise":
-		asked, taken, refused = &c.ReviseAsked, &c.ReviseTaken, &c.ReviseRefused
-	default:
-		return nil
-	}
-	*asked++
-	var he *apiclient.HTTPError
-	switch {
-	case err == nil:
-		*taken++
-	case errors.As(err, &he) && he.Status == http.StatusConflict:
-		*refused++
-	default:
-		return err
-	}
-	return nil
 }
 
 // finalOrder reads an order from the order service. The stream
@@ -345,11 +293,11 @@ func (r DemoResult) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "\nplaced -> delivered (%d delivered orders, POST sent to DELIVERED on the stream)\n", r.Latency.Count())
 	q := func(q float64) time.Duration { return r.Latency.Quantile(q).Round(100 * time.Microsecond) }
 	fmt.Fprintf(w, "  p50 %v  p95 %v  p99 %v\n", q(0.50), q(0.95), q(0.99))
-	if c := r.Changes; c.CancelAsked+c.ReviseAsked > 0 {
+	if c := r.Changes; c != nil && c.CancelAsked+c.ReviseAsked > 0 {
 		fmt.Fprintf(w, "\ncustomers' changes right after placing\n")
 		fmt.Fprintf(w, "  cancel: asked %d, cancelled %d, refused %d (409)\n", c.CancelAsked, c.Cancelled, c.CancelRefused)
 		fmt.Fprintf(w, "  revise: asked %d, taken %d (applied %d, refused %d), refused %d (409: the store accepted first)\n",
-			c.ReviseAsked, c.ReviseTaken, c.RevisionApplied, c.RevisionRefused, c.ReviseRefused)
+			c.ReviseAsked, c.ReviseTaken, r.RevisionApplied, r.RevisionRefused, c.ReviseRefused)
 	}
 	fmt.Fprintf(w, "elapsed %v\n", r.Elapsed.Round(time.Millisecond))
 	for i, f := range r.Failures {

@@ -45,7 +45,7 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	// asked once and answered (a 409 is a refusal the saga explains).
 	c := res.Changes
 	if c.CancelAsked != 8 || c.Cancelled+c.CancelRefused != 8 || c.Cancelled == 0 || c.ReviseAsked != 8 || c.ReviseTaken+c.ReviseRefused != 8 ||
-		c.RevisionApplied+c.RevisionRefused != c.ReviseTaken {
+		res.RevisionApplied+res.RevisionRefused != c.ReviseTaken || c.Failed != 0 {
 		t.Errorf("changes %+v: want 8 cancels and 8 revisions, every one answered and every taken revision decided", c)
 	}
 	if res.ByStatus[events.StatusCancelled] < c.Cancelled {

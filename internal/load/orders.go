@@ -74,6 +74,11 @@ type HTTPSender struct {
 	// to Client (a deployed environment's client-credentials token, whose
 	// subject is then every order's customer).
 	Tokens *TokenCache
+	// ChangeEvery: one order in ChangeEvery is cancelled right after it was
+	// placed and one revised (the scenario's change_every), counted in
+	// Changes.
+	ChangeEvery int
+	Changes     Changes
 }
 
 // TokenCache mints a bearer token per customer once and reuses it (a run
@@ -120,5 +125,12 @@ func (h *HTTPSender) Send(ctx context.Context, seq int) (string, error) {
 		p.Token = tok
 	}
 	c := apiclient.Client{OrderURL: h.BaseURL, HTTP: h.Client}
-	return c.PlaceOrder(ctx, p)
+	id, err := c.PlaceOrder(ctx, p)
+	if err != nil {
+		return id, err
+	}
+	// A change's failure is counted apart: the arrival (the order) succeeded.
+	kind, cerr := Change(ctx, &c, h.ChangeEvery, seq, id, p.Token, p.Key, order.OrderRequest)
+	_ = h.Changes.Record(kind, cerr)
+	return id, nil
 }

@@ -31,6 +31,9 @@ type Result struct {
 	// "transport"), with one example message each.
 	ErrorKinds   map[string]int    `json:"error_kinds,omitempty"`
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
+	// Changes counts the customers' cancellations and revisions (pipeline
+	// runs of a scenario with change_every).
+	Changes *Changes `json:"changes,omitempty"`
 }
 
 // StageResult sums one stage (or the whole run, as Total).

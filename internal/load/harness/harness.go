@@ -106,12 +106,15 @@ func runPipeline(ctx context.Context, cfg Config, mix *load.Mix, runID string) (
 	if err != nil {
 		return nil, fmt.Errorf("pipeline run: %w", err)
 	}
-	sender := &load.HTTPSender{BaseURL: cfg.OrderURL, Client: client, Mix: mix, RunID: runID, Tokens: tokens}
+	sender := &load.HTTPSender{BaseURL: cfg.OrderURL, Client: client, Mix: mix, RunID: runID, Tokens: tokens, ChangeEvery: cfg.Scenario.ChangeEvery}
 	res, err := load.Run(ctx, cfg.Scenario, sender, load.Options{
 		Mode: "pipeline", Target: cfg.TargetName, Progress: cfg.Progress, Completions: comps,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline run: %w", err)
+	}
+	if sender.ChangeEvery > 0 {
+		res.Changes = sender.Changes.Snapshot()
 	}
 	return res, nil
 }

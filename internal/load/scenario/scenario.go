@@ -40,6 +40,10 @@ type Scenario struct {
 	Stores    int         `json:"stores"`
 	Customers int         `json:"customers"`
 	OrderMix  []OrderKind `json:"order_mix"`
+	// ChangeEvery makes one order in ChangeEvery cancelled by its customer
+	// right after it was placed and another revised (docs/CONTRACTS.md,
+	// "Cancel", "Revise"); 0 (the default) changes none.
+	ChangeEvery int `json:"change_every,omitempty"`
 	// Thresholds decide pass (exit 0) or fail (exit 1).
 	Thresholds Thresholds `json:"thresholds"`
 }
@@ -238,6 +242,9 @@ func (s *Scenario) validate() []problem {
 	}
 	if s.DeliveryTimeout.Duration <= 0 {
 		add("delivery_timeout", "must be a positive duration, got %s", s.DeliveryTimeout)
+	}
+	if s.ChangeEvery != 0 && s.ChangeEvery < 4 {
+		add("change_every", "must be 0 (no changes) or at least 4 (one cancel and one revision in every change_every orders), got %d", s.ChangeEvery)
 	}
 	if s.MaxInFlight < 1 {
 		add("max_in_flight", "must be at least 1, got %d", s.MaxInFlight)

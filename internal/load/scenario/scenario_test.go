@@ -68,6 +68,7 @@ func TestParseErrors(t *testing.T) {
 		{"throughput above offer", `"min_throughput": 5`, `"min_throughput": 50`, "t.json:20: thresholds.min_throughput: 50 orders/s is more than the stages offer on average (6.67)"},
 		{"zero quantity", `"quantity": 1`, `"quantity": 0`, "t.json:13: order_mix[0].items[0].quantity: must be in [1, 99], got 0"},
 		{"no mix", `{"name": "one", "weight": 1, "items": [{"sku": "pizza-margherita", "quantity": 1}]}`, ``, "t.json:12: order_mix: at least one order kind is required"},
+		{"change_every too small", `"max_in_flight": 10,`, `"max_in_flight": 10, "change_every": 3,`, "t.json:9: change_every: must be 0 (no changes) or at least 4 (one cancel and one revision in every change_every orders), got 3"},
 		{"bad name", `"name": "t"`, `"name": "T T"`, `t.json:2: name: must be lower-case letters, digits and dashes, got "T T"`},
 		{"syntax", `"seed": 7,`, `"seed": 7,,`, "t.json:3: invalid JSON: invalid character ',' looking for beginning of object key string"},
 		{"truncated", `"min_throughput": 5

@@ -21,10 +21,11 @@ const baseURL = (__ENV.BASE_URL || 'http://localhost:8080').replace(/\/$/, '');
 // holds a VU for the whole delivery, so it is sampled.
 const deliverySample = parseFloat(__ENV.DELIVERY_SAMPLE || '0.05');
 const pollInterval = 0.25; // seconds between status polls
-// CHANGE_EVERY: of each CHANGE_EVERY iterations, one cancels its order right
-// after placing it and one revises its quantities (docs/CONTRACTS.md,
-// "Cancel", "Revise"); 0 turns the changes off.
-const changeEvery = parseInt(__ENV.CHANGE_EVERY || '20', 10);
+// The scenario's change_every (CHANGE_EVERY overrides it): of each
+// change_every iterations, one cancels its order right after placing it and
+// one revises its quantities (docs/CONTRACTS.md, "Cancel", "Revise"); 0 or
+// absent, none.
+const changeEveryOf = (scenario) => parseInt(__ENV.CHANGE_EVERY || String(scenario.change_every || 0), 10);
 
 export function placeOrder(scenario) {
   const n = exec.scenario.iterationInTest;
@@ -47,8 +48,9 @@ export function placeOrder(scenario) {
     },
   });
   orderErrors.add(!ok);
+  const changeEvery = changeEveryOf(scenario);
   if (ok && changeEvery > 0) {
-    change(res.json().id, body, key, n % changeEvery);
+    change(res.json().id, body, key, n % changeEvery, changeEvery);
   }
   if (!ok || Math.random() >= deliverySample) {
     return;
@@ -81,7 +83,7 @@ function followToDelivered(id, placedAt, timeoutMs) {
 
 // change cancels (slot 1) or revises (slot 1 + changeEvery/2) the order just
 // placed, with a key derived from the order's.
-function change(id, body, key, slot) {
+function change(id, body, key, slot, changeEvery) {
   let res;
   if (slot === 1) {
     res = http.post(`${baseURL}/v1/orders/${id}/cancel`, JSON.stringify({ reason: 'k6' }), {
