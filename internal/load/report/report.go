@@ -117,6 +117,11 @@ func stageTable(b *strings.Builder, title, reqName, e2eName string, r *load.Resu
 			num(st.Request.P50), num(st.Request.P95), num(st.Request.P99), num(st.EndToEnd.P50), num(st.EndToEnd.P99))
 	}
 	b.WriteString("\n")
+	if c := r.Changes; c != nil {
+		fmt.Fprintf(b, "Customers' changes right after placing: cancel asked %d, cancelled %d, refused %d (409); "+
+			"revise asked %d, taken %d, refused %d (409: the store accepted first); other failures %d.\n\n",
+			c.CancelAsked, c.Cancelled, c.CancelRefused, c.ReviseAsked, c.ReviseTaken, c.ReviseRefused, c.Failed)
+	}
 	if len(r.ErrorKinds) > 0 {
 		kinds := make([]string, 0, len(r.ErrorKinds))
 		for k := range r.ErrorKinds {

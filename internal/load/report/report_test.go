@@ -69,6 +69,7 @@ func fixture() *load.Summary {
 			r.Total.Cancelled, r.Total.CompletedThroughput = 10, 13.4
 			r.Total.Errors, r.Total.OK, r.Total.ErrorRate = 2, 423, 2.0/425
 			r.Stages[1].Shed, r.Total.Shed = 15, 15
+			r.Changes = &load.Changes{CancelAsked: 21, Cancelled: 20, CancelRefused: 1, ReviseAsked: 21, ReviseTaken: 17, ReviseRefused: 4}
 			r.ErrorKinds = map[string]int{"http 500": 2, "shed (http 503)": 15}
 			r.ErrorSamples = map[string]string{"http 500": "order API answered 500: {\"title\":\"Internal Server Error\"}",
 				"shed (http 503)": "order API answered 503: {\"reason\":\"orders_in_flight_at_bound\"}"}
