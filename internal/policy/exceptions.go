@@ -164,6 +164,8 @@ func cueErr(err error) string {
 	return cueerrors.Details(err, &cueerrors.Config{Cwd: workDir()})
 }
 
+// workDir is the working directory, or "" when it cannot be read (paths then
+// stay absolute).
 func workDir() string {
 	wd, _ := os.Getwd()
 	return wd
