@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bloody-sweet/platform/api"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
 )
@@ -156,6 +157,11 @@ func checkScript(e evaluated, scenarioDir string) []string {
 	}
 	if r.Params.Tags["name"] != "place_order" {
 		problems = append(problems, fmt.Sprintf("order request tag name=%q, the thresholds select name=place_order", r.Params.Tags["name"]))
+	}
+	// the body's shape is the contract's (api/schemas), not only one our
+	// Go type happens to decode
+	if err := api.Validate("schemas/OrderRequest.schema.json", []byte(r.Body)); err != nil {
+		problems = append(problems, fmt.Sprintf("order body %s does not validate against the order API's schema: %v", r.Body, err))
 	}
 	dec := json.NewDecoder(strings.NewReader(r.Body))
 	dec.DisallowUnknownFields()
