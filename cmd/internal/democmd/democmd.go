@@ -62,7 +62,7 @@ func New() *cobra.Command {
 			}
 			res.WriteTable(out)
 			if !res.AllTerminal() {
-				return cliexit.Failedf("demo: %d of %d orders did not reach a terminal state", orders-res.ByStatus["DELIVERED"]-res.ByStatus["CANCELLED"], orders)
+				return cliexit.Failedf("demo: %d of %d orders did not reach a terminal state", orders-res.Terminal(), orders)
 			}
 			fmt.Fprintln(out, "every order reached a terminal state")
 			return nil
