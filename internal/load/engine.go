@@ -35,6 +35,9 @@ type Options struct {
 	// waits up to the scenario's delivery_timeout after the last send for
 	// every acknowledged arrival to complete.
 	Completions <-chan Completion
+	// Placed, when not nil, learns the key of every acknowledged arrival
+	// (the demo reads each placed order back from the order API).
+	Placed func(key string)
 
 	// scheduled, when not nil, is closed once every arrival has been fired
 	// or dropped (before in-flight sends are awaited); tests wait on it.
@@ -118,6 +121,9 @@ func Run(ctx context.Context, sc *scenario.Scenario, s Sender, opt Options) (*Re
 	r.awaitCompletions(ctx, sendEnd)
 	stopProgress()
 	<-progDone
+	if opt.Progress != nil { // where the run ended, however short it was
+		fmt.Fprintln(opt.Progress, r.progressLine())
+	}
 	return r.result(), ctx.Err()
 }
 
@@ -271,6 +277,9 @@ func (r *run) finish(si int, intended time.Time, key string, err error) {
 	sec.ok++
 	st.request.Record(lat)
 	sec.request.Record(lat)
+	if r.opt.Placed != nil {
+		r.opt.Placed(key)
+	}
 	if r.opt.Completions == nil {
 		return
 	}

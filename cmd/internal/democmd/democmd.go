@@ -24,15 +24,17 @@ func New() *cobra.Command {
 	var (
 		orders  int
 		timeout time.Duration
-		seed    uint64
+		seed    int64
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the five order services in one process on embedded defaults and place orders",
 		Long: "Starts the order, payment, store, delivery and notification services in this process on the\n" +
-			"embedded broker, SQLite and Redis, places orders with a mix of outcomes, and prints how many\n" +
-			"reached each terminal state and the placed -> delivered latency. Progress goes to stderr, the\n" +
-			"result to stdout. Exits 0 only if every order reached DELIVERED or CANCELLED.",
+			"embedded broker, SQLite and Redis and runs the demo's load scenario on them\n" +
+			"(tests/load/scenarios/demo.json: customers in a closed loop, each placing its next order when\n" +
+			"the previous one is answered), then prints how many orders reached each terminal state, as the\n" +
+			"order API reports them, and the placed -> delivered latency. Progress goes to stderr, the result\n" +
+			"to stdout. Exits 0 only if every order was placed and reached DELIVERED or CANCELLED.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			return cliexit.WrapBadInput(cobra.NoArgs(cmd, args))
 		},
@@ -42,6 +44,10 @@ func New() *cobra.Command {
 			}
 			if timeout <= 0 {
 				return cliexit.BadInputf("--timeout %v: want a positive duration", timeout)
+			}
+			sc, err := devstack.DemoScenario(orders, timeout, seed)
+			if err != nil {
+				return err
 			}
 			out, progress := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			ctx := cmd.Context()
@@ -55,8 +61,8 @@ func New() *cobra.Command {
 				defer cancel()
 				_ = st.Close(cctx)
 			}()
-			fmt.Fprintf(progress, "placing %d orders at %s\n", orders, st.OrderURL)
-			res, err := devstack.RunDemo(ctx, st, devstack.DemoOptions{Orders: orders, Timeout: timeout, Seed: seed, Progress: progress})
+			fmt.Fprintf(progress, "placing %d orders at %s, %d customers in a closed loop\n", orders, st.OrderURL, sc.Stages[0].Clients)
+			res, err := devstack.RunDemo(ctx, st, sc, progress)
 			if err != nil {
 				return err
 			}
@@ -69,8 +75,8 @@ func New() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&orders, "orders", 500, "orders to place")
-	cmd.Flags().DurationVar(&timeout, "timeout", 40*time.Second, "time allowed for every order to reach a terminal state")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated orders")
+	cmd.Flags().DurationVar(&timeout, "timeout", 40*time.Second, "time allowed to place the orders, and then for every order to reach a terminal state")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated orders")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliexit.WrapBadInput(err) })
 	return cmd
 }
