@@ -29,6 +29,8 @@ keda_module_dir() {
 		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
 }
 
+# $out is the scratch directory build() (cache-lib.sh) sets.
+# shellcheck disable=SC2154
 build_keda() {
 	local mod src v=github.com/kedacore/keda/v2/version
 	mod=$(keda_module_dir)

@@ -21,11 +21,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
@@ -136,9 +134,7 @@ func (ca *testCA) issue(t *testing.T, dir, name, commonName string, dnsNames []s
 // with a front-proxy client certificate and passes the user in
 // X-Remote-* headers, which the extension apiserver trusts because
 // kube-apiserver publishes the front-proxy CA in
-// kube-system/extension-apiserver-authentication. Aggregator routing
-// resolves the Service through its EndpointSlice, not its cluster IP,
-// since nothing routes cluster IPs here.
+// kube-system/extension-apiserver-authentication.
 func withAggregator(t *testing.T) func(*envtest.Environment) {
 	t.Helper()
 	dir := t.TempDir()
@@ -153,25 +149,7 @@ func withAggregator(t *testing.T) func(*envtest.Environment) {
 		args.Set("requestheader-extra-headers-prefix", "X-Remote-Extra-")
 		args.Set("proxy-client-cert-file", cert)
 		args.Set("proxy-client-key-file", key)
-		args.Set("enable-aggregator-routing", "true")
 	}
-}
-
-// hostIP is an address of this machine kube-apiserver can dial and an
-// EndpointSlice may hold: validation refuses loopback addresses.
-func hostIP(t *testing.T) net.IP {
-	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
-			return n.IP.To4()
-		}
-	}
-	t.Fatalf("no non-loopback IPv4 address on this machine (have %v): the aggregator needs one to reach keda-metrics-apiserver through an EndpointSlice", addrs)
-	return nil
 }
 
 // startKEDA runs the KEDA operator and metrics apiserver against the
@@ -195,11 +173,10 @@ func (c *cluster) startKEDA(ctx context.Context, t *testing.T, catalog map[schem
 	c.installCRDs(t, catalog, kinds)
 	c.createNamespaces(ctx, t, kedaNamespace)
 
-	ip := hostIP(t)
 	certDir := t.TempDir()
 	ca := newTestCA(t, "KEDA")
 	serviceDNS := kedaMetricsService + "." + kedaNamespace + ".svc"
-	certFile, keyFile := ca.issue(t, certDir, "tls", "keda", []string{serviceDNS, "localhost"}, []net.IP{net.IPv4(127, 0, 0, 1), ip})
+	certFile, keyFile := ca.issue(t, certDir, "tls", "keda", []string{serviceDNS, "localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)})
 
 	env := append(os.Environ(),
 		"KUBECONFIG="+c.kubeconfig,
@@ -223,7 +200,7 @@ func (c *cluster) startKEDA(ctx context.Context, t *testing.T, catalog map[schem
 		"--kubeconfig="+c.kubeconfig,
 		"--authentication-kubeconfig="+c.kubeconfig,
 		"--authorization-kubeconfig="+c.kubeconfig,
-		"--bind-address="+ip.String(),
+		"--bind-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(port),
 		"--cert-dir="+certDir,
 		"--tls-cert-file="+certFile,
@@ -234,39 +211,24 @@ func (c *cluster) startKEDA(ctx context.Context, t *testing.T, catalog map[schem
 	)
 	procs := []*process{operator, metrics}
 
-	// The Service KEDA's manifests create, backed by an EndpointSlice
-	// naming this machine instead of a pod.
+	// The Service KEDA's manifests create, of type ExternalName naming
+	// this machine instead of selecting a pod: the aggregator dials an
+	// ExternalName Service at that name and the APIService's port (a
+	// cluster IP would lead nowhere here), and still verifies the serving
+	// certificate against <service>.<namespace>.svc.
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: kedaMetricsService, Namespace: kedaNamespace},
-		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{
-			Name: "https", Port: 443, TargetPort: intstr.FromInt32(int32(port)), Protocol: corev1.ProtocolTCP,
-		}}},
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"},
 	}
 	if _, err := c.kube.CoreV1().Services(kedaNamespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create Service %s: %v", kedaMetricsService, err)
-	}
-	ready, name, proto, p := true, "https", corev1.ProtocolTCP, int32(port)
-	slice := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: kedaMetricsService, Namespace: kedaNamespace,
-			Labels: map[string]string{
-				discoveryv1.LabelServiceName: kedaMetricsService,
-				discoveryv1.LabelManagedBy:   "autoscaling-test",
-			},
-		},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{ip.String()}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}},
-		Ports:       []discoveryv1.EndpointPort{{Name: &name, Protocol: &proto, Port: &p}},
-	}
-	if _, err := c.kube.DiscoveryV1().EndpointSlices(kedaNamespace).Create(ctx, slice, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("create EndpointSlice %s: %v", kedaMetricsService, err)
 	}
 	apiService := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "apiregistration.k8s.io/v1",
 		"kind":       "APIService",
 		"metadata":   map[string]any{"name": externalMetricsAPI},
 		"spec": map[string]any{
-			"service":              map[string]any{"name": kedaMetricsService, "namespace": kedaNamespace, "port": int64(443)},
+			"service":              map[string]any{"name": kedaMetricsService, "namespace": kedaNamespace, "port": int64(port)},
 			"group":                "external.metrics.k8s.io",
 			"version":              "v1beta1",
 			"caBundle":             base64.StdEncoding.EncodeToString(ca.pem),
