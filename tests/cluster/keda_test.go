@@ -198,6 +198,7 @@ func (c *cluster) startKEDA(ctx context.Context, t *testing.T, catalog map[schem
 	port := freePort(t)
 	metrics := startProcessEnv(t, "keda-metrics-apiserver", env, filepath.Join(bin, "keda-metrics-apiserver"),
 		"--kubeconfig="+c.kubeconfig,
+		"--lister-kubeconfig="+c.kubeconfig,
 		"--authentication-kubeconfig="+c.kubeconfig,
 		"--authorization-kubeconfig="+c.kubeconfig,
 		"--bind-address=127.0.0.1",
