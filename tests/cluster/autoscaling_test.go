@@ -119,6 +119,7 @@ func TestAutoscaling(t *testing.T) {
 			t.Fatalf("apply %s: %v", d, err)
 		}
 	}
+	c.standInExternalSecrets(ctx, t, docs)
 	for _, obj := range []*unstructured.Unstructured{template, rollout} {
 		if _, err := c.applyJSON(ctx, obj); err != nil {
 			t.Fatalf("apply test copy of %s %s: %v", obj.GetKind(), obj.GetName(), err)
@@ -275,6 +276,34 @@ func TestAutoscaling(t *testing.T) {
 		t.Errorf("most replicas seen %d, most live pods %d: above the partition bound %d", m, p, bounds.max)
 	}
 	t.Logf("%s: min %d, bound %d (threshold %g lag per replica); most replicas seen %d, most live pods %d", name, bounds.min, bounds.max, bounds.threshold, w.max(), w.maxPods())
+}
+
+// standInExternalSecrets creates the Secret each rendered ExternalSecret
+// would have External Secrets write (its target name and template keys,
+// placeholder values), as no External Secrets operator runs here. KEDA
+// needs them: it resolves the scale target's container environment,
+// secretKeyRefs included, before it creates the HPA, and refuses to while
+// a referenced Secret is missing.
+func (c *cluster) standInExternalSecrets(ctx context.Context, t *testing.T, docs []rendered) {
+	t.Helper()
+	for _, d := range docs {
+		if d.obj.GetKind() != "ExternalSecret" {
+			continue
+		}
+		name, _, _ := unstructured.NestedString(d.obj.Object, "spec", "target", "name")
+		keys, _, _ := unstructured.NestedMap(d.obj.Object, "spec", "target", "template", "data")
+		if name == "" || len(keys) == 0 {
+			t.Fatalf("%s: no spec.target.name or template data", d)
+		}
+		data := map[string]string{}
+		for k := range keys {
+			data[k] = "stand-in"
+		}
+		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: d.obj.GetNamespace()}, StringData: data}
+		if _, err := c.kube.CoreV1().Secrets(sec.Namespace).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create stand-in Secret %s/%s for %s: %v", sec.Namespace, name, d, err)
+		}
+	}
 }
 
 // scaleBounds are what the rendered ScaledObject says.
