@@ -171,6 +171,9 @@ func TestAutoscaling(t *testing.T) {
 		if err != nil {
 			return false, err.Error(), nil
 		}
+		if n > bounds.max {
+			return false, "", fmt.Errorf("spec.replicas %d, above the partition bound %d", n, bounds.max)
+		}
 		ready, _ := c.readyReplicas(ctx, name, ns, s.StableHash)
 		h, err := c.kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, hpaName, metav1.GetOptions{})
 		if err != nil {
