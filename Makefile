@@ -6,7 +6,7 @@ GO ?= go
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
 PLATFORM := $(GO) run -ldflags "-X github.com/bloody-sweet/platform/internal/buildinfo.commit=$(COMMIT)" ./cmd/platform
 
-.PHONY: vulncheck version help demo dev render verify lint-ci check test test-unit test-integration test-observability test-faults test-terraform test-cluster test-gitops bench lint load deps tools gen-cue
+.PHONY: vulncheck version help demo dev render verify lint-ci check test test-unit test-integration test-observability test-faults test-terraform test-cluster test-gitops test-autoscaling bench lint load deps tools gen-cue
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,9 @@ test-cluster: ## rendered manifests on a real kube-apiserver; rendered canaries 
 
 test-gitops: ## a real Argo CD syncs the rendered apps/ from a loopback clone onto the cluster of test-cluster
 	scripts/test-gitops.sh
+
+test-autoscaling: ## the rendered prod payment ScaledObject run by a real KEDA v2.21.0 (operator + metrics apiserver, built once from its module) and the HPA controller on the cluster of test-cluster, lag from a real Prometheus: scale to the partition bound, down after the window, a canary undisturbed
+	scripts/test-autoscaling.sh
 
 bench: ## benchmarks (render, policy, kafka) side by side with their baselines
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

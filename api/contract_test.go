@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/invopop/jsonschema"
-	validator "github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bloody-sweet/platform/api"
@@ -218,38 +217,6 @@ func walkRefs(v any, fn func(string)) {
 	}
 }
 
-// compile loads every schema file as JSON Schema 2020-12.
-func compile(t *testing.T, path string) *validator.Schema {
-	t.Helper()
-	raw, err := fs.ReadFile(api.Files, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := validator.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	c := validator.NewCompiler()
-	c.DefaultDraft(validator.Draft2020)
-	c.AssertFormat()
-	if err := c.AddResource(path, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return s
-}
-
-func validate(s *validator.Schema, b []byte) error {
-	v, err := validator.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	return s.Validate(v)
-}
-
 // The events the services produce validate against their schema, and an
 // event with a field the contract lacks does not.
 func TestEventsValidate(t *testing.T) {
@@ -271,7 +238,7 @@ func TestEventsValidate(t *testing.T) {
 		if !ok {
 			t.Fatalf("no sample payload of %T", zero)
 		}
-		s := compile(t, "events/"+string(typ)+".schema.json")
+		schema := "events/" + string(typ) + ".schema.json"
 		e, err := events.New(typ, "o-1", at, data)
 		if err != nil {
 			t.Fatal(err)
@@ -280,11 +247,11 @@ func TestEventsValidate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := validate(s, b); err != nil {
+		if err := api.Validate(schema, b); err != nil {
 			t.Errorf("%s as the services write it: %v", typ, err)
 		}
 		extra := bytes.Replace(b, []byte(`"data":{`), []byte(`"data":{"unknown":1,`), 1)
-		if err := validate(s, extra); err == nil {
+		if err := api.Validate(schema, extra); err == nil {
 			t.Errorf("%s with an unknown data field validates", typ)
 		}
 		other := events.OrderPlaced
@@ -292,7 +259,7 @@ func TestEventsValidate(t *testing.T) {
 			other = events.OrderDelivered
 		}
 		wrong := bytes.Replace(b, []byte(fmt.Sprintf(`"type":%q`, typ)), []byte(fmt.Sprintf(`"type":%q`, other)), 1)
-		if err := validate(s, wrong); err == nil {
+		if err := api.Validate(schema, wrong); err == nil {
 			t.Errorf("a %s event validates against the schema of %s", other, typ)
 		}
 	}
@@ -318,11 +285,11 @@ func TestAPIShapesValidate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := compile(t, path)
-		if err := validate(s, b); err != nil {
+		schema := path
+		if err := api.Validate(schema, b); err != nil {
 			t.Errorf("%s: %s: %v", path, b, err)
 		}
-		if err := validate(s, append(b[:len(b)-1:len(b)-1], []byte(`,"unknown":1}`)...)); err == nil {
+		if err := api.Validate(schema, append(b[:len(b)-1:len(b)-1], []byte(`,"unknown":1}`)...)); err == nil {
 			t.Errorf("%s accepts an unknown field", path)
 		}
 	}

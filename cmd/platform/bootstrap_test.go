@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,10 +33,7 @@ func TestBootstrapBadInput(t *testing.T) {
 			root.SetOut(&out)
 			root.SetErr(&out)
 			root.SetArgs(append([]string{"bootstrap", "--root", "../.."}, tc.args...))
-			err := root.Execute()
-			if strings.HasPrefix(errString(err), "unknown command") || strings.HasPrefix(errString(err), "required flag") {
-				err = cliexit.WrapBadInput(err) // as main does
-			}
+			err := execute(context.Background(), root)
 			if code := cliexit.Code(err); code != cliexit.BadInput {
 				t.Fatalf("exit %d (%v), want 2", code, err)
 			}

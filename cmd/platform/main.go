@@ -19,17 +19,23 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
+	err := execute(ctx, newRootCmd())
 	stop()
-	// cobra reports an unknown subcommand and a missing required flag as plain
-	// errors; both are usage, exit 2.
-	if err != nil && (strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "required flag")) {
-		err = cliexit.WrapBadInput(err)
-	}
 	if err != nil && !cliexit.IsSilent(err) {
 		fmt.Fprintln(os.Stderr, "platform:", err)
 	}
 	os.Exit(cliexit.Code(err))
+}
+
+// execute runs the command line; usage errors come back as bad input (exit 2).
+func execute(ctx context.Context, root *cobra.Command) error {
+	cmd, err := root.ExecuteContextC(ctx)
+	// cobra reports a missing required flag as a plain error and has no hook
+	// for it; asking the command again tells that case from a failed run.
+	if err != nil && cmd.ValidateRequiredFlags() != nil {
+		err = cliexit.WrapBadInput(err)
+	}
+	return err
 }
 
 // subcommands is filled by init functions in this package, one file per
@@ -46,6 +52,22 @@ func newRootCmd() *cobra.Command {
 		Version: buildinfo.Read().Short(),
 	}
 	root.SetVersionTemplate("platform {{.Version}}\n")
+	// An unknown subcommand is a positional argument of the root: with Args
+	// set cobra validates it like any command's (exit 2 through badArgs)
+	// instead of its untyped legacy check. Run makes the root runnable so
+	// that validation happens; bare `platform` prints the help as before.
+	root.Args = badArgs(func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				err = fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, " or "))
+			}
+			return err
+		}
+		return nil
+	})
+	root.Run = func(cmd *cobra.Command, _ []string) { _ = cmd.Help() }
+	root.SuggestionsMinimumDistance = 2
 	// Usage errors (unknown flag, wrong arg count) are bad input: exit 2.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliexit.WrapBadInput(err) })
 	for _, sub := range subcommands {

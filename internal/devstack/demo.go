@@ -1,59 +1,75 @@
-// Package devstack is the demo engine: it places orders on a running
-// services/stack, watches them to a terminal state and prints the table
-// `platform demo` shows.
+// Package devstack is the demo engine: it runs the demo's closed-loop load
+// scenario (tests/load/scenarios/demo.json) through the load harness on a
+// running services/stack, reads every placed order back from the order API
+// and prints the table `platform demo` shows.
 package devstack
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/load"
-	"github.com/bloody-sweet/platform/internal/load/hdr"
+	"github.com/bloody-sweet/platform/internal/load/scenario"
 	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/stack"
+	"github.com/bloody-sweet/platform/tests/load/scenarios"
 )
 
-// DemoOptions configures RunDemo.
-type DemoOptions struct {
-	Orders      int           // default 500
-	Concurrency int           // parallel clients, default 16
-	Timeout     time.Duration // for every order to reach a terminal state, default 40 s
-	Seed        uint64        // order contents
-	Progress    io.Writer     // progress lines; nil for none
-	// ChangeEvery makes the customers of one order in ChangeEvery cancel it
-	// right after placing it, and of another one in ChangeEvery revise its
-	// quantities; default 10, negative for none.
-	ChangeEvery int
+// DemoScenario is the demo's scenario, with its one closed stage's orders,
+// its time limit and the seed of the order contents set when not zero.
+func DemoScenario(orders int, limit time.Duration, seed int64) (*scenario.Scenario, error) {
+	sc, err := scenario.Parse("tests/load/scenarios/demo.json", scenarios.Demo)
+	if err != nil {
+		return nil, err
+	}
+	if len(sc.Stages) != 1 || !sc.Stages[0].Closed() {
+		return nil, fmt.Errorf("tests/load/scenarios/demo.json: want one closed stage, got %d stages", len(sc.Stages))
+	}
+	st := &sc.Stages[0]
+	if orders > 0 {
+		st.Orders = orders
+	}
+	if limit > 0 {
+		st.Duration.Duration = limit
+		sc.DeliveryTimeout.Duration = limit
+	}
+	if seed != 0 {
+		sc.Seed = seed
+	}
+	return sc, nil
 }
 
 // DemoResult is what the demo observed.
 type DemoResult struct {
+	// Run is the harness's measurement: requests, the status stream's
+	// completions, placed -> delivered latency.
+	Run     *load.Result
+	Clients int // the closed loop's customers
+	// Placed counts the orders the order API accepted; ByStatus is the final
+	// status of each, read back from the order API.
 	Placed   int
-	ByStatus map[events.Status]int // final status of every placed order (from GET)
-	// Latency holds POST sent -> DELIVERED seen on the stream, delivered
-	// orders only.
-	Latency  *hdr.Histogram
-	Elapsed  time.Duration
-	Failures []string // requests that failed
-	// Changes counts the customers' cancellations and revisions, and
-	// RevisionApplied/RevisionRefused how the taken revisions ended (GET).
-	Changes                          *load.Changes
+	ByStatus map[events.Status]int
+	// RevisionApplied and RevisionRefused count how the revisions the
+	// order API took ended, read back like the statuses.
 	RevisionApplied, RevisionRefused int
+	Failures                         []string // orders that could not be read back
 }
 
-// AllTerminal reports whether every placed order ended DELIVERED or CANCELLED.
+// AllTerminal reports whether every order was placed and ended DELIVERED or
+// CANCELLED.
 func (r DemoResult) AllTerminal() bool {
-	return r.Placed > 0 && len(r.Failures) == 0 && r.Terminal() == r.Placed
+	if c := r.Run.Changes; c != nil && c.Failed > 0 {
+		return false
+	}
+	return r.Placed > 0 && r.Placed == r.Run.Total.Planned && r.Run.Total.Errors == 0 && r.Run.Total.Shed == 0 &&
+		len(r.Failures) == 0 && r.Terminal() == r.Placed
 }
 
 // Terminal counts the placed orders that ended DELIVERED or CANCELLED.
@@ -61,195 +77,49 @@ func (r DemoResult) Terminal() int {
 	return r.ByStatus[events.StatusDelivered] + r.ByStatus[events.StatusCancelled]
 }
 
-var menu = []string{"pizza-margherita", "pizza-diavola", "calzone", "tiramisu", "lemonade", "garlic-bread"}
-
-// RandomOrder returns a valid order request drawn from r and the customer
-// who places it (not in the body: the order API takes the customer from
-// the bearer token).
-func RandomOrder(r *rand.Rand) (customer string, o apiclient.OrderRequest) {
-	customer = fmt.Sprintf("c-%d", r.IntN(10000))
-	o.StoreID = fmt.Sprintf("store-%d", 1+r.IntN(20))
-	for n := 1 + r.IntN(3); n > 0; n-- {
-		o.Items = append(o.Items, apiclient.Item{SKU: menu[r.IntN(len(menu))], Quantity: 1 + r.IntN(3)})
-	}
-	o.Address = events.Address{
-		Street:   fmt.Sprintf("%d Main St", 1+r.IntN(200)),
-		City:     "Springfield",
-		Postcode: fmt.Sprintf("%05d", r.IntN(100000)),
-	}
-	return customer, o
-}
-
-// RunDemo places o.Orders orders on a running stack, watches the
-// all-orders stream until each is terminal (or the timeout), and reads
-// every order's final status from the order API.
-func RunDemo(ctx context.Context, st *stack.Stack, o DemoOptions) (DemoResult, error) {
-	if o.Orders == 0 {
-		o.Orders = 500
-	}
-	if o.Concurrency == 0 {
-		o.Concurrency = 16
-	}
-	if o.Timeout == 0 {
-		o.Timeout = 40 * time.Second
-	}
-	if o.ChangeEvery == 0 {
-		o.ChangeEvery = 10
-	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-	start := time.Now()
-
-	var (
-		mu        sync.Mutex
-		sent      = map[string]time.Time{} // id -> POST start
-		seen      = map[string]time.Time{} // id -> terminal seen on the stream
-		delivered = map[string]bool{}
-		nTerminal atomic.Int64
-		allDone   = make(chan struct{})
-		closeOnce sync.Once
-	)
-	check := func() {
-		if int(nTerminal.Load()) >= o.Orders {
-			closeOnce.Do(func() { close(allDone) })
-		}
-	}
-	streamCtx, stopStream := context.WithCancel(ctx)
-	defer stopStream()
-	// The demo watches and reads every order as an operator would (the
-	// all-orders stream and any order need the operators' scopes) and
-	// places each order with its customer's token.
-	base := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: 10 * time.Second}
-	operator, err := st.Issuer.Authorize(base, "demo-operator", devissuer.StreamAllScope, devissuer.StoreReadScope)
+// RunDemo runs sc on a running stack: its customers place the orders with
+// their own tokens while an operator watches the all-orders stream; then
+// every placed order's final status is read from the order API.
+func RunDemo(ctx context.Context, st *stack.Stack, sc *scenario.Scenario, progress io.Writer) (DemoResult, error) {
+	client := load.NewHTTPClient(sc.MaxInFlight)
+	operator, err := st.Issuer.Authorize(client, "demo-operator", devissuer.StreamAllScope, devissuer.StoreReadScope)
 	if err != nil {
 		return DemoResult{}, err
 	}
-	api := &apiclient.Client{OrderURL: st.OrderURL, StreamURL: st.NotificationURL, HTTP: operator}
-	errc, err := api.StreamAll(streamCtx, "", func(e events.StatusChange) {
-		if !e.Status.Terminal() {
-			return
-		}
-		mu.Lock()
-		if _, dup := seen[e.OrderID]; !dup {
-			seen[e.OrderID] = time.Now()
-			delivered[e.OrderID] = e.Status == events.StatusDelivered
-			nTerminal.Add(1)
-		}
-		mu.Unlock()
-		check()
+	var (
+		mu  sync.Mutex
+		ids []string
+	)
+	p := load.Pipeline{OrderURL: st.OrderURL, NotificationURL: st.NotificationURL, Client: client, StreamClient: operator,
+		Tokens: &load.TokenCache{Mint: func(c string) (string, error) { return st.Issuer.Token(c) }}}
+	run, err := p.Run(ctx, sc, load.NewMix(sc), fmt.Sprintf("demo-%d", sc.Seed), load.Options{
+		Mode: "demo", Target: "embedded", Progress: progress,
+		Placed: func(id string) { mu.Lock(); ids = append(ids, id); mu.Unlock() },
 	})
 	if err != nil {
 		return DemoResult{}, err
 	}
-
-	var (
-		failures []string
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		placed   atomic.Int64
-		changes  load.Changes
-	)
-	for w := 0; w < o.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= o.Orders || ctx.Err() != nil {
-					return
-				}
-				r := rand.New(rand.NewPCG(o.Seed, uint64(i)))
-				customer, order := RandomOrder(r)
-				t0 := time.Now()
-				token, err := st.Issuer.Token(customer)
-				var id string
-				if err == nil {
-					id, err = api.PlaceOrder(ctx, apiclient.Place{Key: fmt.Sprintf("demo-%d-%d", o.Seed, i), Token: token, Order: order})
-				}
-				mu.Lock()
-				if err != nil {
-					failures = append(failures, err.Error())
-				} else {
-					sent[id] = t0
-					placed.Add(1)
-				}
-				mu.Unlock()
-				if err == nil && o.ChangeEvery > 0 {
-					kind, err := load.Change(ctx, api, o.ChangeEvery, i, id, token, fmt.Sprintf("demo-%d-%d", o.Seed, i), order)
-					if ferr := changes.Record(kind, err); ferr != nil {
-						mu.Lock()
-						failures = append(failures, ferr.Error())
-						mu.Unlock()
-					}
-				}
-			}
-		}()
-	}
-	progress := time.NewTicker(500 * time.Millisecond)
-	defer progress.Stop()
-	report := func() {
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, "  %5.1fs  placed %d/%d  terminal %d\n", time.Since(start).Seconds(), placed.Load(), o.Orders, nTerminal.Load())
-		}
-	}
-	placing := make(chan struct{})
-	go func() { wg.Wait(); close(placing) }()
-wait:
-	for {
-		select {
-		case <-allDone:
-			break wait
-		case <-placing:
-			placing = nil
-			mu.Lock()
-			if len(failures) > 0 {
-				// Orders that were never placed will never be terminal.
-				nTerminal.Add(int64(len(failures)))
-			}
-			mu.Unlock()
-			check()
-		case <-progress.C:
-			report()
-		case err := <-errc:
-			if err != nil {
-				return DemoResult{}, fmt.Errorf("devstack: status stream: %w", err)
-			}
-			errc = nil
-		case <-ctx.Done():
-			break wait
-		}
-	}
-	wg.Wait()
-	report()
-	stopStream()
-
 	// The order service is the source of truth for the final table.
-	res := DemoResult{Placed: len(sent), ByStatus: map[events.Status]int{}, Latency: hdr.New(), Failures: failures, Changes: changes.Snapshot()}
-	gctx, gcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer gcancel()
-	for id, t0 := range sent {
-		fo, err := finalOrder(gctx, api, id, seen[id])
+	res := DemoResult{Run: run, Clients: sc.Stages[0].Clients, Placed: len(ids), ByStatus: map[events.Status]int{}}
+	api := &apiclient.Client{OrderURL: st.OrderURL, HTTP: operator}
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		o, err := finalOrder(gctx, api, id)
 		if err != nil {
 			res.Failures = append(res.Failures, err.Error())
 			continue
 		}
-		s := fo.Status
-		if rv := fo.Revision; rv != nil {
+		res.ByStatus[o.Status]++
+		if rv := o.Revision; rv != nil {
 			switch rv.Status {
-			case "APPLIED":
+			case apiclient.RevisionApplied:
 				res.RevisionApplied++
-			case "REFUSED":
+			case apiclient.RevisionRefused:
 				res.RevisionRefused++
 			}
 		}
-		res.ByStatus[s]++
-		if s == events.StatusDelivered {
-			if t, ok := seen[id]; ok && delivered[id] {
-				res.Latency.Record(t.Sub(t0))
-			}
-		}
 	}
-	res.Elapsed = time.Since(start)
 	return res, nil
 }
 
@@ -257,13 +127,13 @@ wait:
 // comes from the notification service, which consumes the saga's events
 // independently of the order service: an order the stream has already shown
 // terminal may still be one event behind in the order service's own table,
-// so for those the status is re-read until the order service catches up.
-func finalOrder(ctx context.Context, api *apiclient.Client, id string, seenTerminal time.Time) (apiclient.Order, error) {
+// so it is re-read until the order service catches up or ctx ends.
+func finalOrder(ctx context.Context, api *apiclient.Client, id string) (apiclient.Order, error) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		o, err := api.GetOrder(ctx, id)
-		if err != nil || o.Status.Terminal() || seenTerminal.IsZero() {
+		if err != nil || o.Status.Terminal() {
 			return o, err
 		}
 		select {
@@ -290,19 +160,29 @@ func (r DemoResult) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "total\t%d\t\t\n", r.Placed)
 	tw.Flush()
-	fmt.Fprintf(w, "\nplaced -> delivered (%d delivered orders, POST sent to DELIVERED on the stream)\n", r.Latency.Count())
-	q := func(q float64) time.Duration { return r.Latency.Quantile(q).Round(100 * time.Microsecond) }
-	fmt.Fprintf(w, "  p50 %v  p95 %v  p99 %v\n", q(0.50), q(0.95), q(0.99))
-	if c := r.Changes; c != nil && c.CancelAsked+c.ReviseAsked > 0 {
-		fmt.Fprintf(w, "\ncustomers' changes right after placing\n")
+	t := r.Run.Total
+	fmt.Fprintf(w, "\n%d customers in a closed loop, %.1f orders/s; POST /v1/orders p50 %.1fms p99 %.1fms\n",
+		r.Clients, t.Throughput, t.Request.P50, t.Request.P99)
+	fmt.Fprintf(w, "placed -> delivered (%d delivered orders, 201 Created to DELIVERED on the stream)\n", t.Delivered)
+	fmt.Fprintf(w, "  p50 %.1fms  p95 %.1fms  p99 %.1fms\n", t.EndToEnd.P50, t.EndToEnd.P95, t.EndToEnd.P99)
+	if c := r.Run.Changes; c != nil && c.CancelAsked+c.ReviseAsked > 0 {
+		fmt.Fprintf(w, "customers' changes right after placing\n")
 		fmt.Fprintf(w, "  cancel: asked %d, cancelled %d, refused %d (409)\n", c.CancelAsked, c.Cancelled, c.CancelRefused)
 		fmt.Fprintf(w, "  revise: asked %d, taken %d (applied %d, refused %d), refused %d (409: the store accepted first)\n",
 			c.ReviseAsked, c.ReviseTaken, r.RevisionApplied, r.RevisionRefused, c.ReviseRefused)
+		if c.Failed > 0 {
+			fmt.Fprintf(w, "  failed: %d changes had another answer\n", c.Failed)
+		}
 	}
-	fmt.Fprintf(w, "elapsed %v\n", r.Elapsed.Round(time.Millisecond))
-	for i, f := range r.Failures {
+	fmt.Fprintf(w, "elapsed %.1fs\n", r.Run.WallSeconds)
+	var failures []string
+	for kind, n := range r.Run.ErrorKinds {
+		failures = append(failures, fmt.Sprintf("%d x %s: %s", n, kind, r.Run.ErrorSamples[kind]))
+	}
+	slices.Sort(failures)
+	for i, f := range append(failures, r.Failures...) {
 		if i == 5 {
-			fmt.Fprintf(w, "  ... %d more failures\n", len(r.Failures)-5)
+			fmt.Fprintf(w, "  ... %d more failures\n", len(failures)+len(r.Failures)-5)
 			break
 		}
 		fmt.Fprintf(w, "  failure: %s\n", f)

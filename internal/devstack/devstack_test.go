@@ -30,20 +30,31 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	if st.OrderURL == "" || st.NotificationURL == "" || len(st.Brokers) == 0 {
 		t.Fatalf("stack %+v lacks URLs or brokers", st)
 	}
+	sc, err := DemoScenario(80, 60*time.Second, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var progress bytes.Buffer
-	res, err := RunDemo(ctx, st, DemoOptions{Orders: 80, Timeout: 30 * time.Second, Seed: 5, Progress: &progress})
+	res, err := RunDemo(ctx, st, sc, &progress)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.AllTerminal() {
-		t.Fatalf("not all terminal: %+v", res.ByStatus)
+		t.Fatalf("not all terminal: %+v (run %+v)", res.ByStatus, res.Run.Total)
 	}
-	if res.Placed != 80 || res.Latency.Count() != uint64(res.ByStatus[events.StatusDelivered]) {
-		t.Errorf("placed %d, %d latencies for %d delivered", res.Placed, res.Latency.Count(), res.ByStatus[events.StatusDelivered])
+	// what the stream showed the harness is what the order API says
+	if res.Placed != 80 || res.Run.Total.Delivered != res.ByStatus[events.StatusDelivered] ||
+		res.Run.Total.Cancelled != res.ByStatus[events.StatusCancelled] || res.Run.Total.EndToEnd.Count != uint64(res.Run.Total.Delivered) {
+		t.Errorf("placed %d; stream: %d delivered (%d latencies), %d cancelled; order API: %v",
+			res.Placed, res.Run.Total.Delivered, res.Run.Total.EndToEnd.Count, res.Run.Total.Cancelled, res.ByStatus)
 	}
-	// One order in ten is cancelled by its customer, one revised: each
-	// asked once and answered (a 409 is a refusal the saga explains).
-	c := res.Changes
+	// One order in ten is cancelled by its customer, one revised (the
+	// demo scenario's change_every): each asked once and answered (a 409 is
+	// a refusal the saga explains).
+	c := res.Run.Changes
+	if c == nil {
+		t.Fatal("the run counted no changes")
+	}
 	if c.CancelAsked != 8 || c.Cancelled+c.CancelRefused != 8 || c.Cancelled == 0 || c.ReviseAsked != 8 || c.ReviseTaken+c.ReviseRefused != 8 ||
 		res.RevisionApplied+res.RevisionRefused != c.ReviseTaken || c.Failed != 0 {
 		t.Errorf("changes %+v: want 8 cancels and 8 revisions, every one answered and every taken revision decided", c)
@@ -58,7 +69,7 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}
 	}
-	if !strings.Contains(progress.String(), "placed 80/80") {
-		t.Errorf("no final progress line:\n%s", progress.String())
+	if !strings.Contains(progress.String(), "[demo demo]") {
+		t.Errorf("no progress line of the harness:\n%s", progress.String())
 	}
 }

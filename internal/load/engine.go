@@ -35,6 +35,9 @@ type Options struct {
 	// waits up to the scenario's delivery_timeout after the last send for
 	// every acknowledged arrival to complete.
 	Completions <-chan Completion
+	// Placed, when not nil, learns the key of every acknowledged arrival
+	// (the demo reads each placed order back from the order API).
+	Placed func(key string)
 
 	// scheduled, when not nil, is closed once every arrival has been fired
 	// or dropped (before in-flight sends are awaited); tests wait on it.
@@ -65,6 +68,8 @@ type run struct {
 }
 
 type stageAcc struct {
+	// seconds is how long a closed stage ran (an open one runs its duration).
+	seconds              float64
 	ok, errors, dropped  int
 	shed                 int
 	delivered, cancelled int
@@ -116,12 +121,16 @@ func Run(ctx context.Context, sc *scenario.Scenario, s Sender, opt Options) (*Re
 	r.awaitCompletions(ctx, sendEnd)
 	stopProgress()
 	<-progDone
+	if opt.Progress != nil { // where the run ended, however short it was
+		fmt.Fprintln(opt.Progress, r.progressLine())
+	}
 	return r.result(), ctx.Err()
 }
 
 // schedule fires every arrival at its intended time and returns when the
-// last one has been fired. Arrival j of a stage is due at
-// stageStart + j/rate, whatever happened to earlier arrivals.
+// last one has been fired. Arrival j of an open stage is due at
+// stageStart + j/rate, whatever happened to earlier arrivals; a closed stage
+// runs its clients until its orders are placed (closedStage).
 func (r *run) schedule(ctx context.Context, s Sender, wg *sync.WaitGroup) time.Time {
 	stageStart := r.start
 	seq := 0
@@ -132,6 +141,21 @@ func (r *run) schedule(ctx context.Context, s Sender, wg *sync.WaitGroup) time.T
 		r.mu.Lock()
 		r.curStage = si
 		r.mu.Unlock()
+		if st.Closed() {
+			// it begins where the stage before it ends, like an open one
+			if wait := stageStart.Sub(time.Now()); wait > 0 {
+				timer.Reset(wait)
+				select {
+				case <-ctx.Done():
+					return time.Now()
+				case <-timer.C:
+				}
+			}
+			r.closedStage(ctx, s, si, st, seq)
+			seq += st.Orders
+			stageStart = time.Now()
+			continue
+		}
 		n := st.Arrivals()
 		for j := range n {
 			intended := stageStart.Add(time.Duration(float64(j) / st.Rate * float64(time.Second)))
@@ -161,6 +185,53 @@ func (r *run) schedule(ctx context.Context, s Sender, wg *sync.WaitGroup) time.T
 		stageStart = stageStart.Add(st.Duration.Duration)
 	}
 	return stageStart
+}
+
+// closedStage runs a closed stage: st.Clients clients share its orders,
+// each sending its next as soon as its previous one is answered, until all
+// are sent or the stage's duration is over (orders not sent by then count as
+// dropped). It returns when every client has its last answer.
+func (r *run) closedStage(ctx context.Context, s Sender, si int, st scenario.Stage, first int) {
+	start := time.Now()
+	deadline := start.Add(st.Duration.Duration)
+	var next sync.Mutex
+	j := 0
+	take := func() (int, bool) {
+		next.Lock()
+		defer next.Unlock()
+		if j >= st.Orders || ctx.Err() != nil || !time.Now().Before(deadline) {
+			return 0, false
+		}
+		j++
+		return first + j - 1, true
+	}
+	var clients sync.WaitGroup
+	for range st.Clients {
+		clients.Go(func() {
+			for {
+				seq, ok := take()
+				if !ok {
+					return
+				}
+				sent := time.Now()
+				if !r.admit(si, sent) {
+					continue
+				}
+				key, err := s.Send(ctx, seq)
+				r.finish(si, sent, key, err)
+			}
+		})
+	}
+	clients.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	acc := &r.stages[si]
+	acc.seconds = time.Since(start).Seconds()
+	if unsent := st.Orders - j; unsent > 0 && ctx.Err() == nil {
+		acc.errors += unsent
+		acc.dropped += unsent
+		r.noteError("dropped", fmt.Sprintf("closed stage %s: %d orders not sent within its duration %s", st.Name, unsent, st.Duration))
+	}
 }
 
 // admit counts an intended arrival and reserves an in-flight slot; when
@@ -206,6 +277,9 @@ func (r *run) finish(si int, intended time.Time, key string, err error) {
 	sec.ok++
 	st.request.Record(lat)
 	sec.request.Record(lat)
+	if r.opt.Placed != nil {
+		r.opt.Placed(key)
+	}
 	if r.opt.Completions == nil {
 		return
 	}
@@ -360,6 +434,9 @@ func (r *run) progressLine() string {
 	if r.curStage >= 0 {
 		st := r.sc.Stages[r.curStage]
 		phase = fmt.Sprintf("stage %s (%g/s)", st.Name, st.Rate)
+		if st.Closed() {
+			phase = fmt.Sprintf("stage %s (%d clients)", st.Name, st.Clients)
+		}
 	}
 	line := fmt.Sprintf("[%s %s] %-6s %s: ok %d, errors %d, shed %d, in flight %d, last second p95 %s p99 %s",
 		r.sc.Name, r.opt.Mode, elapsed, phase, ok, errs, shed, r.inFlight,
@@ -384,16 +461,25 @@ func (r *run) result() *Result {
 		Mode:         r.opt.Mode,
 		Target:       r.opt.Target,
 		Started:      r.start.UTC(),
-		SendSeconds:  r.sc.TotalDuration().Seconds(),
 		WallSeconds:  time.Now().Sub(r.start).Seconds(),
 		ErrorKinds:   r.kinds,
 		ErrorSamples: r.samples,
+	}
+	for i := range r.stages {
+		if st := r.sc.Stages[i]; !st.Closed() {
+			r.stages[i].seconds = st.Duration.Seconds()
+		}
+		res.SendSeconds += r.stages[i].seconds
 	}
 	totReq, totE2E := hdr.New(), hdr.New()
 	total := StageResult{Name: "total", Seconds: res.SendSeconds}
 	for i, acc := range r.stages {
 		st := r.sc.Stages[i]
-		sr := stageResult(st.Name, st.Rate, st.Duration.Seconds(), st.Arrivals(), acc, undelivered[i])
+		rate := st.Rate
+		if st.Closed() && acc.seconds > 0 {
+			rate = float64(st.Orders) / acc.seconds // what the clients offered
+		}
+		sr := stageResult(st.Name, rate, acc.seconds, st.Arrivals(), acc, undelivered[i])
 		res.Stages = append(res.Stages, sr)
 		totReq.Merge(acc.request)
 		totE2E.Merge(acc.e2e)

@@ -189,3 +189,102 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func closedStage(name string, limit time.Duration, clients, orders int) scenario.Stage {
+	return scenario.Stage{Name: name, Duration: scenario.Duration{Duration: limit}, Clients: clients, Orders: orders}
+}
+
+// TestClosedStage: a closed stage's clients send its orders one at a time
+// each (never more in flight than clients), every order once, numbered on
+// from the stages before it.
+func TestClosedStage(t *testing.T) {
+	t.Parallel()
+	var (
+		mu            sync.Mutex
+		inFlight, top int
+		seen          = map[int]int{}
+	)
+	send := senderFunc(func(ctx context.Context, seq int) (string, error) {
+		mu.Lock()
+		inFlight++
+		top = max(top, inFlight)
+		seen[seq]++
+		mu.Unlock()
+		time.Sleep(time.Millisecond) // a response takes time, so clients overlap
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return fmt.Sprint(seq), nil
+	})
+	sc := testScenario(stage("open", time.Second, 10), closedStage("closed", time.Minute, 3, 60))
+	res, err := Run(context.Background(), sc, send, Options{Mode: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total.OK != 70 || res.Total.Errors != 0 {
+		t.Fatalf("ok %d errors %d, want 70 and 0", res.Total.OK, res.Total.Errors)
+	}
+	for seq := range 70 {
+		if seen[seq] != 1 {
+			t.Errorf("order %d sent %d times, want once", seq, seen[seq])
+		}
+	}
+	if top > 3 {
+		t.Errorf("%d requests in flight at once, want at most the 3 clients", top)
+	}
+	closed := res.Stages[1]
+	if closed.OK != 60 || closed.Seconds <= 0 || closed.Seconds >= 60 || closed.Rate <= 0 {
+		t.Errorf("closed stage: ok %d, %.3fs, rate %.1f/s; want 60 orders in the time they took", closed.OK, closed.Seconds, closed.Rate)
+	}
+	if res.SendSeconds != 1+closed.Seconds {
+		t.Errorf("send phase %.3fs, want the open stage's 1s + the closed stage's %.3fs", res.SendSeconds, closed.Seconds)
+	}
+}
+
+// TestClosedStageClientsBound: with one client there is never a second
+// request in flight.
+func TestClosedStageClientsBound(t *testing.T) {
+	t.Parallel()
+	var inFlight, top atomic.Int64
+	send := senderFunc(func(ctx context.Context, seq int) (string, error) {
+		n := inFlight.Add(1)
+		for {
+			old := top.Load()
+			if n <= old || top.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		time.Sleep(time.Millisecond)
+		inFlight.Add(-1)
+		return fmt.Sprint(seq), nil
+	})
+	res, err := Run(context.Background(), testScenario(closedStage("one", time.Minute, 1, 20)), send, Options{Mode: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total.OK != 20 || top.Load() != 1 {
+		t.Errorf("ok %d, at most %d in flight; want 20 and 1", res.Total.OK, top.Load())
+	}
+}
+
+// TestClosedStageDuration: orders a closed stage could not send within its
+// duration are dropped (errors), not sent late.
+func TestClosedStageDuration(t *testing.T) {
+	t.Parallel()
+	limit := 50 * time.Millisecond
+	begin := time.Now()
+	send := senderFunc(func(ctx context.Context, seq int) (string, error) {
+		for time.Since(begin) <= 2*limit { // answer only after the stage's time is over
+			time.Sleep(5 * time.Millisecond)
+		}
+		return fmt.Sprint(seq), nil
+	})
+	res, err := Run(context.Background(), testScenario(closedStage("short", limit, 2, 10)), send, Options{Mode: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := res.Stages[0]
+	if st.OK != 2 || st.Dropped != 8 || st.Errors != 8 || res.ErrorKinds["dropped"] != 1 {
+		t.Errorf("ok %d dropped %d errors %d kinds %v; want the 2 first orders sent and 8 dropped", st.OK, st.Dropped, st.Errors, res.ErrorKinds)
+	}
+}

@@ -161,16 +161,18 @@ func LoadExceptions(cueDir string) ([]Exception, error) {
 
 // cueErr renders every CUE error with its position.
 func cueErr(err error) string {
-	return cueerrors.Details(err, &cueerrors.Config{Cwd: mustWd()})
+	return cueerrors.Details(err, &cueerrors.Config{Cwd: workDir()})
 }
 
-func mustWd() string {
+// workDir is the working directory, or "" when it cannot be read (paths then
+// stay absolute).
+func workDir() string {
 	wd, _ := os.Getwd()
 	return wd
 }
 
 func relPath(p string) string {
-	if rel, err := filepath.Rel(mustWd(), p); err == nil {
+	if rel, err := filepath.Rel(workDir(), p); err == nil {
 		return rel
 	}
 	return p

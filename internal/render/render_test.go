@@ -115,7 +115,8 @@ func TestStaleFiles(t *testing.T) {
 
 // TestChartRolloutMatchesCUE: the chart must render exactly the Rollout and
 // AnalysisTemplate that the CUE model built and checked against the Argo
-// Rollouts CRD schema (rollout.gen.yaml).
+// Rollouts CRD schema (rollout.gen.yaml): the chart places CUE's spec under
+// its own metadata helper, and this holds the two halves together.
 func TestChartRolloutMatchesCUE(t *testing.T) {
 	res, err := Render(Options{Root: fixtureRoot(t)})
 	if err != nil {

@@ -79,6 +79,13 @@ type Revision struct {
 	DecidedAt   time.Time     `json:"decided_at,omitzero"`
 }
 
+// Revision statuses (Revision.Status).
+const (
+	RevisionPending = "PENDING"
+	RevisionApplied = "APPLIED"
+	RevisionRefused = "REFUSED"
+)
+
 // ReviseRequest is the body of POST /v1/orders/{id}/revise
 // (api/schemas/ReviseRequest.schema.json): the order's SKUs with their new
 // quantities; a SKU left out is dropped.

@@ -102,14 +102,18 @@ func (c *cluster) logWarnings(t *testing.T) {
 }
 
 // startCluster starts etcd and kube-apiserver and stops them when the test
-// ends.
-func startCluster(t *testing.T) *cluster {
+// ends. Each configure function may change the environment first (the
+// autoscaling test adds the aggregator's front-proxy flags).
+func startCluster(t *testing.T, configure ...func(*envtest.Environment)) *cluster {
 	t.Helper()
 	bin := binDir(t, controlPlane...)
 	env := &envtest.Environment{
 		BinaryAssetsDirectory:    bin,
 		ControlPlaneStartTimeout: 90 * time.Second,
 		ControlPlaneStopTimeout:  30 * time.Second,
+	}
+	for _, f := range configure {
+		f(env)
 	}
 	cfg, err := env.Start()
 	if err != nil {

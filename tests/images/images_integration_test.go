@@ -1,8 +1,9 @@
 //go:build integration
 
-// Package images checks the service Dockerfiles without a container engine
+// Package images checks the services' Dockerfile without a container engine
 // (none runs on our machines; the release workflow builds the real images).
-// For each services/<name>/Dockerfile it replays the build stage as written
+// For each service the model deploys it replays services/Dockerfile's build
+// stage as written, with that service as the SERVICE build argument
 // (the same COPY set from the repository root, the same go build command),
 // then checks what the final stage would ship: a static binary (the base is
 // distroless static, which has no libc), run as a non-root numeric user,
@@ -28,30 +29,57 @@ import (
 	"time"
 )
 
-var services = []string{"order", "payment", "store", "delivery", "notification"}
+// deployed lists the services the model deploys: the folders of the
+// rendered dev environment (environments/dev/<service>/values.gen.yaml).
+func deployed(t *testing.T, root string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "environments", "dev", "*", "values.gen.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no rendered services under environments/dev (%v)", err)
+	}
+	var out []string
+	for _, f := range files {
+		out = append(out, filepath.Base(filepath.Dir(f)))
+	}
+	return out
+}
 
-func TestDockerfiles(t *testing.T) {
+func TestDockerfile(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, svc := range services {
+	path := filepath.Join(root, "services", "Dockerfile")
+	stages, err := parseDockerfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) < 2 {
+		t.Fatalf("%s: %d stage(s), want a multi-stage build", path, len(stages))
+	}
+	final := stages[len(stages)-1]
+	checkFinalStage(t, path, final)
+	from, src, _ := copyParts(t, final)
+	build := stageNamed(t, stages, from)
+	t.Run("without SERVICE", func(t *testing.T) {
+		if err := replay(t, root, build, nil, t.TempDir()); err == nil || !strings.Contains(err.Error(), "--build-arg SERVICE=") {
+			t.Errorf("a build without the SERVICE argument: %v, want a failure naming it", err)
+		}
+	})
+	for _, svc := range deployed(t, root) {
 		t.Run(svc, func(t *testing.T) {
-			path := filepath.Join(root, "services", svc, "Dockerfile")
-			stages, err := parseDockerfile(path)
-			if err != nil {
+			buildArgs := map[string]string{"SERVICE": svc}
+			out := t.TempDir()
+			if err := replay(t, root, build, buildArgs, out); err != nil {
 				t.Fatal(err)
 			}
-			if len(stages) < 2 {
-				t.Fatalf("%s: %d stage(s), want a multi-stage build", path, len(stages))
-			}
-			final := stages[len(stages)-1]
-			checkFinalStage(t, path, final)
-			from, src, _ := copyParts(t, final)
-			out := replayStage(t, root, stageNamed(t, stages, from))
 			bin := filepath.Join(out, strings.TrimPrefix(src, "/"))
 			checkStatic(t, bin)
-			runBinary(t, bin, final)
+			env := final.env(t, buildArgs)
+			if env["SERVICE_NAME"] != svc {
+				t.Errorf("SERVICE_NAME=%q in the image of %s", env["SERVICE_NAME"], svc)
+			}
+			runBinary(t, bin, final, env)
 		})
 	}
 }
@@ -142,9 +170,11 @@ func (s *stage) one(t *testing.T, op string) instr {
 	return ins[0]
 }
 
-// env returns the stage's ENV settings (KEY=value form).
-func (s *stage) env(t *testing.T) map[string]string {
+// env returns the stage's ENV settings (KEY=value form), with $ARG and
+// ${ARG} replaced by the stage's build arguments as docker does.
+func (s *stage) env(t *testing.T, buildArgs map[string]string) map[string]string {
 	t.Helper()
+	args := s.args(buildArgs)
 	env := map[string]string{}
 	for _, in := range s.all("ENV") {
 		for _, kv := range strings.Fields(in.args) {
@@ -152,10 +182,25 @@ func (s *stage) env(t *testing.T) map[string]string {
 			if !ok {
 				t.Fatalf("line %d: ENV %q: want KEY=value", in.line, kv)
 			}
-			env[k] = v
+			env[k] = os.Expand(v, func(name string) string { return args[name] })
 		}
 	}
 	return env
+}
+
+// args are the stage's ARGs: the build argument given, else the default.
+func (s *stage) args(buildArgs map[string]string) map[string]string {
+	args := map[string]string{}
+	for _, in := range s.all("ARG") {
+		for _, kv := range strings.Fields(in.args) {
+			k, v, _ := strings.Cut(kv, "=")
+			if given, ok := buildArgs[k]; ok {
+				v = given
+			}
+			args[k] = v
+		}
+	}
+	return args
 }
 
 // checkFinalStage: what ships is a static distroless (or empty) base, a
@@ -200,24 +245,18 @@ func stageNamed(t *testing.T, stages []*stage, name string) *stage {
 	return nil
 }
 
-// replayStage runs a Go build stage on this machine: WORKDIR becomes a temp
+// replay runs a Go build stage on this machine: WORKDIR becomes a temp
 // dir holding only what the stage COPYs from the repository root, ARGs take
-// their defaults, RUN --mount flags are dropped (they are caches), and
-// absolute output paths are moved under a temp root. It returns that root.
-func replayStage(t *testing.T, repo string, st *stage) string {
+// the build arguments or their defaults, RUN --mount flags are dropped (they
+// are caches), and absolute output paths are moved under root. A failing
+// RUN is returned with its output.
+func replay(t *testing.T, repo string, st *stage, buildArgs map[string]string, root string) error {
 	t.Helper()
-	out := t.TempDir()
-	work := filepath.Join(out, strings.TrimPrefix(st.one(t, "WORKDIR").args, "/"))
+	work := filepath.Join(root, strings.TrimPrefix(st.one(t, "WORKDIR").args, "/"))
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := map[string]string{}
-	for _, in := range st.all("ARG") {
-		for _, kv := range strings.Fields(in.args) {
-			k, v, _ := strings.Cut(kv, "=")
-			args[k] = v
-		}
-	}
+	args := st.args(buildArgs)
 	for _, in := range st.instrs {
 		switch in.op {
 		case "COPY":
@@ -235,7 +274,7 @@ func replayStage(t *testing.T, repo string, st *stage) string {
 			}
 			script := strings.Join(words, " ")
 			// The only absolute path a build stage writes is its output dir.
-			script = strings.ReplaceAll(script, " /out/", " "+filepath.Join(out, "out")+"/")
+			script = strings.ReplaceAll(script, " /out/", " "+filepath.Join(root, "out")+"/")
 			cmd := exec.Command("sh", "-c", script)
 			cmd.Dir = work
 			cmd.Env = os.Environ()
@@ -243,11 +282,11 @@ func replayStage(t *testing.T, repo string, st *stage) string {
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}
 			if b, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("Dockerfile line %d: RUN %s: %v\n%s", in.line, script, err, b)
+				return fmt.Errorf("Dockerfile line %d: RUN %s: %v\n%s", in.line, script, err, b)
 			}
 		}
 	}
-	return out
+	return nil
 }
 
 // copyPath copies a file or a tree into dst, as COPY does (a directory's
@@ -298,9 +337,8 @@ func checkStatic(t *testing.T, bin string) {
 // runBinary starts the binary as the image would (its ENV, nothing from this
 // machine's environment but PATH-free basics), on a free port, and checks
 // health and a clean exit on SIGTERM, which is how Kubernetes stops a pod.
-func runBinary(t *testing.T, bin string, final *stage) {
+func runBinary(t *testing.T, bin string, final *stage, env map[string]string) {
 	t.Helper()
-	env := final.env(t)
 	// EXPOSE names the HTTP port, then the /metrics port.
 	ports := strings.Fields(final.one(t, "EXPOSE").args)
 	for i, v := range []string{"HTTP_ADDR", "METRICS_ADDR"} {

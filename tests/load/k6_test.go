@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bloody-sweet/platform/api"
 	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/internal/load/scenario"
 	"github.com/bloody-sweet/platform/services/apiclient"
@@ -51,12 +52,15 @@ type k6Options struct {
 
 type k6Scenario struct {
 	Executor        string `json:"executor"`
-	Rate            int    `json:"rate"`
-	TimeUnit        string `json:"timeUnit"`
-	Duration        string `json:"duration"`
+	Rate            int    `json:"rate,omitempty"`
+	TimeUnit        string `json:"timeUnit,omitempty"`
+	Duration        string `json:"duration,omitempty"`
+	VUs             int    `json:"vus,omitempty"`
+	Iterations      int    `json:"iterations,omitempty"`
+	MaxDuration     string `json:"maxDuration,omitempty"`
 	StartTime       string `json:"startTime"`
-	PreAllocatedVUs int    `json:"preAllocatedVUs"`
-	MaxVUs          int    `json:"maxVUs"`
+	PreAllocatedVUs int    `json:"preAllocatedVUs,omitempty"`
+	MaxVUs          int    `json:"maxVUs,omitempty"`
 	GracefulStop    string `json:"gracefulStop"`
 }
 
@@ -102,6 +106,15 @@ func expectedOptions(sc *scenario.Scenario) k6Options {
 	o := k6Options{Scenarios: map[string]k6Scenario{}}
 	var start float64
 	for _, st := range sc.Stages {
+		if st.Closed() {
+			o.Scenarios[st.Name] = k6Scenario{
+				Executor: "shared-iterations", VUs: st.Clients, Iterations: st.Orders,
+				MaxDuration: jsNum(msOf(st.Duration)) + "ms", StartTime: jsNum(start) + "ms",
+				GracefulStop: jsNum(msOf(sc.DeliveryTimeout)) + "ms",
+			}
+			start += msOf(st.Duration)
+			continue
+		}
 		ks := k6Scenario{
 			Executor: "constant-arrival-rate", Rate: int(st.Rate), TimeUnit: "1s",
 			Duration: jsNum(msOf(st.Duration)) + "ms", StartTime: jsNum(start) + "ms",
@@ -157,6 +170,11 @@ func checkScript(e evaluated, scenarioDir string) []string {
 	}
 	if r.Params.Tags["name"] != "place_order" {
 		problems = append(problems, fmt.Sprintf("order request tag name=%q, the thresholds select name=place_order", r.Params.Tags["name"]))
+	}
+	// the body's shape is the contract's (api/schemas), not only one our
+	// Go type happens to decode
+	if err := api.Validate("schemas/OrderRequest.schema.json", []byte(r.Body)); err != nil {
+		problems = append(problems, fmt.Sprintf("order body %s does not validate against the order API's schema: %v", r.Body, err))
 	}
 	dec := json.NewDecoder(strings.NewReader(r.Body))
 	dec.DisallowUnknownFields()

@@ -8,7 +8,6 @@ package observability
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -35,6 +34,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/bloody-sweet/platform/services/stack"
+	"github.com/bloody-sweet/platform/tests/testenv"
 )
 
 // env is the environment whose rendered collector runs here; its
@@ -62,27 +62,8 @@ type lokiReceiver struct {
 }
 
 func (r *lokiReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	if req.Method != http.MethodPost || req.URL.Path != "/otlp/v1/logs" {
-		http.NotFound(w, req)
-		return
-	}
-	var body io.Reader = req.Body
-	if req.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(req.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = zr
-	}
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
 	var msg collectorlogs.ExportLogsServiceRequest
-	if err := proto.Unmarshal(raw, &msg); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	if !testenv.ReadOTLP(w, req, "/otlp/v1/logs", &msg) {
 		return
 	}
 	r.mu.Lock()

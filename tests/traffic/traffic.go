@@ -9,13 +9,13 @@ package traffic
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bloody-sweet/platform/internal/devstack"
+	"github.com/bloody-sweet/platform/internal/load"
 	"github.com/bloody-sweet/platform/services/apiclient"
 	"github.com/bloody-sweet/platform/services/devissuer"
 	"github.com/bloody-sweet/platform/services/events"
@@ -46,26 +46,31 @@ func PlaceOrdersAndWait(ctx context.Context, t *testing.T, st *stack.Stack, o Op
 	errs := make(chan error, o.Orders)
 	var wg sync.WaitGroup
 	next := make(chan int)
+	// the demo's orders: its stores, customers and order mix
+	sc, err := devstack.DemoScenario(o.Orders, 0, int64(o.Seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix := load.NewMix(sc)
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(w), o.Seed))
 			for i := range next {
-				customer, order := devstack.RandomOrder(r)
-				token, err := st.Issuer.Token(customer)
+				order, _ := mix.Order(i)
+				token, err := st.Issuer.Token(order.CustomerID)
 				if err != nil {
 					errs <- err
 					continue
 				}
-				id, err := api.PlaceOrder(ctx, apiclient.Place{Key: fmt.Sprintf("%s-%d", o.Name, i), Token: token, Order: order})
+				id, err := api.PlaceOrder(ctx, apiclient.Place{Key: fmt.Sprintf("%s-%d", o.Name, i), Token: token, Order: order.OrderRequest})
 				if err != nil {
 					errs <- err
 					continue
 				}
 				ids[i] = id
 			}
-		}(w)
+		}()
 	}
 	for i := 0; i < o.Orders; i++ {
 		next <- i

@@ -24,16 +24,19 @@ func New() *cobra.Command {
 	var (
 		orders  int
 		timeout time.Duration
-		seed    uint64
+		seed    int64
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the five order services in one process on embedded defaults and place orders",
 		Long: "Starts the order, payment, store, delivery and notification services in this process on the\n" +
-			"embedded broker, SQLite and Redis, places orders with a mix of outcomes (one customer in ten\n" +
-			"cancels right after placing, one revises the quantities), and prints how many reached each\n" +
-			"terminal state, the placed -> delivered latency and the changes' answers. Progress goes to stderr, the\n" +
-			"result to stdout. Exits 0 only if every order reached DELIVERED or CANCELLED.",
+			"embedded broker, SQLite and Redis and runs the demo's load scenario on them\n" +
+			"(tests/load/scenarios/demo.json: customers in a closed loop, each placing its next order when\n" +
+			"the previous one is answered; one order in ten is cancelled right after placing and one revised),\n" +
+			"then prints how many orders reached each terminal state, as the order API reports them, the\n" +
+			"placed -> delivered latency and how the changes were answered. Progress goes to stderr, the\n" +
+			"result to stdout. Exits 0 only if every order was placed and reached DELIVERED or CANCELLED and\n" +
+			"every change was answered (a 409 is an answer).",
 		Args: func(cmd *cobra.Command, args []string) error {
 			return cliexit.WrapBadInput(cobra.NoArgs(cmd, args))
 		},
@@ -43,6 +46,10 @@ func New() *cobra.Command {
 			}
 			if timeout <= 0 {
 				return cliexit.BadInputf("--timeout %v: want a positive duration", timeout)
+			}
+			sc, err := devstack.DemoScenario(orders, timeout, seed)
+			if err != nil {
+				return err
 			}
 			out, progress := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			ctx := cmd.Context()
@@ -56,22 +63,22 @@ func New() *cobra.Command {
 				defer cancel()
 				_ = st.Close(cctx)
 			}()
-			fmt.Fprintf(progress, "placing %d orders at %s\n", orders, st.OrderURL)
-			res, err := devstack.RunDemo(ctx, st, devstack.DemoOptions{Orders: orders, Timeout: timeout, Seed: seed, Progress: progress})
+			fmt.Fprintf(progress, "placing %d orders at %s, %d customers in a closed loop\n", orders, st.OrderURL, sc.Stages[0].Clients)
+			res, err := devstack.RunDemo(ctx, st, sc, progress)
 			if err != nil {
 				return err
 			}
 			res.WriteTable(out)
 			if !res.AllTerminal() {
-				return cliexit.Failedf("demo: %d of %d orders did not reach a terminal state", orders-res.ByStatus["DELIVERED"]-res.ByStatus["CANCELLED"], orders)
+				return cliexit.Failedf("demo: %d of %d orders did not reach a terminal state", orders-res.Terminal(), orders)
 			}
 			fmt.Fprintln(out, "every order reached a terminal state")
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&orders, "orders", 500, "orders to place")
-	cmd.Flags().DurationVar(&timeout, "timeout", 40*time.Second, "time allowed for every order to reach a terminal state")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated orders")
+	cmd.Flags().DurationVar(&timeout, "timeout", 40*time.Second, "time allowed to place the orders, and then for every order to reach a terminal state")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated orders")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliexit.WrapBadInput(err) })
 	return cmd
 }

@@ -97,24 +97,10 @@ func runPipeline(ctx context.Context, cfg Config, mix *load.Mix, runID string) (
 			return nil, fmt.Errorf("pipeline run: %w", err)
 		}
 	}
-	// The stream is opened before the first order, so no status is missed.
-	streamCtx, stopStream := context.WithCancel(ctx)
-	defer stopStream()
-	comps, err := load.WatchStatuses(streamCtx, streamClient, cfg.NotificationURL, func(err error) {
-		fmt.Fprintf(cfg.Progress, "status stream ended early: %v (orders still in flight will count as undelivered)\n", err)
-	})
+	p := load.Pipeline{OrderURL: cfg.OrderURL, NotificationURL: cfg.NotificationURL, Client: client, StreamClient: streamClient, Tokens: tokens}
+	res, err := p.Run(ctx, cfg.Scenario, mix, runID, load.Options{Mode: "pipeline", Target: cfg.TargetName, Progress: cfg.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline run: %w", err)
-	}
-	sender := &load.HTTPSender{BaseURL: cfg.OrderURL, Client: client, Mix: mix, RunID: runID, Tokens: tokens, ChangeEvery: cfg.Scenario.ChangeEvery}
-	res, err := load.Run(ctx, cfg.Scenario, sender, load.Options{
-		Mode: "pipeline", Target: cfg.TargetName, Progress: cfg.Progress, Completions: comps,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pipeline run: %w", err)
-	}
-	if sender.ChangeEvery > 0 {
-		res.Changes = sender.Changes.Snapshot()
 	}
 	return res, nil
 }

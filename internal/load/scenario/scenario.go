@@ -19,15 +19,16 @@ import (
 	"github.com/bloody-sweet/platform/services/apiclient"
 )
 
-// Scenario is one load test: a sequence of constant arrival-rate stages,
-// the orders to place, and the thresholds the run must meet.
+// Scenario is one load test: a sequence of stages (constant arrival rate, or
+// a closed loop of clients), the orders to place, and the thresholds the run
+// must meet.
 type Scenario struct {
 	// Name identifies the scenario in reports and result folders.
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	// Seed makes the order mix reproducible from run to run.
 	Seed int64 `json:"seed"`
-	// Stages run one after the other, each at a constant arrival rate.
+	// Stages run one after the other.
 	Stages []Stage `json:"stages"`
 	// DeliveryTimeout is how long after the last send the harness waits for
 	// orders to reach DELIVERED before counting them as undelivered.
@@ -48,14 +49,25 @@ type Scenario struct {
 	Thresholds Thresholds `json:"thresholds"`
 }
 
-// Stage is a period of constant arrival rate (open model: arrivals do not
-// wait for earlier responses).
+// Stage is either a period of constant arrival rate (open model: arrivals
+// do not wait for earlier responses; rate and duration) or a closed loop
+// (clients and orders: each client places its next order as soon as its
+// previous one is answered, until the stage's orders are placed; duration
+// then bounds the stage, like k6's shared-iterations maxDuration). The open
+// model measures a pipeline at a given load; the closed one is how a fixed
+// number of customers use it, as the demo does.
 type Stage struct {
 	Name     string   `json:"name"`
 	Duration Duration `json:"duration"`
-	// Rate is orders per second.
-	Rate float64 `json:"rate"`
+	// Rate is orders per second (open stages).
+	Rate float64 `json:"rate,omitempty"`
+	// Clients and Orders make a closed stage.
+	Clients int `json:"clients,omitempty"`
+	Orders  int `json:"orders,omitempty"`
 }
+
+// Closed reports whether the stage is a closed loop of clients.
+func (st Stage) Closed() bool { return st.Clients > 0 || st.Orders > 0 }
 
 // OrderKind is one entry of the order mix, picked with probability
 // weight / sum(weights).
@@ -102,7 +114,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the Go duration string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// TotalDuration is the sum of the stage durations: the send phase.
+// TotalDuration is the sum of the stage durations: the send phase (at most,
+// for closed stages, which end when their orders are placed).
 func (s *Scenario) TotalDuration() time.Duration {
 	var t time.Duration
 	for _, st := range s.Stages {
@@ -120,8 +133,12 @@ func (s *Scenario) PlannedOrders() int {
 	return n
 }
 
-// Arrivals is how many orders a stage sends: rate * duration, rounded down.
+// Arrivals is how many orders a stage sends: rate * duration, rounded down,
+// or a closed stage's orders.
 func (st Stage) Arrivals() int {
+	if st.Closed() {
+		return st.Orders
+	}
 	return int(st.Rate * st.Duration.Seconds())
 }
 
@@ -236,7 +253,17 @@ func (s *Scenario) validate() []problem {
 		if st.Duration.Duration < time.Second {
 			add(f+".duration", "must be at least 1s, got %s", st.Duration)
 		}
-		if st.Rate <= 0 || st.Rate > 100000 {
+		switch {
+		case st.Closed() && st.Rate != 0:
+			add(f+".rate", "a closed stage (clients, orders) has no rate, got %g", st.Rate)
+		case st.Closed():
+			if st.Clients < 1 || st.Clients > s.MaxInFlight {
+				add(f+".clients", "must be in [1, max_in_flight %d], got %d", s.MaxInFlight, st.Clients)
+			}
+			if st.Orders < 1 || st.Orders > 10_000_000 {
+				add(f+".orders", "must be in [1, 10000000], got %d", st.Orders)
+			}
+		case st.Rate <= 0 || st.Rate > 100000:
 			add(f+".rate", "must be in (0, 100000] orders per second, got %g", st.Rate)
 		}
 	}
@@ -301,11 +328,22 @@ func (s *Scenario) validate() []problem {
 	if t.MinThroughput < 0 {
 		add("thresholds.min_throughput", "must not be negative, got %g", t.MinThroughput)
 	}
-	if len(s.Stages) > 0 && s.TotalDuration() > 0 {
+	if len(s.Stages) > 0 && s.TotalDuration() > 0 && !s.hasClosed() {
 		avg := float64(s.PlannedOrders()) / s.TotalDuration().Seconds()
 		if t.MinThroughput > avg {
 			add("thresholds.min_throughput", "%g orders/s is more than the stages offer on average (%.2f)", t.MinThroughput, avg)
 		}
 	}
 	return ps
+}
+
+// hasClosed reports whether a stage is closed: the rate such a stage offers
+// is only known once it ran.
+func (s *Scenario) hasClosed() bool {
+	for _, st := range s.Stages {
+		if st.Closed() {
+			return true
+		}
+	}
+	return false
 }

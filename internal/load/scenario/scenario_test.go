@@ -49,6 +49,21 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
+// A closed stage places its orders, whatever its duration.
+func TestParseClosed(t *testing.T) {
+	in := strings.Replace(valid, `"duration": "1s", "rate": 10`, `"duration": "1s", "clients": 2, "orders": 40`, 1)
+	s, err := Parse("t.json", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Stages[1].Closed() || s.Stages[0].Closed() {
+		t.Errorf("closed = %v, %v; want false, true", s.Stages[0].Closed(), s.Stages[1].Closed())
+	}
+	if got, want := s.PlannedOrders(), 10+40; got != want {
+		t.Errorf("PlannedOrders = %d, want %d", got, want)
+	}
+}
+
 // TestParseErrors checks that each kind of mistake is reported with the
 // line and field path of the offending value.
 func TestParseErrors(t *testing.T) {
@@ -66,6 +81,9 @@ func TestParseErrors(t *testing.T) {
 		{"p95 above p99", `"http_p95": "100ms"`, `"http_p95": "300ms"`, "t.json:16: thresholds.http_p95: must not exceed http_p99 (300ms > 200ms)"},
 		{"error rate", `"max_error_rate": 0.01`, `"max_error_rate": 2`, "t.json:19: thresholds.max_error_rate: must be in [0, 1], got 2"},
 		{"throughput above offer", `"min_throughput": 5`, `"min_throughput": 50`, "t.json:20: thresholds.min_throughput: 50 orders/s is more than the stages offer on average (6.67)"},
+		{"closed stage with a rate", `"duration": "1s", "rate": 10`, `"duration": "1s", "rate": 10, "clients": 2, "orders": 4`, "t.json:6: stages[1].rate: a closed stage (clients, orders) has no rate, got 10"},
+		{"closed stage above max_in_flight", `"duration": "1s", "rate": 10`, `"duration": "1s", "clients": 11, "orders": 4`, "t.json:6: stages[1].clients: must be in [1, max_in_flight 10], got 11"},
+		{"closed stage without orders", `"duration": "1s", "rate": 10`, `"duration": "1s", "clients": 2`, "t.json:6: stages[1].orders: must be in [1, 10000000], got 0"},
 		{"zero quantity", `"quantity": 1`, `"quantity": 0`, "t.json:13: order_mix[0].items[0].quantity: must be in [1, 99], got 0"},
 		{"no mix", `{"name": "one", "weight": 1, "items": [{"sku": "pizza-margherita", "quantity": 1}]}`, ``, "t.json:12: order_mix: at least one order kind is required"},
 		{"change_every too small", `"max_in_flight": 10,`, `"max_in_flight": 10, "change_every": 3,`, "t.json:9: change_every: must be 0 (no changes) or at least 4 (one cancel and one revision in every change_every orders), got 3"},

@@ -11,11 +11,13 @@ import (
 )
 
 // Write creates dst as a repository root: cue/cue.mod, cue/schemas,
+// policies/data (the metric catalog the dashboards are checked against),
 // cue/templates and apps/charts are symlinked from the repository at src,
-// cue/config gets the real environments, topics and add-ons and n generated
+// cue/config gets every real file but the services and their images (the
+// environments, topics, add-ons, alerting, exceptions) and n generated
 // services (alternating api and consumer, like the real five).
 func Write(dst, src string, n int) error {
-	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "cue/render", "apps/charts"} {
+	for _, dir := range []string{"cue/cue.mod", "cue/schemas", "cue/templates", "cue/kinds", "cue/render", "apps/charts", "policies/data"} {
 		abs, err := filepath.Abs(filepath.Join(src, dir))
 		if err != nil {
 			return err
@@ -31,12 +33,19 @@ func Write(dst, src string, n int) error {
 	if err := os.MkdirAll(cfg, 0o755); err != nil {
 		return err
 	}
-	for _, f := range []string{"config.cue", "environments.cue", "addons.cue"} {
-		b, err := os.ReadFile(filepath.Join(src, "cue", "config", f))
+	real, err := filepath.Glob(filepath.Join(src, "cue", "config", "*.cue"))
+	if err != nil {
+		return err
+	}
+	for _, f := range real {
+		if name := filepath.Base(f); name == "services.cue" || name == "images.cue" {
+			continue
+		}
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(cfg, f), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(cfg, filepath.Base(f)), b, 0o644); err != nil {
 			return err
 		}
 	}

@@ -13,30 +13,30 @@ import (
 	"strings"
 )
 
-// Image is one service's image: built from its Dockerfile (context: the
-// repository root) and tagged with the reference the environment's rendered
-// manifests run, so the manifests Argo CD applies find it on the nodes
-// (imagePullPolicy IfNotPresent) without a registry.
+// Dockerfile builds every service's image, the service named by the SERVICE
+// build argument (relative to the repository root, the build context).
+const Dockerfile = "services/Dockerfile"
+
+// Image is one service's image: built from Dockerfile and tagged with the
+// reference the environment's rendered manifests run, so the manifests Argo
+// CD applies find it on the nodes (imagePullPolicy IfNotPresent) without a
+// registry.
 type Image struct {
-	Service    string
-	Dockerfile string // relative to the repository root
-	Ref        string
+	Service string
+	Ref     string
 }
 
-// ServiceImages is the image of every services/<name>/Dockerfile as
-// environments/<env>/<name>/manifests.gen.yaml names it. A service with a
-// Dockerfile but no rendered image in env is an error: the cluster would
-// run something else.
+// ServiceImages is the image of every service rendered for env, as
+// environments/<env>/<name>/manifests.gen.yaml names it.
 func ServiceImages(root, env string) ([]Image, error) {
-	files, err := filepath.Glob(filepath.Join(root, "services", "*", "Dockerfile"))
+	files, err := filepath.Glob(filepath.Join(root, "environments", env, "*", "manifests.gen.yaml"))
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(files)
 	var out []Image
-	for _, f := range files {
-		svc := filepath.Base(filepath.Dir(f))
-		manifests := filepath.Join(root, "environments", env, svc, "manifests.gen.yaml")
+	for _, manifests := range files {
+		svc := filepath.Base(filepath.Dir(manifests))
 		refs, err := imagesIn(manifests, "/"+svc+":")
 		if err != nil {
 			return nil, err
@@ -44,11 +44,10 @@ func ServiceImages(root, env string) ([]Image, error) {
 		if len(refs) != 1 {
 			return nil, fmt.Errorf("%s: %d image references for service %s (%v), want one", manifests, len(refs), svc, refs)
 		}
-		rel, _ := filepath.Rel(root, f)
-		out = append(out, Image{Service: svc, Dockerfile: filepath.ToSlash(rel), Ref: refs[0]})
+		out = append(out, Image{Service: svc, Ref: refs[0]})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no services/*/Dockerfile", root)
+		return nil, fmt.Errorf("%s: no services rendered under environments/%s", root, env)
 	}
 	return out, nil
 }
@@ -79,11 +78,11 @@ func imagesIn(path, marker string) ([]string, error) {
 // Build builds every image with docker from the repository root.
 func Build(ctx context.Context, root string, images []Image, log io.Writer) error {
 	for _, img := range images {
-		cmd := exec.CommandContext(ctx, "docker", "build", "-f", img.Dockerfile, "-t", img.Ref, ".")
+		cmd := exec.CommandContext(ctx, "docker", "build", "-f", Dockerfile, "--build-arg", "SERVICE="+img.Service, "-t", img.Ref, ".")
 		cmd.Dir = root
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("docker build %s (%s): %w", img.Ref, img.Dockerfile, err)
+			return fmt.Errorf("docker build %s (SERVICE=%s): %w", img.Ref, img.Service, err)
 		}
 	}
 	return nil

@@ -21,13 +21,19 @@ export function parseDuration(s) {
   return total;
 }
 
-// offeredRate is the average orders per second over all stages.
+// isClosed: a stage with clients and orders is a closed loop.
+function isClosed(st) {
+  return (st.clients || 0) > 0 || (st.orders || 0) > 0;
+}
+
+// offeredRate is the average orders per second over all stages (a closed
+// stage counts its orders over its duration, the lowest rate it can offer).
 export function offeredRate(scenario) {
   let orders = 0;
   let seconds = 0;
   for (const st of scenario.stages) {
     const secs = parseDuration(st.duration) / 1000;
-    orders += Math.floor(st.rate * secs);
+    orders += isClosed(st) ? st.orders : Math.floor(st.rate * secs);
     seconds += secs;
   }
   return orders / seconds;
@@ -41,8 +47,11 @@ function arrivalRate(perSecond) {
   return { rate: Math.round(perSecond * 1000), timeUnit: '1000s' };
 }
 
-// k6Options maps each stage to a constant-arrival-rate scenario (open
-// model, like the Go harness) starting where the previous one ends, and
+// k6Options maps each open stage to a constant-arrival-rate scenario and
+// each closed stage (clients, orders) to a shared-iterations one (clients
+// VUs share the orders, each starting its next iteration when the previous
+// one ends; duration is its maxDuration), each starting where the previous
+// one ends at the latest (k6 cannot chain a scenario to another's end), and
 // each threshold to a k6 threshold over the whole run:
 //   http_p95 / http_p99      -> http_req_duration{name:place_order} p(95) / p(99)
 //   placed_to_delivered_p99  -> placed_to_delivered p(99) (sampled orders followed to DELIVERED)
@@ -54,6 +63,18 @@ export function k6Options(scenario) {
   let start = 0;
   for (const st of scenario.stages) {
     const ms = parseDuration(st.duration);
+    if (isClosed(st)) {
+      scenarios[st.name] = {
+        executor: 'shared-iterations',
+        vus: st.clients,
+        iterations: st.orders,
+        maxDuration: `${ms}ms`,
+        startTime: `${start}ms`,
+        gracefulStop: `${parseDuration(scenario.delivery_timeout)}ms`,
+      };
+      start += ms;
+      continue;
+    }
     const { rate, timeUnit } = arrivalRate(st.rate);
     scenarios[st.name] = {
       executor: 'constant-arrival-rate',
