@@ -83,7 +83,15 @@ func Defaults() Config {
 	}
 }
 
-// Validate names the first field out of range.
+// FieldError is a Config field out of range.
+type FieldError struct {
+	Field  string // the Config field, e.g. "Noise"
+	Reason string
+}
+
+func (e *FieldError) Error() string { return "world: " + e.Field + " " + e.Reason }
+
+// Validate names the first field out of range (a *FieldError).
 func (c Config) Validate() error {
 	pos := []struct {
 		name string
@@ -95,7 +103,7 @@ func (c Config) Validate() error {
 	}
 	for _, p := range pos {
 		if !(p.v > 0) || math.IsInf(p.v, 0) {
-			return fmt.Errorf("world: %s = %v must be > 0", p.name, p.v)
+			return &FieldError{p.name, fmt.Sprintf("= %v must be > 0", p.v)}
 		}
 	}
 	nonneg := []struct {
@@ -107,11 +115,14 @@ func (c Config) Validate() error {
 	}
 	for _, p := range nonneg {
 		if !(p.v >= 0 && p.v <= p.max) {
-			return fmt.Errorf("world: %s = %v not in [0, %v]", p.name, p.v, p.max)
+			return &FieldError{p.name, fmt.Sprintf("= %v not in [0, %v]", p.v, p.max)}
 		}
 	}
-	if c.Stores > 10_000 || c.Zones > 10_000 {
-		return fmt.Errorf("world: Stores (%d) and Zones (%d) must be at most 10000", c.Stores, c.Zones)
+	if c.Stores > 10_000 {
+		return &FieldError{"Stores", fmt.Sprintf("= %d must be at most 10000", c.Stores)}
+	}
+	if c.Zones > 10_000 {
+		return &FieldError{"Zones", fmt.Sprintf("= %d must be at most 10000", c.Zones)}
 	}
 	return nil
 }
@@ -201,6 +212,17 @@ type Order struct {
 	Zone   int
 	Items  int
 	Placed time.Time // world time
+}
+
+// Live is the world's view of a live order the simulators see: its events
+// carry the store but neither the basket nor the address, so the zone and
+// the basket size are drawn from the order id (like every other draw).
+func (w *World) Live(orderID, storeID string, placed time.Time) Order {
+	items := 1
+	for i := 0; items < 8 && w.cfg.u(fmt.Sprint("basket-", i), orderID) < 0.45; i++ {
+		items++
+	}
+	return Order{ID: orderID, Store: storeID, Zone: int(w.cfg.u("zone-of-order", orderID) * float64(len(w.zones))), Items: items, Placed: placed}
 }
 
 // State is the world state an order meets: the store's queue when it is

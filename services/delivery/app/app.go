@@ -4,11 +4,14 @@ package app
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/delivery/domain"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
+	"github.com/bloody-sweet/platform/services/world"
 )
 
 // Op is one ready order's delivery plan.
@@ -33,7 +36,15 @@ type App struct {
 	Repo  Repository
 	Relay Notifier
 	Sim   sim.Config
+	World *world.World
 	Now   func() time.Time
+
+	// onRoad holds when the couriers this process sent will have delivered:
+	// the busy couriers the world's wait and pickup grow with. It is the
+	// simulator's memory, not a record: a restart forgets it and a retried
+	// batch counts twice until those times pass.
+	mu     sync.Mutex
+	onRoad []time.Time
 }
 
 // Handle processes a batch of store events.
@@ -49,7 +60,12 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 		}
 		// The courier is called when this service learns the order is ready.
 		start := a.Now()
-		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, Steps: domain.Plan(a.Sim, s.OrderRef, start)})
+		a.mu.Lock()
+		a.onRoad = slices.DeleteFunc(a.onRoad, func(t time.Time) bool { return !t.After(start) })
+		steps := domain.Plan(a.Sim, a.World, s.OrderRef, start, len(a.onRoad))
+		a.onRoad = append(a.onRoad, steps[len(steps)-1].At)
+		a.mu.Unlock()
+		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, Steps: steps})
 	}
 	if len(ops) == 0 {
 		return nil

@@ -4,11 +4,14 @@ package app
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/store/domain"
+	"github.com/bloody-sweet/platform/services/world"
 )
 
 // Op is one paid order's decision.
@@ -33,7 +36,26 @@ type App struct {
 	Repo  Repository
 	Relay Notifier
 	Sim   sim.Config
+	World *world.World
 	Now   func() time.Time
+
+	// inPrep holds, per store, when the orders this process accepted will
+	// be ready: the queue the world's prep time grows with. It is the
+	// simulator's memory, not a record: a restart forgets it and a retried
+	// batch counts twice until those times pass.
+	mu     sync.Mutex
+	inPrep map[string][]time.Time
+}
+
+// queue returns the orders of store in preparation at at, forgetting the
+// ones ready by then.
+func (a *App) queue(store string, at time.Time) int {
+	if a.inPrep == nil {
+		a.inPrep = map[string][]time.Time{}
+	}
+	q := slices.DeleteFunc(a.inPrep[store], func(t time.Time) bool { return !t.After(at) })
+	a.inPrep[store] = q
+	return len(q)
 }
 
 // Handle processes a batch of payment events.
@@ -47,7 +69,14 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 		if err != nil {
 			return err
 		}
-		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: p.OrderRef, Decision: domain.Decide(a.Sim, p.OrderRef, a.Now())})
+		now := a.Now()
+		a.mu.Lock()
+		dec := domain.Decide(a.Sim, a.World, p.OrderRef, now, a.queue(p.StoreID, now))
+		if dec.Accepted {
+			a.inPrep[p.StoreID] = append(a.inPrep[p.StoreID], dec.ReadyAt)
+		}
+		a.mu.Unlock()
+		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: p.OrderRef, Decision: dec})
 	}
 	if len(ops) == 0 {
 		return nil
