@@ -1,6 +1,7 @@
 package world
 
 import (
+	"container/heap"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -38,12 +39,55 @@ func (t Trip) Known(from Stage) State {
 }
 
 // Simulate runs days of orders from start (world time): arrivals follow
-// Demand, each order picks a zone and a store near it, and the world's queue
-// and couriers evolve as the orders go through. Orders are served in
-// placement order (an earlier order has the kitchen and the couriers
-// first). Every order is delivered: rejections and payments are the
+// Demand, each order picks a zone and a store near it, and the world's
+// queues and couriers evolve as the orders go through, event by event in
+// time order. Every order is delivered: rejections and payments are the
 // simulators' business, not the ETA's. Deterministic for a seed.
 func (w *World) Simulate(start time.Time, days int) []Trip {
+	trips := w.arrivals(start, days)
+	idx := map[string]int{}
+	for i, s := range w.stores {
+		idx[s.ID] = i
+	}
+	inPrep := make([]int, len(w.stores))
+	busy := 0
+	q := &stageQueue{}
+	for i := range trips {
+		heap.Push(q, stageStart{trips[i].Placed, i, Accept})
+	}
+	for q.Len() > 0 {
+		ev := heap.Pop(q).(stageStart)
+		t := &trips[ev.trip]
+		si := idx[t.Store]
+		switch ev.stage {
+		case Accept:
+			t.Seen = State{Queue: inPrep[si], Busy: busy}
+		case Prep:
+			t.Met.Queue = inPrep[si]
+			inPrep[si]++
+		case Assign:
+			inPrep[si]--
+			t.Met.Busy = busy
+		case Pickup:
+			busy++
+		case NumStages:
+			busy--
+			continue
+		}
+		t.At[ev.stage] = ev.at
+		// The draws are a function of the order and the state met so far;
+		// the state of a later stage does not change an earlier stage's.
+		d := w.Sample(t.Order, t.Met)
+		heap.Push(q, stageStart{ev.at.Add(d[ev.stage]), ev.trip, ev.stage + 1})
+		if ev.stage == Drive {
+			t.At[NumStages] = ev.at.Add(d[Drive])
+		}
+	}
+	return trips
+}
+
+// arrivals draws the orders of days from start.
+func (w *World) arrivals(start time.Time, days int) []Trip {
 	c := w.cfg
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0x5eed))
 	// The arrival rate per minute is OrdersPerDay x Demand / (Demand per day).
@@ -62,27 +106,6 @@ func (w *World) Simulate(start time.Time, days int) []Trip {
 			sum += s.Popularity * math.Exp(-s.At.Km(at)/2.5)
 			cum[z] = append(cum[z], sum)
 		}
-	}
-	type span struct{ from, to time.Time }
-	inPrep := make([][]span, len(w.stores)) // accepted -> ready, per store
-	var onRoad []span                       // courier assigned -> delivered
-	count := func(ss []span, at time.Time) int {
-		n := 0
-		for _, s := range ss {
-			if !at.Before(s.from) && at.Before(s.to) {
-				n++
-			}
-		}
-		return n
-	}
-	prune := func(ss []span, before time.Time) []span {
-		out := ss[:0]
-		for _, s := range ss {
-			if !s.to.Before(before) {
-				out = append(out, s)
-			}
-		}
-		return out
 	}
 	var trips []Trip
 	end := start.Add(time.Duration(days) * 24 * time.Hour)
@@ -104,29 +127,34 @@ func (w *World) Simulate(start time.Time, days int) []Trip {
 		for items < 8 && rng.Float64() < 0.45 {
 			items++
 		}
-		o := Order{ID: fmt.Sprintf("w%d-%06d", c.Seed, len(trips)+1), Store: w.stores[si].ID, Zone: z, Items: items, Placed: t}
-		if len(trips)%256 == 0 {
-			for i := range inPrep {
-				inPrep[i] = prune(inPrep[i], t)
-			}
-			onRoad = prune(onRoad, t)
-		}
-		trip := Trip{Order: o, Seen: State{Queue: count(inPrep[si], t), Busy: count(onRoad, t)}}
-		// Accept does not depend on the state: draw it to learn the queue met.
-		trip.At[Accept] = t
-		trip.At[Prep] = t.Add(w.Sample(o, State{})[Accept])
-		trip.Met.Queue = count(inPrep[si], trip.At[Prep])
-		d := w.Sample(o, trip.Met)
-		trip.At[Assign] = trip.At[Prep].Add(d[Prep])
-		trip.Met.Busy = count(onRoad, trip.At[Assign])
-		d = w.Sample(o, trip.Met)
-		for s := Assign; s < NumStages; s++ {
-			trip.At[s+1] = trip.At[s].Add(d[s])
-		}
-		inPrep[si] = append(inPrep[si], span{trip.At[Prep], trip.At[Assign]})
-		onRoad = append(onRoad, span{trip.At[Pickup], trip.At[NumStages]})
-		trips = append(trips, trip)
+		trips = append(trips, Trip{Order: Order{ID: fmt.Sprintf("w%d-%06d", c.Seed, len(trips)+1), Store: w.stores[si].ID, Zone: z, Items: items, Placed: t}})
 	}
+}
+
+// stageStart is the moment a trip enters a stage (NumStages: delivered).
+type stageStart struct {
+	at    time.Time
+	trip  int
+	stage Stage
+}
+
+// stageQueue orders stage starts by time, then by trip (placement order).
+type stageQueue []stageStart
+
+func (q stageQueue) Len() int { return len(q) }
+func (q stageQueue) Less(i, j int) bool {
+	if c := q[i].at.Compare(q[j].at); c != 0 {
+		return c < 0
+	}
+	return q[i].trip < q[j].trip
+}
+func (q stageQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *stageQueue) Push(x any)   { *q = append(*q, x.(stageStart)) }
+func (q *stageQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
 }
 
 // Start is the world time eval simulations start at: a Monday midnight.

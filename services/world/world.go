@@ -191,10 +191,18 @@ func (w *World) Store(id string) Store {
 	return w.stores[int(w.cfg.u("store-of", id)*float64(len(w.stores)))]
 }
 
-// Zone returns the zone of a postcode (by hash: the city's map).
+// Zone returns the zone of a postcode: the zone Postcode named, or any
+// other postcode by hash (the city's map).
 func (w *World) Zone(postcode string) int {
+	var z int
+	if n, err := fmt.Sscanf(postcode, "Z%d", &z); err == nil && n == 1 && z >= 0 && z < len(w.zones) && postcode == Postcode(z) {
+		return z
+	}
 	return int(w.cfg.u("zone-of", postcode) * float64(len(w.zones)))
 }
+
+// Postcode is the postcode of zone z in simulated orders.
+func Postcode(z int) string { return fmt.Sprintf("Z%04d", z) }
 
 // ZoneAt returns the centre of zone z.
 func (w *World) ZoneAt(z int) Point { return w.zones[z] }

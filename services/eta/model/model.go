@@ -44,6 +44,7 @@ const Stages = int(world.NumStages)
 // Record is one delivered order as the model learns from it: what was known
 // of it at each prediction point and how long each stage took.
 type Record struct {
+	Order      string // the order id
 	Store      string
 	DistanceKm float64
 	Items      int
