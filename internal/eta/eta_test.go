@@ -18,7 +18,7 @@ func TestEvalMeetsTheTargets(t *testing.T) {
 	for _, seed := range []int64{7, 42, 1234} {
 		c := world.Defaults()
 		c.Seed = seed
-		r, m, err := Eval(Options{World: c, Days: 12})
+		r, m, err := Eval(Options{World: c, Days: 28}) // the CLI default: four weekends, one to test
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,5 +94,24 @@ func TestLogRoundTrip(t *testing.T) {
 	t.Logf("mean |queue diff| %.3f, mean |busy diff| %.3f", qdiff/n, bdiff/n)
 	if qdiff/n > 0.01 || bdiff/n > 0.01 {
 		t.Errorf("replayed state far from the simulation: queue %.3f, busy %.3f per record", qdiff/n, bdiff/n)
+	}
+}
+
+// TestChartIsAPNG: the evaluation draws a PNG.
+func TestChartIsAPNG(t *testing.T) {
+	t.Parallel()
+	r, _, err := Eval(Options{World: world.Defaults(), Days: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Chart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || len(b) < 10_000 {
+		t.Errorf("chart of %d bytes is not a PNG", len(b))
+	}
+	if _, _, err := Eval(Options{World: world.Defaults(), Days: 1}); err == nil {
+		t.Error("eval of one day: no error")
 	}
 }

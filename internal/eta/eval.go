@@ -160,7 +160,7 @@ func Eval(opt Options) (*Report, *model.Model, error) {
 // Record is what the model learns from a simulated trip: at each point the
 // state a predictor knows then.
 func Record(w *world.World, t world.Trip) model.Record {
-	r := model.Record{Order: t.ID, Store: t.Store, DistanceKm: w.Distance(t.Store, t.Zone), Items: t.Items, Placed: t.Placed}
+	r := model.Record{Order: t.ID, Store: t.Store, DistanceKm: w.Distance(t.Store, t.Zone), Items: t.Items, Placed: t.Placed, Pipeline: t.Pipeline}
 	for from := range model.Stages {
 		k := t.Known(world.Stage(from))
 		r.Queue[from], r.Busy[from] = k.Queue, k.Busy

@@ -14,8 +14,13 @@ type Trip struct {
 	// Seen is the state when the order is placed, what a predictor can know
 	// then: orders in preparation at its store and couriers on a delivery.
 	Seen State
-	// Met is the state the world used: the queue when the store accepted
-	// the order and the couriers busy when it was ready.
+	// Pipeline is the orders placed and not yet ready, city-wide, when the
+	// order is placed: the deliveries about to need a courier, which a
+	// dispatcher knows and a predictor of the courier wait can use.
+	Pipeline int
+	// Met is the state the world used, both taken when the store accepted
+	// the order: its queue, and the couriers busy (the platform books the
+	// courier then, to arrive when the food is ready).
 	Met State
 	// At holds the time each stage started, and At[NumStages] the delivery:
 	// placed, accepted, ready, courier assigned, picked up, delivered.
@@ -25,17 +30,13 @@ type Trip struct {
 // Duration is the time from the start of stage from to delivery.
 func (t Trip) Duration(from Stage) time.Duration { return t.At[NumStages].Sub(t.At[from]) }
 
-// Known is the state a predictor knows at the start of stage from: the
-// queue it met once the store accepted, the busy couriers once it is ready.
+// Known is the state a predictor knows at the start of stage from: what
+// it saw at placement, and the state the order met once the store accepted.
 func (t Trip) Known(from Stage) State {
-	s := t.Seen
 	if from >= Prep {
-		s.Queue = t.Met.Queue
+		return t.Met
 	}
-	if from >= Assign {
-		s.Busy = t.Met.Busy
-	}
-	return s
+	return t.Seen
 }
 
 // Simulate runs days of orders from start (world time): arrivals follow
@@ -50,7 +51,7 @@ func (w *World) Simulate(start time.Time, days int) []Trip {
 		idx[s.ID] = i
 	}
 	inPrep := make([]int, len(w.stores))
-	busy := 0
+	busy, pipeline := 0, 0
 	q := &stageQueue{}
 	for i := range trips {
 		heap.Push(q, stageStart{trips[i].Placed, i, Accept})
@@ -62,12 +63,15 @@ func (w *World) Simulate(start time.Time, days int) []Trip {
 		switch ev.stage {
 		case Accept:
 			t.Seen = State{Queue: inPrep[si], Busy: busy}
+			t.Pipeline = pipeline
+			pipeline++
 		case Prep:
 			t.Met.Queue = inPrep[si]
+			t.Met.Busy = busy
 			inPrep[si]++
 		case Assign:
 			inPrep[si]--
-			t.Met.Busy = busy
+			pipeline--
 		case Pickup:
 			busy++
 		case NumStages:

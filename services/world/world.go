@@ -17,7 +17,7 @@
 // drawn from (seed, order id, stage) only, so a draw is deterministic per
 // seed and order whatever order messages arrive in. The state an order meets
 // (the store's queue at acceptance, the couriers busy when it is ready) is
-// world state: the simulators track it, and Expected/Quantiles take it, so
+// world state, taken when the store accepts the order: the simulators track it, and Expected/Quantiles take it, so
 // the model is also the oracle: the best any predictor can do is to know the
 // state and the shape and not the noise.
 //
@@ -233,12 +233,12 @@ func (w *World) Live(orderID, storeID string, placed time.Time) Order {
 	return Order{ID: orderID, Store: storeID, Zone: int(w.cfg.u("zone-of-order", orderID) * float64(len(w.zones))), Items: items, Placed: placed}
 }
 
-// State is the world state an order meets: the store's queue when it is
-// accepted and the couriers busy when it is ready. The simulators measure
-// it; the oracle takes it.
+// State is the world state an order meets when the store accepts it: the
+// store's queue and the couriers busy (the platform books a courier then).
+// The simulators measure it; the oracle takes it.
 type State struct {
-	Queue int // orders in preparation at the store when this one is accepted
-	Busy  int // couriers on a delivery when this one is ready
+	Queue int // orders in preparation at the store
+	Busy  int // couriers on a delivery
 }
 
 // hourOf is the world hour of t (0-23) and whether it is a weekend.

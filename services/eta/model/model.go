@@ -15,7 +15,8 @@
 // quantile trees this trains in milliseconds on thousands of orders, needs
 // no tuning, cannot cross its quantiles, and extrapolates in distance and
 // load; what it gives up (learned interactions) the features name
-// explicitly (store x queue, hour x busy couriers).
+// explicitly (store x queue and queue^2, hour x busy couriers, hour x
+// orders in the pipeline).
 //
 // There is one regression per (prediction point, stage): what is known
 // differs by point (the queue the order met is known once the store
@@ -51,6 +52,7 @@ type Record struct {
 	Placed     time.Time   // world time
 	Queue      [Stages]int // orders in preparation at the store, as known at each point
 	Busy       [Stages]int // couriers on a delivery, as known at each point
+	Pipeline   int         // orders placed and not ready city-wide at placement
 	Took       [Stages]time.Duration
 }
 
@@ -62,11 +64,12 @@ type Features struct {
 	Placed     time.Time // world time
 	Queue      int
 	Busy       int
+	Pipeline   int // orders placed and not ready city-wide (used until the order is ready)
 }
 
 // At returns the features of r at prediction point from.
 func (r Record) At(from int) Features {
-	return Features{Store: r.Store, DistanceKm: r.DistanceKm, Items: r.Items, Placed: r.Placed, Queue: r.Queue[from], Busy: r.Busy[from]}
+	return Features{Store: r.Store, DistanceKm: r.DistanceKm, Items: r.Items, Placed: r.Placed, Queue: r.Queue[from], Busy: r.Busy[from], Pipeline: r.Pipeline}
 }
 
 // Remaining is the true time from the start of stage from to delivery.
@@ -196,9 +199,12 @@ func (m *Model) Predict(f Features, from int) (Estimate, error) {
 // model's format: change it and old versions no longer load (Check).
 func (m *Model) features(f Features, s int) []float64 {
 	x := []float64{1}
-	hw := f.Placed.UTC().Hour()
+	hour := f.Placed.UTC().Hour()
+	weekend := -1 // the weekend's hours are deviations from the weekday's:
+	// the ridge shrinks a deviation the data barely shows towards the
+	// weekday, not towards zero.
 	if wd := f.Placed.UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
-		hw += 24
+		weekend = hour
 	}
 	oneHot := func(n, i int, v float64) {
 		row := make([]float64, n)
@@ -211,19 +217,27 @@ func (m *Model) features(f Features, s int) []float64 {
 	if store >= len(m.Stores) || m.Stores[store] != f.Store {
 		store = -1 // a store the model has not seen: the average store
 	}
-	q, busy := float64(f.Queue), float64(f.Busy)
+	q, busy, pipe := float64(f.Queue), float64(f.Busy), float64(f.Pipeline)
 	switch world.Stage(s) {
 	case world.Prep:
 		oneHot(len(m.Stores), store, 1)
 		oneHot(7, min(f.Items, 8)-2, 1) // items 2..8; 1 is the intercept
 		oneHot(len(m.Stores), store, q)
+		// A kitchen's slowdown levels off when its queue is long: q^2
+		// bends the line per store.
+		oneHot(len(m.Stores), store, q*q)
 		x = append(x, q)
 	case world.Assign, world.Pickup:
-		oneHot(48, hw, 1)
-		oneHot(48, hw, busy)
+		oneHot(24, hour, 1)
+		oneHot(24, weekend, 1)
+		oneHot(24, hour, busy)
+		oneHot(24, weekend, busy)
+		oneHot(24, hour, pipe)
+		oneHot(24, weekend, pipe)
 	case world.Drive:
 		x = append(x, math.Log(f.DistanceKm+0.5))
-		oneHot(48, hw, 1)
+		oneHot(24, hour, 1)
+		oneHot(24, weekend, 1)
 	}
 	return x
 }

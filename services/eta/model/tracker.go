@@ -23,6 +23,8 @@ type Tracker struct {
 	orders map[string]*tracked
 	inPrep map[string]int
 	busy   int
+	// pipeline is the orders placed and not yet ready.
+	pipeline int
 }
 
 type tracked struct {
@@ -77,7 +79,8 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		o = &tracked{rec: Record{Order: e.Subject, Store: p.StoreID, DistanceKm: t.w.Distance(p.StoreID, zone), Items: items,
 			Placed: t.w.Config().Now(e.Time)}}
 		o.at[0] = e.Time
-		o.rec.Queue[0], o.rec.Busy[0] = t.inPrep[p.StoreID], t.busy
+		o.rec.Queue[0], o.rec.Busy[0], o.rec.Pipeline = t.inPrep[p.StoreID], t.busy, t.pipeline
+		t.pipeline++
 		t.orders[e.Subject] = o
 		return t.update(u, o), true, nil
 	}
@@ -91,12 +94,12 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 			return u, false, nil
 		}
 		next, o.accepted = 1, true
-		o.rec.Queue[1] = t.inPrep[o.rec.Store]
+		o.rec.Queue[1], o.rec.Busy[1] = t.inPrep[o.rec.Store], t.busy
 		t.inPrep[o.rec.Store]++
 	case events.OrderReady:
 		next = 2
 		t.leavePrep(o)
-		o.rec.Queue[2], o.rec.Busy[2] = o.rec.Queue[1], t.busy
+		o.rec.Queue[2], o.rec.Busy[2] = o.rec.Queue[1], o.rec.Busy[1]
 	case events.CourierAssigned:
 		if o.onRoad {
 			return u, false, nil // a reassignment: same order, same stage
@@ -129,9 +132,6 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 	if next <= o.point && next != 0 {
 		return u, false, nil // redelivered
 	}
-	if next == 1 {
-		o.rec.Busy[1] = o.rec.Busy[0]
-	}
 	o.point = next
 	o.at[next] = e.Time
 	return t.update(u, o), true, nil
@@ -143,8 +143,14 @@ func (t *Tracker) update(u Update, o *tracked) Update {
 	return u
 }
 
+// leavePrep takes an order that was not ready yet out of the queue and
+// the pipeline.
 func (t *Tracker) leavePrep(o *tracked) {
-	if o.accepted && o.point < 2 {
+	if o.point >= 2 {
+		return
+	}
+	t.pipeline--
+	if o.accepted {
 		t.inPrep[o.rec.Store]--
 	}
 }
