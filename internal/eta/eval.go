@@ -157,17 +157,8 @@ func Eval(opt Options) (*Report, *model.Model, error) {
 	return r, m, nil
 }
 
-// Record is what the model learns from a simulated trip: at each point the
-// state a predictor knows then.
-func Record(w *world.World, t world.Trip) model.Record {
-	r := model.Record{Order: t.ID, Store: t.Store, DistanceKm: w.Distance(t.Store, t.Zone), Items: t.Items, Placed: t.Placed, Pipeline: t.Pipeline}
-	for from := range model.Stages {
-		k := t.Known(world.Stage(from))
-		r.Queue[from], r.Busy[from] = k.Queue, k.Busy
-		r.Took[from] = t.At[from+1].Sub(t.At[from])
-	}
-	return r
-}
+// Record is what the model learns from a simulated trip.
+func Record(w *world.World, t world.Trip) model.Record { return model.FromTrip(w, t) }
 
 // medians are the baselines: the P10, median and P90 of the remaining time
 // at each point over all training orders and per store.

@@ -269,3 +269,27 @@ func dot(a, b []float64) float64 {
 	}
 	return s
 }
+
+// FromTrip is what the model learns from a simulated trip: at each point
+// the state a predictor knows then (what the Tracker keeps from the events
+// of the same order).
+func FromTrip(w *world.World, t world.Trip) Record {
+	r := Record{Order: t.ID, Store: t.Store, DistanceKm: w.Distance(t.Store, t.Zone), Items: t.Items, Placed: t.Placed, Pipeline: t.Pipeline}
+	for from := range Stages {
+		k := t.Known(world.Stage(from))
+		r.Queue[from], r.Busy[from] = k.Queue, k.Busy
+		r.Took[from] = t.At[from+1].Sub(t.At[from])
+	}
+	return r
+}
+
+// TrainSimulated trains on days of world w's simulated orders: the embedded
+// model of the demo and the tests, before any real history exists.
+func TrainSimulated(w *world.World, days int) (*Model, error) {
+	trips := w.Simulate(world.Start(), days)
+	recs := make([]Record, len(trips))
+	for i, t := range trips {
+		recs[i] = FromTrip(w, t)
+	}
+	return Train(recs, world.Start())
+}

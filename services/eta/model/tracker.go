@@ -25,7 +25,15 @@ type Tracker struct {
 	busy   int
 	// pipeline is the orders placed and not yet ready.
 	pipeline int
+	// finished remembers the last orders delivered or cancelled, so a
+	// redelivered event of one does not start it again.
+	finished map[string]struct{}
+	ring     []string
+	next     int
 }
+
+// remember is how many finished orders the tracker remembers.
+const remember = 1 << 16
 
 type tracked struct {
 	rec      Record
@@ -47,7 +55,7 @@ type Update struct {
 
 // NewTracker keeps features in world w.
 func NewTracker(w *world.World) *Tracker {
-	return &Tracker{w: w, orders: map[string]*tracked{}, inPrep: map[string]int{}}
+	return &Tracker{w: w, orders: map[string]*tracked{}, inPrep: map[string]int{}, finished: map[string]struct{}{}, ring: make([]string, remember)}
 }
 
 // InPrep is the number of orders in preparation at store, and Busy the
@@ -63,6 +71,9 @@ func (t *Tracker) Busy() int { return t.busy }
 func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 	u.OrderID = e.Subject
 	o := t.orders[e.Subject]
+	if _, done := t.finished[e.Subject]; done {
+		return u, false, nil
+	}
 	if e.Type == events.OrderPlaced {
 		if o != nil {
 			return u, false, nil // redelivered
@@ -161,6 +172,10 @@ func (t *Tracker) forget(id string, o *tracked) {
 		t.busy--
 	}
 	delete(t.orders, id)
+	delete(t.finished, t.ring[t.next])
+	t.ring[t.next] = id
+	t.finished[id] = struct{}{}
+	t.next = (t.next + 1) % remember
 }
 
 // Replay runs a recorded event log through a tracker in time order and
