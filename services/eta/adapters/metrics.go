@@ -17,8 +17,9 @@ type Metrics struct {
 	interval *prometheus.CounterVec
 }
 
-// NewMetrics registers the metrics on reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
+// NewMetrics registers the metrics on reg, with a zero series of each step
+// for the model version loaded (a dashboard shows the version from start).
+func NewMetrics(reg prometheus.Registerer, version string) *Metrics {
 	m := &Metrics{
 		absError: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "eta_abs_error_seconds", Help: "Absolute error of the median ETA of delivered orders, world seconds, by model version and step.",
@@ -29,6 +30,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"model_version", "step", "hit"}),
 	}
 	reg.MustRegister(m.absError, m.interval)
+	for _, step := range domain.Steps {
+		m.absError.WithLabelValues(version, step)
+		m.interval.WithLabelValues(version, step, "true")
+		m.interval.WithLabelValues(version, step, "false")
+	}
 	return m
 }
 

@@ -72,7 +72,7 @@ func Spec(cfg *Config) svc.Spec {
 				return nil, err
 			}
 			rt.Log.Info("eta model loaded", "model_version", m.Version, "trained_on_orders", m.Orders)
-			a := app.New(adapters.NewSQLRepository(rt.DB), rt.Relay, adapters.NewMetrics(rt.Registry), domain.NewPredictor(w, m))
+			a := app.New(adapters.NewSQLRepository(rt.DB), rt.Relay, adapters.NewMetrics(rt.Registry, m.Version), domain.NewPredictor(w, m))
 			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}
