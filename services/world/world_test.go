@@ -73,7 +73,8 @@ func TestSimulateIsDeterministicAndShaped(t *testing.T) {
 
 func TestClockMapsWallToWorld(t *testing.T) {
 	t.Parallel()
-	c := Defaults() // a wall millisecond is a world minute
+	c := Defaults()
+	c.Scale = 60_000 // a wall millisecond is a world minute
 	wall := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	if got := c.Now(wall.Add(time.Millisecond)).Sub(c.Now(wall)); got != time.Minute {
 		t.Errorf("1 wall ms is %v of world time, want 1m", got)

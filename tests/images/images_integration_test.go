@@ -28,7 +28,7 @@ import (
 	"time"
 )
 
-var services = []string{"order", "payment", "store", "delivery", "notification"}
+var services = []string{"order", "payment", "store", "delivery", "eta", "notification"}
 
 func TestDockerfiles(t *testing.T) {
 	root, err := filepath.Abs("../..")

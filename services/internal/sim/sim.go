@@ -39,8 +39,8 @@ type Config struct {
 }
 
 // Defaults are the embedded defaults: a few percent of each failure,
-// millisecond payment latencies and a world where a wall millisecond is a
-// world minute, so the demo shows every outcome in seconds.
+// millisecond payment latencies and a world where a wall millisecond is
+// two world minutes, so the demo shows every outcome in seconds.
 func Defaults() Config {
 	ms := time.Millisecond
 	return Config{
