@@ -116,6 +116,10 @@ type Stack struct {
 	services map[string]*svc.Service
 }
 
+// WorldScale is the simulated world's world seconds per wall second: the
+// delivery times the eta service predicts are in world time.
+func (s *Stack) WorldScale() float64 { return s.sim.World.Scale }
+
 // Start runs the stack and returns once every service is serving.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s := &Stack{cfg: cfg, URLs: map[string]string{}, MetricsURLs: map[string]string{}, services: map[string]*svc.Service{}, Brokers: cfg.Brokers, redisURL: cfg.RedisURL}

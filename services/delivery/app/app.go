@@ -37,7 +37,6 @@ type App struct {
 	Relay Notifier
 	Sim   sim.Config
 	World *world.World
-	Now   func() time.Time
 
 	// onRoad holds when the couriers this process sent will have delivered:
 	// the busy couriers the world's wait and pickup grow with. It is the
@@ -58,8 +57,12 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 		if err != nil {
 			return err
 		}
-		// The courier is called when this service learns the order is ready.
-		start := a.Now()
+		// The courier comes for the order when it was ready, however late
+		// the message arrives: the world's clock is the events' time, so
+		// the times announced are the simulated world's, not the
+		// pipeline's delays (the outbox publishes a time already past at
+		// once).
+		start := d.Event.Time
 		a.mu.Lock()
 		a.onRoad = slices.DeleteFunc(a.onRoad, func(t time.Time) bool { return !t.After(start) })
 		steps := domain.Plan(a.Sim, a.World, s.OrderRef, start, len(a.onRoad))

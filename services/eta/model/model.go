@@ -97,6 +97,17 @@ type Model struct {
 	Stores    []string  `json:"stores"`
 	// Heads[from][stage] predicts stage (>= from) at prediction point from.
 	Heads [Stages][Stages]Head `json:"heads"`
+	// Limits are the largest load features seen in training: a prediction
+	// clamps to them, since a log-linear model extrapolated far beyond its
+	// data (a backlog no training day had) promises absurd times.
+	Limits Limits `json:"limits"`
+}
+
+// Limits bound the load features.
+type Limits struct {
+	Queue    int `json:"queue"`
+	Busy     int `json:"busy"`
+	Pipeline int `json:"pipeline"`
 }
 
 // Estimate is a prediction of the remaining time.
@@ -122,6 +133,12 @@ func Train(recs []Record, at time.Time) (*Model, error) {
 		}
 	}
 	slices.Sort(m.Stores)
+	for _, r := range recs {
+		m.Limits.Pipeline = max(m.Limits.Pipeline, r.Pipeline)
+		for s := range Stages {
+			m.Limits.Queue, m.Limits.Busy = max(m.Limits.Queue, r.Queue[s]), max(m.Limits.Busy, r.Busy[s])
+		}
+	}
 	for from := range Stages {
 		for s := from; s < Stages; s++ {
 			h, err := m.fit(recs, from, s)
@@ -131,7 +148,7 @@ func Train(recs []Record, at time.Time) (*Model, error) {
 			m.Heads[from][s] = h
 		}
 	}
-	b, err := json.Marshal(m.Heads)
+	b, err := json.Marshal([]any{m.Heads, m.Limits})
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +198,7 @@ func (m *Model) Predict(f Features, from int) (Estimate, error) {
 	if from < 0 || from >= Stages {
 		return Estimate{}, fmt.Errorf("model: prediction point %d not in [0,%d)", from, Stages)
 	}
+	f.Queue, f.Busy, f.Pipeline = min(f.Queue, m.Limits.Queue), min(f.Busy, m.Limits.Busy), min(f.Pipeline, m.Limits.Pipeline)
 	var mu, sig []float64
 	for s := from; s < Stages; s++ {
 		h := m.Heads[from][s]

@@ -37,7 +37,6 @@ type App struct {
 	Relay Notifier
 	Sim   sim.Config
 	World *world.World
-	Now   func() time.Time
 
 	// inPrep holds, per store, when the orders this process accepted will
 	// be ready: the queue the world's prep time grows with. It is the
@@ -69,7 +68,12 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 		if err != nil {
 			return err
 		}
-		now := a.Now()
+		// The world's clock is the events' time: the store learns of the
+		// order when it was paid, however late the message arrives, so
+		// the times it announces are the simulated world's, not the
+		// pipeline's delays (the outbox publishes a time already past at
+		// once).
+		now := d.Event.Time
 		a.mu.Lock()
 		dec := domain.Decide(a.Sim, a.World, p.OrderRef, now, a.queue(p.StoreID, now))
 		if dec.Accepted {

@@ -4,7 +4,6 @@ package service
 
 import (
 	"context"
-	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/kafka"
@@ -27,7 +26,7 @@ func Spec(cfg *sim.Config) svc.Spec {
 			if err != nil {
 				return nil, err
 			}
-			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, World: w, Now: time.Now}
+			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, World: w}
 			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}
