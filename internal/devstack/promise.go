@@ -13,8 +13,8 @@ import (
 	"github.com/bloody-sweet/platform/services/events"
 )
 
-// Promise is how the delivery times the eta service promised when the
-// store accepted the order held: over the delivered orders it promised
+// Promise is how the delivery times the eta service promised from the
+// store's acceptance on held (its first prediction from then): over the delivered orders it promised
 // for, the mean absolute error in world time and the share delivered
 // inside the P10-P90 interval. From acceptance on, every event time is the
 // simulated world's (the store and the couriers take the time of the event
@@ -30,9 +30,13 @@ type Promise struct {
 	Actual   time.Duration // mean actual time to delivery, world time
 }
 
-// promises reads the EtaUpdated events made at step from the stack's
-// broker: order id -> the prediction.
-func promises(ctx context.Context, broker, step string) (map[string]events.EtaData, error) {
+// rank orders the steps a promise can be made at from acceptance on.
+var rank = map[string]int{events.EtaStepAccepted: 1, events.EtaStepReady: 2, events.EtaStepCourierAssigned: 3, events.EtaStepPickedUp: 4}
+
+// promises reads the EtaUpdated events from the stack's broker and keeps,
+// per order, the first prediction made from acceptance on (an order whose
+// events reached the eta service late gets its first one at a later step).
+func promises(ctx context.Context, broker string) (map[string]events.EtaData, error) {
 	out := map[string]events.EtaData{}
 	for p := range events.Partitions {
 		if err := readPartition(ctx, broker, p, func(e events.Envelope) error {
@@ -40,10 +44,12 @@ func promises(ctx context.Context, broker, step string) (map[string]events.EtaDa
 				return nil
 			}
 			d, err := events.DecodeData[events.EtaData](e)
-			if err != nil || d.Step != step {
+			if err != nil || rank[d.Step] == 0 {
 				return err
 			}
-			out[d.OrderID] = d
+			if prev, ok := out[d.OrderID]; !ok || rank[d.Step] < rank[prev.Step] {
+				out[d.OrderID] = d
+			}
 			return nil
 		}); err != nil {
 			return nil, fmt.Errorf("devstack: read %s partition %d: %w", events.TopicETA, p, err)
@@ -100,8 +106,9 @@ func readPartition(ctx context.Context, broker string, p int, fn func(events.Env
 }
 
 // keep scores the promises against the delivery times the stream showed
-// (wall times, scale world seconds per wall second).
-func keep(promised map[string]events.EtaData, from, deliveredAt map[string]time.Time, scale float64) Promise {
+// (wall times, scale world seconds per wall second). A promise was made
+// RemainingS world seconds before its ETA.
+func keep(promised map[string]events.EtaData, deliveredAt map[string]time.Time, scale float64) Promise {
 	var p Promise
 	var absErr, prom, act float64
 	for id, at := range deliveredAt {
@@ -110,9 +117,10 @@ func keep(promised map[string]events.EtaData, from, deliveredAt map[string]time.
 			continue
 		}
 		p.Orders++
+		from := d.ETA.Add(-time.Duration(d.RemainingS / scale * float64(time.Second)))
 		absErr += math.Abs(float64(at.Sub(d.ETA)))
-		act += float64(at.Sub(from[id]))
-		prom += float64(d.ETA.Sub(from[id]))
+		act += float64(at.Sub(from))
+		prom += float64(d.ETA.Sub(from))
 		if !at.Before(d.ETAP10) && !at.After(d.ETAP90) {
 			p.Within++
 		}

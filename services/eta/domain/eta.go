@@ -95,10 +95,10 @@ func (p *Predictor) Observe(e events.Envelope) (*Prediction, []Outcome, error) {
 		m = &made{}
 		p.made[u.OrderID] = m
 	}
-	m.est[u.Point], m.at[u.Point], m.version[u.Point], m.has[u.Point] = est, e.Time, p.model.Version, true
+	m.est[u.Point], m.at[u.Point], m.version[u.Point], m.has[u.Point] = est, u.At, p.model.Version, true
 	wc := p.world.Config()
-	return &Prediction{Ref: ref.OrderRef, Step: Steps[u.Point], ModelVersion: p.model.Version, At: e.Time,
-		ETA: e.Time.Add(wc.ToWall(est.P50)), P10: e.Time.Add(wc.ToWall(est.P10)), P90: e.Time.Add(wc.ToWall(est.P90)),
+	return &Prediction{Ref: ref.OrderRef, Step: Steps[u.Point], ModelVersion: p.model.Version, At: u.At,
+		ETA: u.At.Add(wc.ToWall(est.P50)), P10: u.At.Add(wc.ToWall(est.P10)), P90: u.At.Add(wc.ToWall(est.P90)),
 		Remaining: est.P50}, nil, nil
 }
 

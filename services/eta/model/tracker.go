@@ -30,7 +30,14 @@ type Tracker struct {
 	finished map[string]struct{}
 	ring     []string
 	next     int
+	// early holds the events of orders whose OrderPlaced has not arrived:
+	// each topic is consumed on its own, so a store event can overtake the
+	// order's placement.
+	early map[string][]events.Envelope
 }
+
+// maxEarly bounds the orders whose events wait for their placement.
+const maxEarly = 1 << 14
 
 // remember is how many finished orders the tracker remembers.
 const remember = 1 << 16
@@ -47,15 +54,17 @@ type tracked struct {
 // features at the prediction point it reached, or the finished record.
 type Update struct {
 	OrderID  string
-	Point    int      // the prediction point the order reached (0 = placed)
-	Features Features // what is known at Point
-	Done     *Record  // set when the order was delivered
-	Gone     bool     // cancelled or rejected: no more predictions
+	Point    int       // the prediction point the order reached (0 = placed)
+	At       time.Time // when it reached it (the event's time)
+	Features Features  // what is known at Point
+	Done     *Record   // set when the order was delivered
+	Gone     bool      // cancelled or rejected: no more predictions
 }
 
 // NewTracker keeps features in world w.
 func NewTracker(w *world.World) *Tracker {
-	return &Tracker{w: w, orders: map[string]*tracked{}, inPrep: map[string]int{}, finished: map[string]struct{}{}, ring: make([]string, remember)}
+	return &Tracker{w: w, orders: map[string]*tracked{}, inPrep: map[string]int{}, finished: map[string]struct{}{}, ring: make([]string, remember),
+		early: map[string][]events.Envelope{}}
 }
 
 // InPrep is the number of orders in preparation at store, and Busy the
@@ -93,16 +102,34 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		o.rec.Queue[0], o.rec.Busy[0], o.rec.Pipeline = t.inPrep[p.StoreID], t.busy, t.pipeline
 		t.pipeline++
 		t.orders[e.Subject] = o
-		return t.update(u, o), true, nil
+		u = t.update(u, o)
+		// The events that overtook the placement, in time order: the
+		// update is the last step they reach.
+		early := t.early[e.Subject]
+		delete(t.early, e.Subject)
+		slices.SortStableFunc(early, func(a, b events.Envelope) int { return a.Time.Compare(b.Time) })
+		for _, x := range early {
+			xu, ok, err := t.Observe(x)
+			if err != nil {
+				return u, true, err
+			}
+			if ok {
+				u = xu
+			}
+		}
+		return u, true, nil
 	}
 	if o == nil {
+		if len(t.early[e.Subject]) < 8 && (len(t.early) < maxEarly || t.early[e.Subject] != nil) {
+			t.early[e.Subject] = append(t.early[e.Subject], e)
+		}
 		return u, false, nil
 	}
 	next := -1
 	switch e.Type {
 	case events.OrderAccepted:
-		if o.accepted {
-			return u, false, nil
+		if o.accepted || o.point >= 1 {
+			return u, false, nil // redelivered, or overtaken by a later step
 		}
 		next, o.accepted = 1, true
 		o.rec.Queue[1], o.rec.Busy[1] = t.inPrep[o.rec.Store], t.busy
@@ -112,8 +139,8 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		t.leavePrep(o)
 		o.rec.Queue[2], o.rec.Busy[2] = o.rec.Queue[1], o.rec.Busy[1]
 	case events.CourierAssigned:
-		if o.onRoad {
-			return u, false, nil // a reassignment: same order, same stage
+		if o.onRoad || o.point >= 3 {
+			return u, false, nil // a reassignment (same order, same stage), or overtaken
 		}
 		next, o.onRoad = 3, true
 		t.busy++
@@ -126,7 +153,11 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		t.forget(e.Subject, o)
 		for s := range Stages {
 			if o.at[s].IsZero() || o.at[s+1].Before(o.at[s]) {
-				return u, true, fmt.Errorf("model: order %s delivered without a consistent %s stage", e.Subject, world.Stage(s))
+				// A step overtaken by a later one (each topic is consumed
+				// on its own): the order's stages cannot be told apart,
+				// so it is neither learned from nor scored.
+				u.Gone = true
+				return u, true, nil
 			}
 			o.rec.Took[s] = t.w.Config().ToWorld(o.at[s+1].Sub(o.at[s]))
 		}
@@ -149,7 +180,7 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 }
 
 func (t *Tracker) update(u Update, o *tracked) Update {
-	u.Point = o.point
+	u.Point, u.At = o.point, o.at[o.point]
 	u.Features = o.rec.At(o.point)
 	return u
 }
