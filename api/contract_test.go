@@ -231,6 +231,8 @@ func TestEventsValidate(t *testing.T) {
 		"PaymentData":        events.PaymentData{OrderRef: ref, AmountCents: 1800, PaymentID: "p-1"},
 		"StoreData":          events.StoreData{OrderRef: ref},
 		"DeliveryData":       events.DeliveryData{OrderRef: ref, CourierID: "courier-1"},
+		"EtaData": events.EtaData{OrderRef: ref, Step: events.EtaStepPlaced, ModelVersion: "0123456789ab",
+			ETA: at.Add(35 * time.Minute), ETAP10: at.Add(25 * time.Minute), ETAP90: at.Add(50 * time.Minute), RemainingS: 2100},
 	}
 	for _, typ := range events.AllTypes() {
 		zero, _ := events.DataOf(typ)

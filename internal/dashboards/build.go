@@ -258,6 +258,16 @@ func serviceDashboard(env string, s Service) *dashboard.DashboardBuilder {
 		d.WithPanel(graph("Produced/s by topic", "", "short",
 			q(fmt.Sprintf("sum by (topic) (rate(kafka_messages_produced_total{%s}[5m]))", s.Selector), "{{topic}}")))
 	}
+	if s.Predicts != nil {
+		d.WithRow(dashboard.NewRowBuilder("Delivery-time predictions"))
+		d.WithPanel(withSLOLine(graph("ETA error at placement", "Mean absolute error of the delivery time promised at placement over the last hour's deliveries, world seconds (the drift alert's signal; the line is its bound), and by model version: a canary's version next to the stable one.", "s",
+			q(sg.ETAMAE, "all versions"),
+			q(fmt.Sprintf("sum by (model_version) (rate(eta_abs_error_seconds_sum{%s,step=\"placed\"}[1h])) / sum by (model_version) (rate(eta_abs_error_seconds_count{%s,step=\"placed\"}[1h]))", s.Selector, s.Selector), "{{model_version}}")),
+			s.Predicts.MaxMAESeconds).Span(12))
+		d.WithPanel(graph("P10-P90 coverage at placement", fmt.Sprintf("Share of the last hour's deliveries inside the interval promised at placement (0.8 when calibrated; the drift alert fires outside %.2f-%.2f).", s.Predicts.Coverage.Min, s.Predicts.Coverage.Max), "percentunit",
+			q(sg.ETACoverage, "all versions"),
+			q(fmt.Sprintf("sum by (model_version) (rate(eta_interval_total{%s,step=\"placed\",hit=\"true\"}[1h])) / sum by (model_version) (rate(eta_interval_total{%s,step=\"placed\"}[1h]))", s.Selector, s.Selector), "{{model_version}}")).Span(12))
+	}
 	d.WithRow(dashboard.NewRowBuilder("Go runtime"))
 	for _, r := range []struct{ title, unit, expr string }{
 		{"Goroutines", "short", "sum by (pod) (go_goroutines{%s})"},

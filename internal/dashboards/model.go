@@ -31,6 +31,18 @@ type Service struct {
 	Budgets     []Budget `json:"budgets"`
 	Signals     Signals  `json:"signals"`
 	Canary      []Canary `json:"canary"`
+	// Predicts is the accuracy a service predicting delivery times keeps
+	// (#Predicts); nil for the others.
+	Predicts *Predicts `json:"predicts,omitempty"`
+}
+
+// Predicts is the service's #Predicts.
+type Predicts struct {
+	MaxMAESeconds float64 `json:"maxMAESeconds"`
+	Coverage      struct {
+		Min float64 `json:"min"`
+		Max float64 `json:"max"`
+	} `json:"coverage"`
 }
 
 // SLO is the service's #SLO.
@@ -56,6 +68,9 @@ type Signals struct {
 	ConsumerLag       string `json:"consumerLag,omitempty"`
 	ConsumerBlocked   string `json:"consumerBlocked,omitempty"`
 	OutboxBacklog     string `json:"outboxBacklog"`
+	// ETAMAE and ETACoverage are the drift alert's queries (over 1 hour).
+	ETAMAE      string `json:"etaMAE,omitempty"`
+	ETACoverage string `json:"etaCoverage,omitempty"`
 }
 
 // Canary is one measurement of the service's AnalysisTemplate, with its

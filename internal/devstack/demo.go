@@ -59,7 +59,9 @@ type DemoResult struct {
 	// RevisionApplied and RevisionRefused count how the revisions the
 	// order API took ended, read back like the statuses.
 	RevisionApplied, RevisionRefused int
-	Failures                         []string // orders that could not be read back
+	// Promise is how the delivery times the eta service promised held.
+	Promise  Promise
+	Failures []string // orders that could not be read back
 }
 
 // AllTerminal reports whether every order was placed and ended DELIVERED or
@@ -104,6 +106,7 @@ func RunDemo(ctx context.Context, st *stack.Stack, sc *scenario.Scenario, progre
 	api := &apiclient.Client{OrderURL: st.OrderURL, HTTP: operator}
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	deliveredAt := map[string]time.Time{} // the order service's event times, for the promise
 	for _, id := range ids {
 		o, err := finalOrder(gctx, api, id)
 		if err != nil {
@@ -111,6 +114,9 @@ func RunDemo(ctx context.Context, st *stack.Stack, sc *scenario.Scenario, progre
 			continue
 		}
 		res.ByStatus[o.Status]++
+		if o.Status == events.StatusDelivered {
+			deliveredAt[id] = o.DeliveredAt
+		}
 		if rv := o.Revision; rv != nil {
 			switch rv.Status {
 			case apiclient.RevisionApplied:
@@ -119,6 +125,13 @@ func RunDemo(ctx context.Context, st *stack.Stack, sc *scenario.Scenario, progre
 				res.RevisionRefused++
 			}
 		}
+	}
+	if len(st.Brokers) > 0 {
+		promised, err := promises(gctx, st.Brokers[0])
+		if err != nil {
+			return res, err
+		}
+		res.Promise = keep(promised, deliveredAt, st.WorldScale())
 	}
 	return res, nil
 }
@@ -165,6 +178,10 @@ func (r DemoResult) WriteTable(w io.Writer) {
 		r.Clients, t.Throughput, t.Request.P50, t.Request.P99)
 	fmt.Fprintf(w, "placed -> delivered (%d delivered orders, 201 Created to DELIVERED on the stream)\n", t.Delivered)
 	fmt.Fprintf(w, "  p50 %.1fms  p95 %.1fms  p99 %.1fms\n", t.EndToEnd.P50, t.EndToEnd.P95, t.EndToEnd.P99)
+	if p := r.Promise; p.Orders > 0 {
+		fmt.Fprintf(w, "promised from acceptance on vs actual (%d delivered orders, world minutes): promised %.1f, took %.1f on average; off by %.1f; %.0f%% inside P10-P90\n",
+			p.Orders, p.Promised.Minutes(), p.Actual.Minutes(), p.MAE.Minutes(), 100*p.Within)
+	}
 	if c := r.Run.Changes; c != nil && c.CancelAsked+c.ReviseAsked > 0 {
 		fmt.Fprintf(w, "customers' changes right after placing\n")
 		fmt.Fprintf(w, "  cancel: asked %d, cancelled %d, refused %d (409)\n", c.CancelAsked, c.Cancelled, c.CancelRefused)

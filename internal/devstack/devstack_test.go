@@ -64,7 +64,12 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	}
 	var table bytes.Buffer
 	res.WriteTable(&table)
-	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total", "cancel: asked 8", "revise: asked 8"} {
+	// The eta service promised a delivery time for the orders, and the
+	// table says how it held.
+	if p := res.Promise; p.Orders == 0 || p.Promised <= 0 || p.Actual <= 0 {
+		t.Errorf("no delivery time promised and kept: %+v", p)
+	}
+	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total", "cancel: asked 8", "revise: asked 8", "promised from acceptance on"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

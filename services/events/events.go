@@ -25,6 +25,7 @@ const (
 	TopicPayment  = "payment.events.v1"
 	TopicStore    = "store.events.v1"
 	TopicDelivery = "delivery.events.v1"
+	TopicETA      = "eta.events.v1"
 )
 
 // Partitions is the partition count of every topic, in every environment.
@@ -35,7 +36,7 @@ func DLQ(topic string) string { return topic + ".dlq" }
 
 // AllTopics lists the event topics (without dead-letter topics).
 func AllTopics() []string {
-	return []string{TopicOrder, TopicPayment, TopicStore, TopicDelivery}
+	return []string{TopicOrder, TopicPayment, TopicStore, TopicDelivery, TopicETA}
 }
 
 // AllTopicsWithDLQ lists every topic the platform needs, dead letters included.
@@ -79,6 +80,8 @@ const (
 	OrderRevisionRefused           Type = "OrderRevisionRefused"
 	PaymentReauthorized            Type = "PaymentReauthorized"
 	PaymentReauthorizationDeclined Type = "PaymentReauthorizationDeclined"
+	// The eta service's delivery-time prediction for an order.
+	EtaUpdated Type = "EtaUpdated"
 )
 
 var topicOf = map[Type]string{
@@ -88,6 +91,7 @@ var topicOf = map[Type]string{
 	PaymentReauthorized: TopicPayment, PaymentReauthorizationDeclined: TopicPayment,
 	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore, OrderReleased: TopicStore,
 	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery, CourierReleased: TopicDelivery,
+	EtaUpdated: TopicETA,
 }
 
 // dataOf is the payload type of each event type (api/events holds their
@@ -99,6 +103,7 @@ var dataOf = map[Type]any{
 	PaymentReauthorized: PaymentData{}, PaymentReauthorizationDeclined: PaymentData{},
 	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{}, OrderReleased: StoreData{},
 	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{}, CourierReleased: DeliveryData{},
+	EtaUpdated: EtaData{},
 }
 
 // AllTypes lists the event types, sorted.
@@ -116,6 +121,7 @@ func DataOf(t Type) (any, bool) {
 var sourceOf = map[string]string{
 	TopicOrder: "/services/order", TopicPayment: "/services/payment",
 	TopicStore: "/services/store", TopicDelivery: "/services/delivery",
+	TopicETA: "/services/eta",
 }
 
 // Status is an order status as the app sees it.
@@ -366,6 +372,30 @@ type StoreData struct {
 type DeliveryData struct {
 	OrderRef
 	CourierID string `json:"courier_id"`
+}
+
+// EtaUpdated steps: the point of the saga a prediction was made at.
+const (
+	EtaStepPlaced          = "placed"
+	EtaStepAccepted        = "accepted"
+	EtaStepReady           = "ready"
+	EtaStepCourierAssigned = "courier_assigned"
+	EtaStepPickedUp        = "picked_up"
+)
+
+// EtaData is the payload of EtaUpdated: the predicted delivery time of an
+// order made at one step, as a median and a P10-P90 interval (wall times),
+// and the model version that made it.
+type EtaData struct {
+	OrderRef
+	Step         string    `json:"step"`
+	ModelVersion string    `json:"model_version"`
+	ETA          time.Time `json:"eta"`
+	ETAP10       time.Time `json:"eta_p10"`
+	ETAP90       time.Time `json:"eta_p90"`
+	// RemainingS is the median time left to delivery in world seconds
+	// (the simulated world runs faster than the wall clock).
+	RemainingS float64 `json:"remaining_s"`
 }
 
 // StatusChange is the data of one status-stream event (GET /v1/stream,

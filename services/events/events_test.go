@@ -78,7 +78,7 @@ func TestEveryTypeHasATopicAndDLQ(t *testing.T) {
 	if len(dataOf) != len(topicOf) {
 		t.Errorf("%d payload types for %d event types", len(dataOf), len(topicOf))
 	}
-	if got := len(AllTopicsWithDLQ()); got != 8 {
-		t.Errorf("%d topics with DLQs, want 8", got)
+	if got := len(AllTopicsWithDLQ()); got != 10 {
+		t.Errorf("%d topics with DLQs, want 10", got)
 	}
 }

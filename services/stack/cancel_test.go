@@ -98,10 +98,12 @@ func TestCancelOnEmbeddedStack(t *testing.T) {
 	t.Parallel()
 	cfg := sim.Defaults()
 	cfg.DeclineRate, cfg.RejectRate, cfg.CourierFailRate = 0, 0, 0
-	// Long enough to cancel a READY order before its pickup, short
-	// enough for the picked-up order to be delivered soon.
-	cfg.PickupTime = sim.Range{Min: 3 * time.Second, Max: 3 * time.Second}
-	cfg.DriveTime = sim.Range{Min: time.Second, Max: time.Second}
+	// A world minute is half a wall second: a few seconds from ready to
+	// pickup (the courier is assigned, then rides to the store), long
+	// enough to cancel a READY order before its pickup with margin for
+	// the compensation chain on a loaded machine, and the picked-up order
+	// is delivered within the test's minute.
+	cfg.World.Scale = 120
 	var killed atomic.Bool
 	st := startStack(t, Config{Sim: &cfg, DataDir: t.TempDir(), BeforeCommit: func(service string) func([]kafkago.Message) error {
 		if service != "payment" {

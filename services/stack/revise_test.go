@@ -19,9 +19,13 @@ func TestReviseOnEmbeddedStack(t *testing.T) {
 	t.Parallel()
 	cfg := sim.Defaults()
 	cfg.DeclineRate, cfg.RejectRate, cfg.CourierFailRate = 0, 0, 0
-	// The store takes a while to decide: time to revise before it does.
-	cfg.AcceptLatency = sim.Range{Min: 1500 * time.Millisecond, Max: 1500 * time.Millisecond}
-	cfg.PrepTime = sim.Range{Min: time.Second, Max: time.Second} // ACCEPTED long enough to be seen
+	// A world minute is a wall second: the store takes about 1.5 s to
+	// decide (time to revise before it does), prepares for about a second
+	// (ACCEPTED long enough to be seen), and fast couriers deliver soon.
+	cfg.World.Scale = 60
+	cfg.World.AcceptMinutes = 1.5
+	cfg.World.PrepMinutes = 1
+	cfg.World.SpeedKmh = 120
 	st := startStack(t, Config{Sim: &cfg})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -1,4 +1,4 @@
-// Package stack runs the five order services in one process: on embedded
+// Package stack runs the six order services in one process: on embedded
 // defaults (kfake, in-memory SQLite, miniredis) or on the production parts
 // when the Config names brokers, a database or Redis. It lives under
 // services/ because it wires services/internal; the CLI (platform demo,
@@ -22,6 +22,7 @@ import (
 
 	deliveryservice "github.com/bloody-sweet/platform/services/delivery/service"
 	"github.com/bloody-sweet/platform/services/devissuer"
+	etaservice "github.com/bloody-sweet/platform/services/eta/service"
 	"github.com/bloody-sweet/platform/services/internal/admission"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
@@ -41,10 +42,10 @@ import (
 
 // Services lists the service names in start order (consumers before the
 // API that feeds them).
-var Services = []string{"notification", "delivery", "store", "payment", "order"}
+var Services = []string{"eta", "notification", "delivery", "store", "payment", "order"}
 
 // portOrder places the HTTP ports from BasePort: the order API first.
-var portOrder = []string{"order", "payment", "store", "delivery", "notification"}
+var portOrder = []string{"order", "payment", "store", "delivery", "notification", "eta"}
 
 // Config says which parts to run. The zero value is fully embedded.
 type Config struct {
@@ -57,7 +58,7 @@ type Config struct {
 	// Sim configures the simulators; nil takes sim.Defaults().
 	Sim *sim.Config
 	// Host and BasePort place the HTTP ports: order, payment, store,
-	// delivery and notification listen on BasePort, BasePort+1, ...; 0
+	// delivery, notification and eta listen on BasePort, BasePort+1, ...; 0
 	// picks free ports. Host defaults to 127.0.0.1.
 	Host     string
 	BasePort int
@@ -115,6 +116,10 @@ type Stack struct {
 	services map[string]*svc.Service
 }
 
+// WorldScale is the simulated world's world seconds per wall second: the
+// delivery times the eta service predicts are in world time.
+func (s *Stack) WorldScale() float64 { return s.sim.World.Scale }
+
 // Start runs the stack and returns once every service is serving.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s := &Stack{cfg: cfg, URLs: map[string]string{}, MetricsURLs: map[string]string{}, services: map[string]*svc.Service{}, Brokers: cfg.Brokers, redisURL: cfg.RedisURL}
@@ -149,7 +154,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	issuerPort := 0
 	if s.cfg.BasePort != 0 {
-		issuerPort = s.cfg.BasePort + len(portOrder) // after the five services
+		issuerPort = s.cfg.BasePort + len(portOrder) // after the six services
 	}
 	is, err := devissuer.Start(net.JoinHostPort(s.cfg.Host, strconv.Itoa(issuerPort)))
 	if err != nil {
@@ -217,7 +222,7 @@ func (s *Stack) RestartBroker(ctx context.Context) error {
 
 func allTopics() []string {
 	var out []string
-	for _, t := range []string{"order", "payment", "store", "delivery"} {
+	for _, t := range []string{"order", "payment", "store", "delivery", "eta"} {
 		out = append(out, t+".events.v1", t+".events.v1.dlq")
 	}
 	return out
@@ -240,6 +245,10 @@ func (s *Stack) spec(name string) svc.Spec {
 		return storeservice.Spec(&simCfg)
 	case "delivery":
 		return deliveryservice.Spec(&simCfg)
+	case "eta":
+		// The embedded model: trained at start on two simulated days of
+		// the simulators' own world.
+		return etaservice.Spec(&etaservice.Config{Sim: simCfg, ModelDir: config.Embedded, EmbeddedDays: 2})
 	default:
 		return notificationservice.Spec(&notificationports.AuthConfig{Config: s.authConfig(), StreamAllScope: devissuer.StreamAllScope}, nil)
 	}

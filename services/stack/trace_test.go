@@ -80,7 +80,7 @@ func (r *otlpReceiver) trace(id string) []span {
 }
 
 // TestOneOrderIsOneTrace: an order placed with the app's traceparent is one
-// trace across all five services, exported over OTLP to the collector URL
+// trace across all six services, exported over OTLP to the collector URL
 // given as OTEL_EXPORTER_OTLP_ENDPOINT: the order API's server span is the
 // child of the app's span, and every other span's parent is a span of the
 // same trace (HTTP -> outbox -> Kafka send -> process -> outbox -> ...).
@@ -146,7 +146,7 @@ func TestOneOrderIsOneTrace(t *testing.T) {
 		got = append(got, s)
 	}
 	sort.Strings(got)
-	want := []string{"delivery", "notification", "order", "payment", "store"}
+	want := []string{"delivery", "eta", "notification", "order", "payment", "store"}
 	if !slices.Equal(got, want) {
 		t.Errorf("services in the order's trace = %v, want %v (%d spans)", got, want, len(spans))
 	}

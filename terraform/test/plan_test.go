@@ -174,7 +174,8 @@ var contractTopics = map[string]struct{ produces, consumes []string }{
 	"payment":      {[]string{"payment.events.v1"}, []string{"order.events.v1", "store.events.v1"}},
 	"store":        {[]string{"store.events.v1"}, []string{"payment.events.v1"}},
 	"delivery":     {[]string{"delivery.events.v1"}, []string{"store.events.v1"}},
-	"notification": {nil, []string{"order.events.v1", "payment.events.v1", "store.events.v1", "delivery.events.v1"}},
+	"eta":          {[]string{"eta.events.v1"}, []string{"order.events.v1", "store.events.v1", "delivery.events.v1"}},
+	"notification": {nil, []string{"order.events.v1", "payment.events.v1", "store.events.v1", "delivery.events.v1", "eta.events.v1"}},
 }
 
 func TestIRSARolesTouchOnlyTheirOwnTopics(t *testing.T) {
@@ -240,7 +241,7 @@ func TestSharedRootOwnsImmutableRepositories(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	want := []string{"bloody-sweet/delivery", "bloody-sweet/notification", "bloody-sweet/order", "bloody-sweet/payment", "bloody-sweet/store"}
+	want := []string{"bloody-sweet/delivery", "bloody-sweet/eta", "bloody-sweet/notification", "bloody-sweet/order", "bloody-sweet/payment", "bloody-sweet/store"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("repositories (-want +got):\n%s", diff)
 	}

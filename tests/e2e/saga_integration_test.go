@@ -153,10 +153,11 @@ func TestBrokerRestart(t *testing.T) {
 
 // consumers lists the consumer groups of each topic (docs/CONTRACTS.md).
 var consumers = map[string]int{
-	events.TopicOrder:    2, // payment, notification
+	events.TopicOrder:    3, // payment, notification, eta
 	events.TopicPayment:  3, // order, store, notification
-	events.TopicStore:    4, // order, payment, delivery, notification
-	events.TopicDelivery: 2, // order, notification
+	events.TopicStore:    5, // order, payment, delivery, notification, eta
+	events.TopicDelivery: 3, // order, notification, eta
+	events.TopicETA:      1, // notification
 }
 
 // TestDuplicatedDeliveries runs orders to completion, then publishes a

@@ -34,6 +34,8 @@ var shared = []string{
 	"services/authtoken", // the bearer-token rules (edge authorizer and services)
 	"services/devissuer", // the local identity provider (platform dev, tests)
 	"services/stack",     // the five services in one process (demo, dev, load --embedded)
+	"services/world",     // the generative model of the delivery world (simulators, platform eta eval)
+	"services/eta/model", // the delivery-time model (the eta service, platform eta train/eval)
 }
 
 // transport are the packages a domain must not import: a domain knows no
@@ -131,7 +133,7 @@ func service(path string) string {
 		return ""
 	}
 	switch parts[1] {
-	case "internal", "events", "apiclient", "authtoken", "devissuer", "stack":
+	case "internal", "events", "apiclient", "authtoken", "devissuer", "stack", "world":
 		return ""
 	}
 	return parts[1]

@@ -4,11 +4,14 @@ package app
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/delivery/domain"
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
+	"github.com/bloody-sweet/platform/services/world"
 )
 
 // Op is one ready order's delivery plan, or (ReleaseAt set) the release
@@ -37,7 +40,14 @@ type App struct {
 	Repo  Repository
 	Relay Notifier
 	Sim   sim.Config
-	Now   func() time.Time
+	World *world.World
+
+	// onRoad holds when the couriers this process sent will have delivered:
+	// the busy couriers the world's wait and pickup grow with. It is the
+	// simulator's memory, not a record: a restart forgets it and a retried
+	// batch counts twice until those times pass.
+	mu     sync.Mutex
+	onRoad []time.Time
 }
 
 // Handle processes a batch of store events.
@@ -51,13 +61,22 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 		if err != nil {
 			return err
 		}
+		// The world's clock is the events' time: the courier comes for the
+		// order when it was ready (is released when the store released it),
+		// however late the message arrives, so the times announced are the
+		// simulated world's, not the pipeline's delays (the outbox
+		// publishes a time already past at once).
+		start := d.Event.Time
 		if d.Event.Type == events.OrderReleased {
-			ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, ReleaseAt: a.Now()})
+			ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, ReleaseAt: start})
 			continue
 		}
-		// The courier is called when this service learns the order is ready.
-		start := a.Now()
-		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, Steps: domain.Plan(a.Sim, s.OrderRef, start)})
+		a.mu.Lock()
+		a.onRoad = slices.DeleteFunc(a.onRoad, func(t time.Time) bool { return !t.After(start) })
+		steps := domain.Plan(a.Sim, a.World, s.OrderRef, start, len(a.onRoad))
+		a.onRoad = append(a.onRoad, steps[len(steps)-1].At)
+		a.mu.Unlock()
+		ops = append(ops, Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: s.OrderRef, Steps: steps})
 	}
 	if len(ops) == 0 {
 		return nil

@@ -8,10 +8,8 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
+	"github.com/bloody-sweet/platform/services/world"
 )
-
-// Couriers is the size of the simulated courier pool.
-const Couriers = 200
 
 // Step is one scheduled delivery event.
 type Step struct {
@@ -20,24 +18,30 @@ type Step struct {
 	At      time.Time
 }
 
-// Plan simulates the delivery of order ref that became ready at now. A
-// courier who drops out is replaced; the order is always delivered.
-func Plan(cfg sim.Config, ref events.OrderRef, now time.Time) []Step {
+// Plan simulates the delivery of order ref that became ready at now (wall
+// time) while busy couriers are on a delivery: the world gives the wait for
+// a courier, the pickup and the drive in world time, the world clock turns
+// them into wall time. A courier who drops out is replaced; the order is
+// always delivered.
+func Plan(cfg sim.Config, w *world.World, ref events.OrderRef, now time.Time, busy int) []Step {
+	wc := w.Config()
+	d := w.Sample(w.Live(ref.OrderID, ref.StoreID, wc.Now(now)), world.State{Busy: busy})
 	courier := func(salt string) string {
-		return fmt.Sprintf("courier-%d", int(cfg.U(ref.OrderID, salt)*Couriers)+1)
+		return fmt.Sprintf("courier-%d", int(cfg.U(ref.OrderID, salt)*float64(wc.Couriers))+1)
 	}
 	c := courier("courier")
-	steps := []Step{{events.CourierAssigned, c, now}}
-	t := now
+	t := now.Add(wc.ToWall(d[world.Assign]))
+	steps := []Step{{events.CourierAssigned, c, t}}
 	if cfg.U(ref.OrderID, "courier-fail") < cfg.CourierFailRate {
-		// The first courier drops out halfway to the store.
-		t = t.Add(cfg.PickupTime.Draw(cfg.U(ref.OrderID, "first-pickup")) / 2)
+		// The first courier drops out halfway to the store; the next one
+		// comes from as far.
+		t = t.Add(wc.ToWall(d[world.Pickup]) / 2)
 		c = courier("courier-2")
 		steps = append(steps, Step{events.CourierAssigned, c, t})
 	}
-	t = t.Add(cfg.PickupTime.Draw(cfg.U(ref.OrderID, "pickup")))
+	t = t.Add(wc.ToWall(d[world.Pickup]))
 	steps = append(steps, Step{events.OrderPickedUp, c, t})
-	t = t.Add(cfg.DriveTime.Draw(cfg.U(ref.OrderID, "drive")))
+	t = t.Add(wc.ToWall(d[world.Drive]))
 	return append(steps, Step{events.OrderDelivered, c, t})
 }
 

@@ -4,7 +4,6 @@ package service
 
 import (
 	"context"
-	"time"
 
 	"github.com/bloody-sweet/platform/services/delivery/adapters"
 	"github.com/bloody-sweet/platform/services/delivery/app"
@@ -23,7 +22,11 @@ func Spec(cfg *sim.Config) svc.Spec {
 		Produces:   []string{events.TopicDelivery},
 		Migrations: adapters.Migrations(),
 		Build: func(_ context.Context, rt *svc.Runtime) (*svc.Parts, error) {
-			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, Now: time.Now}
+			w, err := cfg.NewWorld()
+			if err != nil {
+				return nil, err
+			}
+			a := &app.App{Repo: adapters.NewSQLRepository(rt.DB), Relay: rt.Relay, Sim: *cfg, World: w}
 			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}

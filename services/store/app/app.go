@@ -4,11 +4,14 @@ package app
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
 	"github.com/bloody-sweet/platform/services/store/domain"
+	"github.com/bloody-sweet/platform/services/world"
 )
 
 // Op is one paid order's decision, or (Release) the release of an order
@@ -44,7 +47,25 @@ type App struct {
 	Repo  Repository
 	Relay Notifier
 	Sim   sim.Config
-	Now   func() time.Time
+	World *world.World
+
+	// inPrep holds, per store, when the orders this process accepted will
+	// be ready: the queue the world's prep time grows with. It is the
+	// simulator's memory, not a record: a restart forgets it and a retried
+	// batch counts twice until those times pass.
+	mu     sync.Mutex
+	inPrep map[string][]time.Time
+}
+
+// queue returns the orders of store in preparation at at, forgetting the
+// ones ready by then.
+func (a *App) queue(store string, at time.Time) int {
+	if a.inPrep == nil {
+		a.inPrep = map[string][]time.Time{}
+	}
+	q := slices.DeleteFunc(a.inPrep[store], func(t time.Time) bool { return !t.After(at) })
+	a.inPrep[store] = q
+	return len(q)
 }
 
 // Handle processes a batch of payment events, in order: an authorization
@@ -60,10 +81,22 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 			return err
 		}
 		op := Op{Ctx: d.Ctx, EventID: d.Event.ID, Ref: p.OrderRef}
+		// The world's clock is the events' time: the store learns of the
+		// order when it was paid (or refunded), however late the message
+		// arrives, so the times it announces are the simulated world's,
+		// not the pipeline's delays (the outbox publishes a time already
+		// past at once).
+		now := d.Event.Time
 		if d.Event.Type == events.PaymentRefunded {
-			op.Release = &Release{Reason: p.Reason, At: a.Now()}
+			op.Release = &Release{Reason: p.Reason, At: now}
 		} else {
-			op.Decision = domain.Decide(a.Sim, p.OrderRef, a.Now())
+			a.mu.Lock()
+			dec := domain.Decide(a.Sim, a.World, p.OrderRef, now, a.queue(p.StoreID, now))
+			if dec.Accepted {
+				a.inPrep[p.StoreID] = append(a.inPrep[p.StoreID], dec.ReadyAt)
+			}
+			a.mu.Unlock()
+			op.Decision = dec
 		}
 		ops = append(ops, op)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/sim"
+	"github.com/bloody-sweet/platform/services/world"
 )
 
 // Decision is a store's answer to a paid order, with the event times.
@@ -17,16 +18,20 @@ type Decision struct {
 	RejectedBy string
 }
 
-// Decide simulates the store for order ref paid at now.
-func Decide(cfg sim.Config, ref events.OrderRef, now time.Time) Decision {
-	d := Decision{DecidedAt: now.Add(cfg.AcceptLatency.Draw(cfg.U(ref.OrderID, "accept-latency")))}
+// Decide simulates the store for order ref paid at now (wall time) while
+// queue orders are in preparation there: the world gives the accept and
+// prep times in world time, the world clock turns them into wall time.
+func Decide(cfg sim.Config, w *world.World, ref events.OrderRef, now time.Time, queue int) Decision {
+	wc := w.Config()
+	d := w.Sample(w.Live(ref.OrderID, ref.StoreID, wc.Now(now)), world.State{Queue: queue})
+	dec := Decision{DecidedAt: now.Add(wc.ToWall(d[world.Accept]))}
 	if cfg.U(ref.OrderID, "reject") < cfg.RejectRate {
-		d.RejectedBy = "store " + ref.StoreID + " cannot take the order"
-		return d
+		dec.RejectedBy = "store " + ref.StoreID + " cannot take the order"
+		return dec
 	}
-	d.Accepted = true
-	d.ReadyAt = d.DecidedAt.Add(cfg.PrepTime.Draw(cfg.U(ref.OrderID, "prep")))
-	return d
+	dec.Accepted = true
+	dec.ReadyAt = dec.DecidedAt.Add(wc.ToWall(d[world.Prep]))
+	return dec
 }
 
 // Events returns the events of a decision, in order.

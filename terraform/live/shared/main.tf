@@ -22,7 +22,7 @@ provider "aws" {
 module "ecr" {
   source = "../../modules/ecr"
 
-  services   = ["order", "payment", "store", "delivery", "notification"]
+  services   = ["order", "payment", "store", "delivery", "eta", "notification"]
   account_id = local.account_id
   region     = local.region
   tags       = local.tags

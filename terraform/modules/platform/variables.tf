@@ -69,7 +69,8 @@ variable "services" {
     payment      = { produces = ["payment.events.v1"], consumes = ["order.events.v1", "store.events.v1"] }
     store        = { produces = ["store.events.v1"], consumes = ["payment.events.v1"] }
     delivery     = { produces = ["delivery.events.v1"], consumes = ["store.events.v1"] }
-    notification = { produces = [], consumes = ["order.events.v1", "payment.events.v1", "store.events.v1", "delivery.events.v1"] }
+    eta          = { produces = ["eta.events.v1"], consumes = ["order.events.v1", "store.events.v1", "delivery.events.v1"] }
+    notification = { produces = [], consumes = ["order.events.v1", "payment.events.v1", "store.events.v1", "delivery.events.v1", "eta.events.v1"] }
   }
 
   validation {
@@ -81,7 +82,7 @@ variable "services" {
 variable "database_services" {
   description = "The services that keep state in PostgreSQL: their connections secret also holds the database facts (the CUE services with a DATABASE_URL; terraform/test checks they agree)."
   type        = set(string)
-  default     = ["order", "payment", "store", "delivery"]
+  default     = ["order", "payment", "store", "delivery", "eta"]
 
   validation {
     condition     = alltrue([for s in var.database_services : contains(keys(var.services), s)])

@@ -16,7 +16,7 @@ provider "aws" {
 module "ecr" {
   source = "../.."
 
-  services   = ["order", "payment", "store", "delivery", "notification"]
+  services   = ["order", "payment", "store", "delivery", "eta", "notification"]
   account_id = "123456789012"
   region     = "eu-west-1"
   tags = {
