@@ -59,8 +59,11 @@ func TestGitOps(t *testing.T) {
 	// The HPA controller too: Argo CD holds an HPA Progressing ("Waiting
 	// to Autoscale") until the controller has reported AbleToScale. No
 	// metrics API runs here, so it scales only to keep replicas within
-	// min/max, as a real one does when metrics fail.
-	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector", "horizontalpodautoscaling")
+	// min/max, as a real one does when metrics fail. And the disruption
+	// controller: Argo CD holds a PodDisruptionBudget Progressing ("Waiting
+	// for status") until it has written the budget's status (staging and
+	// prod render one per service).
+	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector", "horizontalpodautoscaling", "disruption")
 	argo := startArgoCD(t, c, root, repo, renderedArgoCDConfig(t, root, "dev"), workload)
 	c.standIns(ctx, t)
 	t.Logf("hermetic Argo CD stack up in %s (its application-controller starts with the first bootstrap)", time.Since(start).Round(time.Millisecond))
