@@ -317,6 +317,33 @@ func (c *cluster) standIns(ctx context.Context, t *testing.T) {
 	}()
 }
 
+// failingPodLabel marks a pod kwok fails once it runs: the selector of
+// kwok's own chaos stage pod-container-running-failed.
+const failingPodLabel = "pod-container-running-failed.stage.kwok.x-k8s.io"
+
+// kwokPodStages is a kwok configuration of kwok's own pod stages, read from
+// the module of the kwok that runs (KWOK_MODULE_DIR, set by
+// scripts/test-cluster.sh): its three defaults (pods Running and Ready, Job
+// pods Succeeded, deleted pods gone), which any pod stage in a
+// configuration replaces, and its chaos stage that fails a running pod
+// labelled failingPodLabel (it outweighs pod-complete).
+func kwokPodStages(t *testing.T) []byte {
+	t.Helper()
+	dir := os.Getenv("KWOK_MODULE_DIR")
+	if dir == "" {
+		t.Fatal("KWOK_MODULE_DIR is not set: run scripts/test-gitops.sh (make test-gitops)")
+	}
+	var out []byte
+	for _, f := range []string{"fast/pod-ready.yaml", "fast/pod-complete.yaml", "fast/pod-delete.yaml", "chaos/pod-container-running-failed.yaml"} {
+		data, err := os.ReadFile(filepath.Join(dir, "kustomize", "stage", "pod", f))
+		if err != nil {
+			t.Fatalf("kwok stage: %v", err)
+		}
+		out = append(append(out, "---\n"...), data...)
+	}
+	return out
+}
+
 func markReady(ctx context.Context, c *cluster, gvr schema.GroupVersionResource, u *unstructured.Unstructured) {
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, cond := range conds {

@@ -68,7 +68,7 @@ func TestRenderedCanaries(t *testing.T) {
 	c.installCRDs(t, catalog, kinds)
 	c.createNamespaces(ctx, t, namespacesOf(docs)...)
 
-	procs := c.startWorkloadControllers(ctx, t)
+	procs := c.startWorkloadControllers(ctx, t, nil)
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.dumpNamespace(t, namespace)
@@ -99,7 +99,7 @@ func TestRenderedCanaries(t *testing.T) {
 // kube-controller-manager (the ReplicaSet controller and the extra
 // controllers named, e.g. job, garbagecollector), kube-scheduler, a kwok
 // node and kwok, and the Argo Rollouts controller.
-func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T, extraControllers ...string) []*process {
+func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T, kwokStages []byte, extraControllers ...string) []*process {
 	t.Helper()
 	kcm := startProcess(t, "kube-controller-manager", filepath.Join(c.bin, "kube-controller-manager"),
 		"--kubeconfig="+c.kubeconfig,
@@ -134,10 +134,11 @@ func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T, ex
 	if _, err := c.kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create kwok node: %v", err)
 	}
-	// An empty configuration: kwok's built-in stages (nodes Ready, pods
-	// Running and Ready at once), never a developer's ~/.kwok/kwok.yaml.
+	// An empty configuration means kwok's built-in stages (nodes Ready,
+	// pods Running and Ready at once), never a developer's
+	// ~/.kwok/kwok.yaml; kwokStages (see kwokPodStages) replaces the pod ones.
 	kwokConfig := filepath.Join(t.TempDir(), "kwok.yaml")
-	if err := os.WriteFile(kwokConfig, nil, 0o644); err != nil {
+	if err := os.WriteFile(kwokConfig, kwokStages, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	kwok := startProcess(t, "kwok", filepath.Join(c.bin, "kwok"),

@@ -63,7 +63,7 @@ func TestGitOps(t *testing.T) {
 	// controller: Argo CD holds a PodDisruptionBudget Progressing ("Waiting
 	// for status") until it has written the budget's status (staging and
 	// prod render one per service).
-	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector", "horizontalpodautoscaling", "disruption")
+	workload := c.startWorkloadControllers(ctx, t, kwokPodStages(t), "job", "garbagecollector", "horizontalpodautoscaling", "disruption")
 	argo := startArgoCD(t, c, root, repo, renderedArgoCDConfig(t, root, "dev"), workload)
 	c.standIns(ctx, t)
 	t.Logf("hermetic Argo CD stack up in %s (its application-controller starts with the first bootstrap)", time.Since(start).Round(time.Millisecond))
@@ -92,6 +92,8 @@ func TestGitOps(t *testing.T) {
 			}
 		}},
 		{"prune", func(ctx context.Context, t *testing.T) { argo.prune(ctx, t, "delivery") }},
+		// last: Argo CD keeps retrying the failed sync (retry limit 5).
+		{"migrate fails", func(ctx context.Context, t *testing.T) { argo.migrateFails(ctx, t, "dev", "order") }},
 	}
 	// Each step builds on the state the ones before it left: once one
 	// fails, the rest are not run.
@@ -602,4 +604,73 @@ func (a *argoStack) waitSynced(ctx context.Context, t *testing.T, app, rev strin
 		got, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "syncResult", "revision")
 		return got == rev && s.Phase == "Succeeded" && s.Sync == "Synced" && s.Health == "Healthy", s.String() + " revision " + got, nil
 	})
+}
+
+// migrateFails: a new image of svc whose migrate Job fails (kwok fails its
+// pods: the test's commit labels the Job's pod template with
+// failingPodLabel) is committed and the Application refreshed. The PreSync
+// hook fails, so Argo CD stops the sync before the Sync phase: the Rollout
+// keeps the old image with its pods ready, and the Application does not
+// report the new revision Synced.
+func (a *argoStack) migrateFails(ctx context.Context, t *testing.T, env, svc string) {
+	ns, app, job := "orders-"+env, env+"-"+svc, svc+"-migrate"
+	ro, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get Rollout %s/%s: %v", ns, svc, err)
+	}
+	old := containerImage(t, ro)
+	image := withTag(old, "gitops-migrate-fails")
+
+	file := filepath.Join(a.repo.work, "environments", env, svc, "manifests.gen.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	const jobLabel = "        bloody-sweet.io/job: migrate\n"
+	if n := strings.Count(text, "image: "+old+"\n"); n != 2 {
+		t.Fatalf("%s: image %s appears %d times, want 2 (the Rollout and the migrate Job)", file, old, n)
+	}
+	if n := strings.Count(text, jobLabel); n != 1 {
+		t.Fatalf("%s: %q appears %d times, want once (the migrate Job's pod template)", file, jobLabel, n)
+	}
+	text = strings.ReplaceAll(text, "image: "+old+"\n", "image: "+image+"\n")
+	text = strings.Replace(text, jobLabel, jobLabel+"        "+failingPodLabel+": \"true\"\n", 1)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rev := a.repo.commit(t, "gitops test: "+svc+" "+image+" in "+env+", its migration fails")
+	a.refresh(ctx, t, app)
+
+	// The sync of rev has run the hook and recorded it failed.
+	waitFor(t, app+": the migrate hook of "+rev[:8]+" failed", syncTimeout, a.procs, func() (bool, string, error) {
+		u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, app, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		s := readApp(u)
+		got, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "operation", "sync", "revision")
+		results, _, _ := unstructured.NestedSlice(u.Object, "status", "operationState", "syncResult", "resources")
+		for _, r := range results {
+			if m, ok := r.(map[string]any); ok && got == rev && m["kind"] == "Job" && m["name"] == job && m["hookPhase"] == "Failed" {
+				return true, s.String(), nil
+			}
+		}
+		return false, s.String() + " operation revision " + got, nil
+	})
+	u := a.app(ctx, t, app)
+	if s := readApp(u); s.Sync == "Synced" && s.Revision == rev {
+		t.Errorf("%s reports %s Synced after its migration failed: %s", app, rev[:8], s)
+	}
+	ro, err = a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := containerImage(t, ro); got != old {
+		t.Errorf("Rollout %s/%s runs %s after the failed migration, want the old %s", ns, svc, got, old)
+	}
+	if ready, _, _ := unstructured.NestedInt64(ro.Object, "status", "readyReplicas"); ready == 0 {
+		t.Errorf("Rollout %s/%s has no ready replicas after the failed migration: the old version must keep serving", ns, svc)
+	}
+	t.Logf("%s: migration of %s failed, sync stopped (%s); %s keeps running %s", env, image, readApp(u), svc, old)
 }
