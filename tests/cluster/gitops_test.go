@@ -251,10 +251,14 @@ func (a *argoStack) app(ctx context.Context, t *testing.T, name string) *unstruc
 
 // refreshed sets the refresh annotation on an Application and waits until
 // the controller has compared it again (the annotation is gone and
-// reconciledAt moved), so what the test reads next is a fresh comparison.
+// reconciledAt is not before the request), so what the test reads next is
+// a fresh comparison. reconciledAt has whole seconds: a refresh within the
+// second of the last comparison leaves it unchanged, so "it moved" would
+// wait for the next periodic comparison (3 minutes, seen in a run).
 func (a *argoStack) refreshed(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
 	t.Helper()
-	before, _, _ := unstructured.NestedString(a.app(ctx, t, name).Object, "status", "reconciledAt")
+	// RFC 3339 UTC seconds, as reconciledAt: they order as strings.
+	requested := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
 	a.refresh(ctx, t, name)
 	var out *unstructured.Unstructured
 	waitFor(t, name+" refreshed", syncTimeout, a.procs, func() (bool, string, error) {
@@ -265,7 +269,7 @@ func (a *argoStack) refreshed(ctx context.Context, t *testing.T, name string) *u
 		at, _, _ := unstructured.NestedString(u.Object, "status", "reconciledAt")
 		_, pending := u.GetAnnotations()["argocd.argoproj.io/refresh"]
 		out = u
-		return !pending && at != before, fmt.Sprintf("reconciledAt %s (was %s), annotation pending %v", at, before, pending), nil
+		return !pending && at >= requested, fmt.Sprintf("reconciledAt %s (refresh requested at %s), annotation pending %v", at, requested, pending), nil
 	})
 	return out
 }
