@@ -50,7 +50,7 @@ check: ## run the OPA policy gate over the rendered environments
 deps: ## install the Debian packages the tests need (postgres, redis, prometheus, alertmanager)
 	scripts/install-deps.sh
 
-test: deps verify test-unit test-integration test-observability test-faults test-terraform test-cluster ## install what tests need, then run everything CI runs
+test: deps verify test-unit test-integration test-observability test-faults test-terraform test-cluster test-gitops ## install what tests need, then run everything CI runs
 
 test-unit: ## go tests (unit, golden, Rego, fuzz seeds)
 	$(GO) test -count=1 ./...

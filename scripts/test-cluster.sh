@@ -80,6 +80,11 @@ ln -s "$kube_dir"/* "$rollouts_dir"/* "$kwok_dir"/* "$bin/"
 
 echo "test-cluster: go test ./tests/cluster"
 export CLUSTER_BIN=$bin KUBEBUILDER_ASSETS=$bin
+# kwok's own stage files (the gitops tests add its pod-failing chaos stage
+# to its defaults), from the module the kwok binary was installed from.
+export KWOK_MODULE_DIR
+KWOK_MODULE_DIR=$($GO mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" |
+	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 cd tests/cluster
 TMPDIR=$work setsid $GO test -count=1 -timeout 20m "$@" ./... &
 pgid=$!

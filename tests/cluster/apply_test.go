@@ -108,7 +108,7 @@ func TestRenderedEnvironmentsApply(t *testing.T) {
 }
 
 // findDoc returns the rendered object of that kind, namespace and name.
-func findDoc(t *testing.T, docs []rendered, kind, namespace, name string) rendered {
+func findDoc(t testing.TB, docs []rendered, kind, namespace, name string) rendered {
 	t.Helper()
 	for _, d := range docs {
 		if d.obj.GetKind() == kind && d.obj.GetNamespace() == namespace && d.obj.GetName() == name {

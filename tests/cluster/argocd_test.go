@@ -54,7 +54,7 @@ type argoStack struct {
 // (its Helm values' configs.cm in apps/<env>/addons), so the hermetic Argo
 // CD runs with the model's tracking method and health checks, the
 // Application one above all: the root's waves wait on it.
-func renderedArgoCDConfig(t *testing.T, root, env string) map[string]string {
+func renderedArgoCDConfig(t testing.TB, root, env string) map[string]string {
 	t.Helper()
 	f := filepath.Join(root, "apps", env, "addons", "argo-cd.application.gen.yaml")
 	docs, err := loadFile(f)
@@ -81,7 +81,7 @@ func renderedArgoCDConfig(t *testing.T, root, env string) map[string]string {
 // config the controller reads (argocd-cm with config). The first
 // bootstrap (firstSync) installs it, with the projects and roots, and then
 // starts the application-controller.
-func startArgoCD(t *testing.T, c *cluster, root string, repo *testRepo, config map[string]string, workload []*process) *argoStack {
+func startArgoCD(t testing.TB, c *cluster, root string, repo *testRepo, config map[string]string, workload []*process) *argoStack {
 	t.Helper()
 	bin := os.Getenv("ARGOCD_BIN")
 	modDir := os.Getenv("ARGOCD_MODULE_DIR")
@@ -153,7 +153,7 @@ func startArgoCD(t *testing.T, c *cluster, root string, repo *testRepo, config m
 
 // argoEnv is the Argo CD processes' environment: GPG off (no gpg agent),
 // HOME and the checkout root under the test's temporary directory.
-func argoEnv(t *testing.T) []string {
+func argoEnv(t testing.TB) []string {
 	return append(os.Environ(), "ARGOCD_GPG_ENABLED=false", "HOME="+t.TempDir())
 }
 
@@ -172,7 +172,7 @@ const gitBackend = "/usr/lib/git-core/git-http-backend"
 // startTestRepo clones HEAD of the repository into a bare repository
 // served on loopback, then commits the one change Argo CD needs to run
 // offline (see prepareClone) and pushes it as main.
-func startTestRepo(t *testing.T, root string) *testRepo {
+func startTestRepo(t testing.TB, root string) *testRepo {
 	t.Helper()
 	if _, err := os.Stat(gitBackend); err != nil {
 		t.Fatalf("%s: %v (Debian package git)", gitBackend, err)
@@ -209,7 +209,7 @@ func startTestRepo(t *testing.T, root string) *testRepo {
 // an OCI registry) are removed: they cannot be reached here; the kind
 // nightly syncs them. What
 // remains is synced exactly as rendered.
-func (r *testRepo) prepareClone(t *testing.T) {
+func (r *testRepo) prepareClone(t testing.TB) {
 	t.Helper()
 	root, err := loadFile(filepath.Join(r.work, "apps", "dev", "root.application.gen.yaml"))
 	if err != nil || len(root) != 1 {
@@ -248,7 +248,7 @@ func (r *testRepo) prepareClone(t *testing.T) {
 
 // commit commits everything in the work tree, publishes it as main and
 // returns the commit's hash.
-func (r *testRepo) commit(t *testing.T, msg string) string {
+func (r *testRepo) commit(t testing.TB, msg string) string {
 	t.Helper()
 	run(t, r.work, "git", "add", "--all")
 	run(t, r.work, "git", "commit", "--quiet", "--allow-empty", "-m", msg)
@@ -257,7 +257,7 @@ func (r *testRepo) commit(t *testing.T, msg string) string {
 }
 
 // run runs a command in dir and fails the test with its output on error.
-func run(t *testing.T, dir, name string, args ...string) string {
+func run(t testing.TB, dir, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
@@ -275,7 +275,7 @@ func run(t *testing.T, dir, name string, args ...string) string {
 // and the AWS Load Balancer Controller (an
 // Ingress gets a load balancer hostname). Like kwok for kubelets, it makes
 // no decision the platform's code makes.
-func (c *cluster) standIns(ctx context.Context, t *testing.T) {
+func (c *cluster) standIns(ctx context.Context, t testing.TB) {
 	ready := []schema.GroupVersionResource{
 		{Group: "external-secrets.io", Version: "v1", Resource: "externalsecrets"},
 		{Group: "external-secrets.io", Version: "v1", Resource: "clustersecretstores"},
@@ -315,6 +315,33 @@ func (c *cluster) standIns(ctx context.Context, t *testing.T) {
 			}
 		}
 	}()
+}
+
+// failingPodLabel marks a pod kwok fails once it runs: the selector of
+// kwok's own chaos stage pod-container-running-failed.
+const failingPodLabel = "pod-container-running-failed.stage.kwok.x-k8s.io"
+
+// kwokPodStages is a kwok configuration of kwok's own pod stages, read from
+// the module of the kwok that runs (KWOK_MODULE_DIR, set by
+// scripts/test-cluster.sh): its three defaults (pods Running and Ready, Job
+// pods Succeeded, deleted pods gone), which any pod stage in a
+// configuration replaces, and its chaos stage that fails a running pod
+// labelled failingPodLabel (it outweighs pod-complete).
+func kwokPodStages(t testing.TB) []byte {
+	t.Helper()
+	dir := os.Getenv("KWOK_MODULE_DIR")
+	if dir == "" {
+		t.Fatal("KWOK_MODULE_DIR is not set: run scripts/test-gitops.sh (make test-gitops)")
+	}
+	var out []byte
+	for _, f := range []string{"fast/pod-ready.yaml", "fast/pod-complete.yaml", "fast/pod-delete.yaml", "chaos/pod-container-running-failed.yaml"} {
+		data, err := os.ReadFile(filepath.Join(dir, "kustomize", "stage", "pod", f))
+		if err != nil {
+			t.Fatalf("kwok stage: %v", err)
+		}
+		out = append(append(out, "---\n"...), data...)
+	}
+	return out
 }
 
 func markReady(ctx context.Context, c *cluster, gvr schema.GroupVersionResource, u *unstructured.Unstructured) {
@@ -383,7 +410,7 @@ func (a *argoStack) apps(ctx context.Context) (map[string]*unstructured.Unstruct
 }
 
 // dumpApps logs every Application's sync, health, operation and conditions.
-func (a *argoStack) dumpApps(t *testing.T) {
+func (a *argoStack) dumpApps(t testing.TB) {
 	t.Helper()
 	apps, err := a.apps(context.Background())
 	if err != nil {
@@ -412,7 +439,7 @@ func (a *argoStack) dumpApps(t *testing.T) {
 
 // refresh sets the annotation a git webhook would set, so Argo CD reads the
 // new commit now instead of at its next poll.
-func (a *argoStack) refresh(ctx context.Context, t *testing.T, name string) {
+func (a *argoStack) refresh(ctx context.Context, t testing.TB, name string) {
 	t.Helper()
 	patch := []byte(`{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
 	if _, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil && !apierrors.IsNotFound(err) {

@@ -76,7 +76,7 @@ func TestAutoscaling(t *testing.T) {
 	}
 	c.installCRDs(t, catalog, kinds)
 	c.createNamespaces(ctx, t, namespacesOf(docs)...)
-	procs := c.startWorkloadControllers(ctx, t)
+	procs := c.startWorkloadControllers(ctx, t, nil)
 	// The HPA controller in a kube-controller-manager of its own, so that
 	// its sync period can be short without touching the shared one.
 	procs = append(procs, startProcess(t, "kube-controller-manager-hpa", filepath.Join(c.bin, "kube-controller-manager"),

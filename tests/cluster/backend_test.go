@@ -28,7 +28,7 @@ const (
 )
 
 // gitopsBackend is the selected backend; an unknown name fails the test.
-func gitopsBackend(t *testing.T) string {
+func gitopsBackend(t testing.TB) string {
 	t.Helper()
 	b := *backendFlag
 	if b == "" {

@@ -195,7 +195,7 @@ func runPlatform(ctx context.Context, bin string, args ...string) (string, int) 
 var columns = regexp.MustCompile(`\s{2,}`)
 
 // bootstrapActions reads bootstrap's table: Kind/[namespace/]name -> action.
-func bootstrapActions(t *testing.T, out string) map[string]string {
+func bootstrapActions(t testing.TB, out string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
 	table := false
@@ -230,7 +230,7 @@ func appliedBy(u *unstructured.Unstructured, manager string) bool {
 	return false
 }
 
-func (c *cluster) get(ctx context.Context, t *testing.T, apiVersion, kind, namespace, name string) *unstructured.Unstructured {
+func (c *cluster) get(ctx context.Context, t testing.TB, apiVersion, kind, namespace, name string) *unstructured.Unstructured {
 	t.Helper()
 	ri, _, err := c.resource(apiVersion, kind, namespace)
 	if err != nil {
@@ -243,7 +243,7 @@ func (c *cluster) get(ctx context.Context, t *testing.T, apiVersion, kind, names
 	return u
 }
 
-func writeYAML(t *testing.T, path string, v any) {
+func writeYAML(t testing.TB, path string, v any) {
 	t.Helper()
 	b, err := yaml.Marshal(v)
 	if err != nil {

@@ -68,7 +68,7 @@ func TestRenderedCanaries(t *testing.T) {
 	c.installCRDs(t, catalog, kinds)
 	c.createNamespaces(ctx, t, namespacesOf(docs)...)
 
-	procs := c.startWorkloadControllers(ctx, t)
+	procs := c.startWorkloadControllers(ctx, t, nil)
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.dumpNamespace(t, namespace)
@@ -99,7 +99,7 @@ func TestRenderedCanaries(t *testing.T) {
 // kube-controller-manager (the ReplicaSet controller and the extra
 // controllers named, e.g. job, garbagecollector), kube-scheduler, a kwok
 // node and kwok, and the Argo Rollouts controller.
-func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T, extraControllers ...string) []*process {
+func (c *cluster) startWorkloadControllers(ctx context.Context, t testing.TB, kwokStages []byte, extraControllers ...string) []*process {
 	t.Helper()
 	kcm := startProcess(t, "kube-controller-manager", filepath.Join(c.bin, "kube-controller-manager"),
 		"--kubeconfig="+c.kubeconfig,
@@ -134,10 +134,11 @@ func (c *cluster) startWorkloadControllers(ctx context.Context, t *testing.T, ex
 	if _, err := c.kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create kwok node: %v", err)
 	}
-	// An empty configuration: kwok's built-in stages (nodes Ready, pods
-	// Running and Ready at once), never a developer's ~/.kwok/kwok.yaml.
+	// An empty configuration means kwok's built-in stages (nodes Ready,
+	// pods Running and Ready at once), never a developer's
+	// ~/.kwok/kwok.yaml; kwokStages (see kwokPodStages) replaces the pod ones.
 	kwokConfig := filepath.Join(t.TempDir(), "kwok.yaml")
-	if err := os.WriteFile(kwokConfig, nil, 0o644); err != nil {
+	if err := os.WriteFile(kwokConfig, kwokStages, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	kwok := startProcess(t, "kwok", filepath.Join(c.bin, "kwok"),
@@ -221,7 +222,7 @@ type step struct {
 
 // canaryCopy returns the test copies of the Rollout and AnalysisTemplate
 // (see testPause and testInterval) and the rendered steps.
-func canaryCopy(t *testing.T, docs []rendered, promURL string) (rollout, template *unstructured.Unstructured, steps []step) {
+func canaryCopy(t testing.TB, docs []rendered, promURL string) (rollout, template *unstructured.Unstructured, steps []step) {
 	t.Helper()
 	for _, d := range docs {
 		switch d.obj.GetKind() {
@@ -291,7 +292,7 @@ func toInt64(v any) int64 {
 
 // runCanary applies one service's rendered prod objects, waits for the
 // first revision, then rolls out a good and a bad image.
-func runCanary(ctx context.Context, t *testing.T, c *cluster, procs []*process, exp *exporter, promURL string, docs []rendered) {
+func runCanary(ctx context.Context, t testing.TB, c *cluster, procs []*process, exp *exporter, promURL string, docs []rendered) {
 	rollout, template, steps := canaryCopy(t, docs, promURL)
 	name, ns := rollout.GetName(), rollout.GetNamespace()
 	replicas, _, _ := unstructured.NestedInt64(rollout.Object, "spec", "replicas")
@@ -489,7 +490,7 @@ func runCanary(ctx context.Context, t *testing.T, c *cluster, procs []*process, 
 	t.Logf("%s: good revision %s walked %d steps; bad revision %s aborted, failed metrics %s (%s)", name, goodState.CurrentHash, len(steps), badState.CurrentHash, failedMetric, badState.Message)
 }
 
-func containerImage(t *testing.T, rollout *unstructured.Unstructured) string {
+func containerImage(t testing.TB, rollout *unstructured.Unstructured) string {
 	t.Helper()
 	cs, _, _ := unstructured.NestedSlice(rollout.Object, "spec", "template", "spec", "containers")
 	if len(cs) == 0 {
@@ -499,7 +500,7 @@ func containerImage(t *testing.T, rollout *unstructured.Unstructured) string {
 	return img
 }
 
-func setImage(t *testing.T, rollout *unstructured.Unstructured, image string) {
+func setImage(t testing.TB, rollout *unstructured.Unstructured, image string) {
 	t.Helper()
 	cs, _, _ := unstructured.NestedSlice(rollout.Object, "spec", "template", "spec", "containers")
 	cs[0].(map[string]any)["image"] = image
@@ -553,7 +554,7 @@ func (c *cluster) specReplicas(ctx context.Context, rollout, ns, hash string) (i
 // albWeights reads the forward action the controller writes on the
 // Ingress, alb.ingress.kubernetes.io/actions.<rootService>: the weight of
 // each target group, by service name.
-func (c *cluster) albWeights(ctx context.Context, t *testing.T, ns string, alb map[string]any) map[string]int64 {
+func (c *cluster) albWeights(ctx context.Context, t testing.TB, ns string, alb map[string]any) map[string]int64 {
 	t.Helper()
 	ingress, _ := alb["ingress"].(string)
 	root, _ := alb["rootService"].(string)
@@ -587,7 +588,7 @@ func (c *cluster) albWeights(ctx context.Context, t *testing.T, ns string, alb m
 
 // analysisRun returns the newest background AnalysisRun of the Rollout for
 // a pod-template hash.
-func (c *cluster) analysisRun(ctx context.Context, t *testing.T, ns, rollout, hash string) *unstructured.Unstructured {
+func (c *cluster) analysisRun(ctx context.Context, t testing.TB, ns, rollout, hash string) *unstructured.Unstructured {
 	t.Helper()
 	ri, _, err := c.resource("argoproj.io/v1alpha1", "AnalysisRun", ns)
 	if err != nil {
@@ -657,7 +658,7 @@ func failureLimits(template *unstructured.Unstructured) map[string]int64 {
 
 // dumpNamespace logs the ReplicaSets, pods and events of a namespace, for a
 // failed test.
-func (c *cluster) dumpNamespace(t *testing.T, ns string) {
+func (c *cluster) dumpNamespace(t testing.TB, ns string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var b strings.Builder

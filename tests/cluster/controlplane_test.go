@@ -43,7 +43,7 @@ var (
 )
 
 // binDir returns CLUSTER_BIN after checking the binaries are there.
-func binDir(t *testing.T, binaries ...string) string {
+func binDir(t testing.TB, binaries ...string) string {
 	t.Helper()
 	dir := os.Getenv("CLUSTER_BIN")
 	if dir == "" {
@@ -87,7 +87,7 @@ func (w *warningLog) HandleWarningHeader(code int, agent, text string) {
 }
 
 // logWarnings logs each distinct warning once, with how often it came.
-func (c *cluster) logWarnings(t *testing.T) {
+func (c *cluster) logWarnings(t testing.TB) {
 	t.Helper()
 	c.warnings.mu.Lock()
 	defer c.warnings.mu.Unlock()
@@ -104,7 +104,7 @@ func (c *cluster) logWarnings(t *testing.T) {
 // startCluster starts etcd and kube-apiserver and stops them when the test
 // ends. Each configure function may change the environment first (the
 // autoscaling test adds the aggregator's front-proxy flags).
-func startCluster(t *testing.T, configure ...func(*envtest.Environment)) *cluster {
+func startCluster(t testing.TB, configure ...func(*envtest.Environment)) *cluster {
 	t.Helper()
 	bin := binDir(t, controlPlane...)
 	env := &envtest.Environment{
@@ -179,7 +179,7 @@ func (c *cluster) resetMapper() {
 }
 
 // createNamespaces creates each namespace unless it exists.
-func (c *cluster) createNamespaces(ctx context.Context, t *testing.T, names ...string) {
+func (c *cluster) createNamespaces(ctx context.Context, t testing.TB, names ...string) {
 	t.Helper()
 	for _, ns := range names {
 		_, err := c.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
@@ -224,14 +224,14 @@ func (b *lockedBuffer) tail(n int) string {
 // killed when the test ends (SIGTERM, then SIGKILL after 10 s), and the
 // kernel kills the process if the test binary dies first (Pdeathsig). Its
 // output is printed if the test failed.
-func startProcess(t *testing.T, name, bin string, args ...string) *process {
+func startProcess(t testing.TB, name, bin string, args ...string) *process {
 	t.Helper()
 	return startProcessEnv(t, name, nil, bin, args...)
 }
 
 // startProcessEnv is startProcess with the environment env (nil: the
 // test's own).
-func startProcessEnv(t *testing.T, name string, env []string, bin string, args ...string) *process {
+func startProcessEnv(t testing.TB, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
 	p := &process{name: name, log: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
@@ -262,7 +262,7 @@ func startProcessEnv(t *testing.T, name string, env []string, bin string, args .
 // keepLog writes the process's whole output to $CLUSTER_LOG_DIR/<name>.log
 // when that variable is set (a CI artifact, or a developer's diagnosis):
 // the failure message holds only the tail.
-func (p *process) keepLog(t *testing.T) {
+func (p *process) keepLog(t testing.TB) {
 	dir := os.Getenv("CLUSTER_LOG_DIR")
 	if dir == "" {
 		return
@@ -289,7 +289,7 @@ func (p *process) exited() (bool, string) {
 }
 
 // freePort returns a loopback TCP port nothing listens on right now.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -302,7 +302,7 @@ func freePort(t *testing.T) int {
 // waitFor polls cond every interval until it returns true, an error, or the
 // deadline passes; any process in watch that exits fails the test at once.
 // The last status cond reported is in the failure message.
-func waitFor(t *testing.T, what string, timeout time.Duration, watch []*process, cond func() (done bool, status string, err error)) {
+func waitFor(t testing.TB, what string, timeout time.Duration, watch []*process, cond func() (done bool, status string, err error)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	status := ""
@@ -330,7 +330,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, watch []*process,
 }
 
 // repoRoot is the repository root, two levels above this package.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {

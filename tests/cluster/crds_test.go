@@ -46,7 +46,7 @@ type crdFile struct {
 // crdCatalog maps every group/kind the cuegen modules define to its CRD.
 // When a module ships the same kind twice (full and trimmed variants, test
 // data), the file cuegen names wins, then the first path in lexical order.
-func crdCatalog(t *testing.T, root string) map[schema.GroupKind]crdFile {
+func crdCatalog(t testing.TB, root string) map[schema.GroupKind]crdFile {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(root, cuegenSource))
 	if err != nil {
@@ -169,7 +169,7 @@ func crdsIn(dir string) (map[string][]*apiextensionsv1.CustomResourceDefinition,
 // installCRDs installs the CRD of every kind in kinds the server does not
 // serve yet, and waits until each is established. A kind with no CRD in
 // the catalog fails the test, naming it.
-func (c *cluster) installCRDs(t *testing.T, catalog map[schema.GroupKind]crdFile, kinds []schema.GroupVersionKind) {
+func (c *cluster) installCRDs(t testing.TB, catalog map[schema.GroupKind]crdFile, kinds []schema.GroupVersionKind) {
 	t.Helper()
 	if err := c.tryInstallCRDs(catalog, kinds); err != nil {
 		t.Fatal(err)

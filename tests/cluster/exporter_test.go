@@ -42,7 +42,7 @@ type exporter struct {
 // linearly from the pod's first scrape so rate() is steady.
 const requestsPerSecond = 20
 
-func startExporter(t *testing.T, kube kubernetes.Interface, namespace string, services ...string) *exporter {
+func startExporter(t testing.TB, kube kubernetes.Interface, namespace string, services ...string) *exporter {
 	t.Helper()
 	e := &exporter{kube: kube, namespace: namespace, services: services, errorRatio: map[string]float64{}, firstSeen: map[string]time.Time{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -113,7 +113,7 @@ func (e *exporter) writePod(b *bytes.Buffer, svc string, pod *corev1.Pod, now ti
 
 // startPrometheus runs the Debian prometheus on a free loopback port,
 // scraping the exporter every second.
-func startPrometheus(t *testing.T, target string) string {
+func startPrometheus(t testing.TB, target string) string {
 	t.Helper()
 	const bin = "/usr/bin/prometheus"
 	if _, err := exec.LookPath(bin); err != nil {

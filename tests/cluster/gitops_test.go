@@ -30,40 +30,10 @@ const syncTimeout = 4 * time.Minute
 // controller, syncing from a loopback clone of this repository. The
 // scenarios share one stack and run in order.
 func TestGitOps(t *testing.T) {
-	binDir(t, append(append([]string{}, controlPlane...), workloadBinaries...)...)
-	root := repoRoot(t)
-	catalog := crdCatalog(t, root)
-
-	// Every kind the rendered environments use, and those the Rollouts
-	// controller watches.
-	var files []string
-	for _, f := range renderedFiles(t, root) {
-		if strings.HasPrefix(f, filepath.Join(root, "environments")) {
-			files = append(files, f)
-		}
-	}
-	docs := loadRendered(t, root, files)
-	kinds := kindsOf(docs)
-	for _, k := range []string{"AnalysisRun", "Experiment", "ClusterAnalysisTemplate"} {
-		kinds = append(kinds, schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: k})
-	}
-
-	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	start := time.Now()
-	repo := startTestRepo(t, root)
-	// The rendered kinds' CRDs before the controllers that watch them;
-	// Argo CD's own (v3.2.11, the running version) come with Argo CD.
-	c.installCRDs(t, catalog, kinds)
-	// The HPA controller too: Argo CD holds an HPA Progressing ("Waiting
-	// to Autoscale") until the controller has reported AbleToScale. No
-	// metrics API runs here, so it scales only to keep replicas within
-	// min/max, as a real one does when metrics fail.
-	workload := c.startWorkloadControllers(ctx, t, "job", "garbagecollector", "horizontalpodautoscaling")
-	argo := startArgoCD(t, c, root, repo, renderedArgoCDConfig(t, root, "dev"), workload)
-	c.standIns(ctx, t)
-	t.Logf("hermetic Argo CD stack up in %s (its application-controller starts with the first bootstrap)", time.Since(start).Round(time.Millisecond))
+	argo, took := startGitOpsStack(ctx, t)
+	t.Logf("hermetic Argo CD stack up in %s (its application-controller starts with the first bootstrap)", took.Round(time.Millisecond))
 	t.Cleanup(func() {
 		if t.Failed() {
 			argo.dumpApps(t)
@@ -89,6 +59,8 @@ func TestGitOps(t *testing.T) {
 			}
 		}},
 		{"prune", func(ctx context.Context, t *testing.T) { argo.prune(ctx, t, "delivery") }},
+		// last: Argo CD keeps retrying the failed sync (retry limit 5).
+		{"migrate fails", func(ctx context.Context, t *testing.T) { argo.migrateFails(ctx, t, "dev", "order") }},
 	}
 	// Each step builds on the state the ones before it left: once one
 	// fails, the rest are not run.
@@ -99,12 +71,54 @@ func TestGitOps(t *testing.T) {
 	}
 }
 
+// startGitOpsStack starts the control plane, the workload controllers
+// (kwok with its pod stages), the loopback clone and Argo CD's repo-server
+// and redis (the application-controller starts with the first bootstrap),
+// and returns how long that took after the cluster's own start.
+func startGitOpsStack(ctx context.Context, t testing.TB) (*argoStack, time.Duration) {
+	binDir(t, append(append([]string{}, controlPlane...), workloadBinaries...)...)
+	root := repoRoot(t)
+	catalog := crdCatalog(t, root)
+
+	// Every kind the rendered environments use, and those the Rollouts
+	// controller watches.
+	var files []string
+	for _, f := range renderedFiles(t, root) {
+		if strings.HasPrefix(f, filepath.Join(root, "environments")) {
+			files = append(files, f)
+		}
+	}
+	docs := loadRendered(t, root, files)
+	kinds := kindsOf(docs)
+	for _, k := range []string{"AnalysisRun", "Experiment", "ClusterAnalysisTemplate"} {
+		kinds = append(kinds, schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: k})
+	}
+
+	c := startCluster(t)
+	start := time.Now()
+	repo := startTestRepo(t, root)
+	// The rendered kinds' CRDs before the controllers that watch them;
+	// Argo CD's own (v3.2.11, the running version) come with Argo CD.
+	c.installCRDs(t, catalog, kinds)
+	// The HPA controller too: Argo CD holds an HPA Progressing ("Waiting
+	// to Autoscale") until the controller has reported AbleToScale. No
+	// metrics API runs here, so it scales only to keep replicas within
+	// min/max, as a real one does when metrics fail. And the disruption
+	// controller: Argo CD holds a PodDisruptionBudget Progressing ("Waiting
+	// for status") until it has written the budget's status (staging and
+	// prod render one per service).
+	workload := c.startWorkloadControllers(ctx, t, kwokPodStages(t), "job", "garbagecollector", "horizontalpodautoscaling", "disruption")
+	argo := startArgoCD(t, c, root, repo, renderedArgoCDConfig(t, root, "dev"), workload)
+	c.standIns(ctx, t)
+	return argo, time.Since(start)
+}
+
 // bootstrap runs `platform bootstrap --env env` on the clone, as a person
 // bootstraps a new cluster: Argo CD's install (its CRDs and base config,
 // --manifests), then the environment's AppProjects and root Applications.
 // The first run also starts the application-controller, as the install's
 // Deployment would.
-func (a *argoStack) bootstrap(ctx context.Context, t *testing.T, env string) {
+func (a *argoStack) bootstrap(ctx context.Context, t testing.TB, env string) {
 	t.Helper()
 	// The clone's apps/ (the loopback repoURL), plus the argo-cd add-on's
 	// rendered Application the clone dropped (its chart is unreachable
@@ -127,7 +141,7 @@ func (a *argoStack) bootstrap(ctx context.Context, t *testing.T, env string) {
 
 // expectedApps are the Applications the clone defines for env: the root
 // and every Application under apps/<env>/ (remote-chart add-ons are gone).
-func (a *argoStack) expectedApps(t *testing.T, env string) (addons, services []string) {
+func (a *argoStack) expectedApps(t testing.TB, env string) (addons, services []string) {
 	t.Helper()
 	for _, pattern := range []string{"*.application.gen.yaml", "addons/*.application.gen.yaml"} {
 		files, err := filepath.Glob(filepath.Join(a.repo.work, "apps", env, pattern))
@@ -160,7 +174,7 @@ func (a *argoStack) expectedApps(t *testing.T, env string) (addons, services []s
 // brings up every Application of env, each Synced and Healthy, the
 // services' namespace from the model; the add-ons finish their first sync
 // before the services' Applications exist.
-func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
+func (a *argoStack) firstSync(ctx context.Context, t testing.TB, env string) {
 	addons, services := a.expectedApps(t, env)
 	if len(services) == 0 || len(addons) == 0 {
 		t.Fatalf("apps/%s: add-ons %v, services %v: expected both", env, addons, services)
@@ -219,7 +233,7 @@ func (a *argoStack) firstSync(ctx context.Context, t *testing.T, env string) {
 
 // firstDeployedAt is when an Application's first sync ended
 // (status.history[0].deployedAt).
-func firstDeployedAt(t *testing.T, u *unstructured.Unstructured) time.Time {
+func firstDeployedAt(t testing.TB, u *unstructured.Unstructured) time.Time {
 	t.Helper()
 	hist, _, _ := unstructured.NestedSlice(u.Object, "status", "history")
 	if len(hist) == 0 {
@@ -235,7 +249,7 @@ func firstDeployedAt(t *testing.T, u *unstructured.Unstructured) time.Time {
 }
 
 // app returns one Application.
-func (a *argoStack) app(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
+func (a *argoStack) app(ctx context.Context, t testing.TB, name string) *unstructured.Unstructured {
 	t.Helper()
 	u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
@@ -246,10 +260,14 @@ func (a *argoStack) app(ctx context.Context, t *testing.T, name string) *unstruc
 
 // refreshed sets the refresh annotation on an Application and waits until
 // the controller has compared it again (the annotation is gone and
-// reconciledAt moved), so what the test reads next is a fresh comparison.
-func (a *argoStack) refreshed(ctx context.Context, t *testing.T, name string) *unstructured.Unstructured {
+// reconciledAt is not before the request), so what the test reads next is
+// a fresh comparison. reconciledAt has whole seconds: a refresh within the
+// second of the last comparison leaves it unchanged, so "it moved" would
+// wait for the next periodic comparison (3 minutes, seen in a run).
+func (a *argoStack) refreshed(ctx context.Context, t testing.TB, name string) *unstructured.Unstructured {
 	t.Helper()
-	before, _, _ := unstructured.NestedString(a.app(ctx, t, name).Object, "status", "reconciledAt")
+	// RFC 3339 UTC seconds, as reconciledAt: they order as strings.
+	requested := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
 	a.refresh(ctx, t, name)
 	var out *unstructured.Unstructured
 	waitFor(t, name+" refreshed", syncTimeout, a.procs, func() (bool, string, error) {
@@ -260,7 +278,7 @@ func (a *argoStack) refreshed(ctx context.Context, t *testing.T, name string) *u
 		at, _, _ := unstructured.NestedString(u.Object, "status", "reconciledAt")
 		_, pending := u.GetAnnotations()["argocd.argoproj.io/refresh"]
 		out = u
-		return !pending && at != before, fmt.Sprintf("reconciledAt %s (was %s), annotation pending %v", at, before, pending), nil
+		return !pending && at >= requested, fmt.Sprintf("reconciledAt %s (refresh requested at %s), annotation pending %v", at, requested, pending), nil
 	})
 	return out
 }
@@ -281,7 +299,7 @@ var rolloutGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1a
 // hpaScale: the HorizontalPodAutoscaler changes a Rollout's replicas
 // through the scale subresource. The Application ignores /spec/replicas,
 // so Argo CD neither reverts the new count nor starts a sync over it.
-func (a *argoStack) hpaScale(ctx context.Context, t *testing.T, env, svc string) {
+func (a *argoStack) hpaScale(ctx context.Context, t testing.TB, env, svc string) {
 	app := env + "-" + svc
 	ns := "orders-" + env
 	before := syncCount(a.app(ctx, t, app))
@@ -330,7 +348,7 @@ func (a *argoStack) hpaScale(ctx context.Context, t *testing.T, env, svc string)
 
 // selfHeal: a hand edit of a field Argo CD manages (a key of the
 // service's ConfigMap) is reverted to the rendered value.
-func (a *argoStack) selfHeal(ctx context.Context, t *testing.T, env, svc string) {
+func (a *argoStack) selfHeal(ctx context.Context, t testing.TB, env, svc string) {
 	ns, name := "orders-"+env, svc+"-config"
 	cms := a.c.kube.CoreV1().ConfigMaps(ns)
 	cm, err := cms.Get(ctx, name, metav1.GetOptions{})
@@ -362,7 +380,7 @@ func (a *argoStack) selfHeal(ctx context.Context, t *testing.T, env, svc string)
 // Karpenter) or objects in another environment's namespace (other's
 // payment) are refused by Argo CD, and nothing of theirs reaches the
 // cluster. The sources are rendered paths of the clone, as they are.
-func (a *argoStack) projectBoundaries(ctx context.Context, t *testing.T, env, other string) {
+func (a *argoStack) projectBoundaries(ctx context.Context, t testing.TB, env, other string) {
 	project := "bloody-sweet-" + env
 	// include as the rendered Applications have it: a service folder
 	// also holds its Helm values and the Rollout alone (values.gen.yaml,
@@ -424,7 +442,7 @@ func ignoreNotFound(err error) error {
 // deleted, as `platform render` would leave them without the service) is
 // pruned in dev, Application and workload; in prod the Application and
 // its Rollout stay, and the root reports OutOfSync until a person prunes.
-func (a *argoStack) prune(ctx context.Context, t *testing.T, svc string) {
+func (a *argoStack) prune(ctx context.Context, t testing.TB, svc string) {
 	for _, env := range []string{"dev", "prod"} {
 		run(t, a.repo.work, "git", "rm", "--quiet", "-r",
 			filepath.Join("apps", env, svc+".application.gen.yaml"),
@@ -483,7 +501,7 @@ func (a *argoStack) prune(ctx context.Context, t *testing.T, svc string) {
 // ordered stream of watch events, not assumed), and after the sync both
 // hooks are gone (hook-delete-policy HookSucceeded), so the admin
 // credentials are in no object between syncs.
-func (a *argoStack) migrate(ctx context.Context, t *testing.T, env, svc string) {
+func (a *argoStack) migrate(ctx context.Context, t testing.TB, env, svc string) {
 	ns, app := "orders-"+env, env+"-"+svc
 	job, admin := svc+"-migrate", svc+"-db-admin"
 	ro, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
@@ -542,18 +560,7 @@ func (a *argoStack) migrate(ctx context.Context, t *testing.T, env, svc string) 
 		}
 	}()
 
-	file := filepath.Join(a.repo.work, "environments", env, svc, "manifests.gen.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(data), "image: "+old+"\n"); n != 2 {
-		t.Fatalf("%s: image %s appears %d times, want 2 (the Rollout and the migrate Job)", file, old, n)
-	}
-	if err := os.WriteFile(file, []byte(strings.ReplaceAll(string(data), "image: "+old+"\n", "image: "+image+"\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rev := a.repo.commit(t, "gitops test: "+svc+" "+image+" in "+env)
+	rev := a.commitImage(t, env, svc, old, image)
 	start := time.Now()
 	a.refresh(ctx, t, app)
 	a.waitSynced(ctx, t, app, rev)
@@ -588,7 +595,7 @@ var externalSecretGVR = schema.GroupVersionResource{Group: "external-secrets.io"
 
 // waitSynced waits until app's last sync operation, of revision rev,
 // succeeded and the Application is Synced and Healthy.
-func (a *argoStack) waitSynced(ctx context.Context, t *testing.T, app, rev string) {
+func (a *argoStack) waitSynced(ctx context.Context, t testing.TB, app, rev string) {
 	t.Helper()
 	waitFor(t, app+" synced "+rev[:8], syncTimeout, a.procs, func() (bool, string, error) {
 		u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, app, metav1.GetOptions{})
@@ -599,4 +606,91 @@ func (a *argoStack) waitSynced(ctx context.Context, t *testing.T, app, rev strin
 		got, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "syncResult", "revision")
 		return got == rev && s.Phase == "Succeeded" && s.Sync == "Synced" && s.Health == "Healthy", s.String() + " revision " + got, nil
 	})
+}
+
+// migrateFails: a new image of svc whose migrate Job fails (kwok fails its
+// pods: the test's commit labels the Job's pod template with
+// failingPodLabel) is committed and the Application refreshed. The PreSync
+// hook fails, so Argo CD stops the sync before the Sync phase: the Rollout
+// keeps the old image with its pods ready, and the Application does not
+// report the new revision Synced.
+func (a *argoStack) migrateFails(ctx context.Context, t testing.TB, env, svc string) {
+	ns, app, job := "orders-"+env, env+"-"+svc, svc+"-migrate"
+	ro, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get Rollout %s/%s: %v", ns, svc, err)
+	}
+	old := containerImage(t, ro)
+	image := withTag(old, "gitops-migrate-fails")
+
+	file := filepath.Join(a.repo.work, "environments", env, svc, "manifests.gen.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	const jobLabel = "        bloody-sweet.io/job: migrate\n"
+	if n := strings.Count(text, "image: "+old+"\n"); n != 2 {
+		t.Fatalf("%s: image %s appears %d times, want 2 (the Rollout and the migrate Job)", file, old, n)
+	}
+	if n := strings.Count(text, jobLabel); n != 1 {
+		t.Fatalf("%s: %q appears %d times, want once (the migrate Job's pod template)", file, jobLabel, n)
+	}
+	text = strings.ReplaceAll(text, "image: "+old+"\n", "image: "+image+"\n")
+	text = strings.Replace(text, jobLabel, jobLabel+"        "+failingPodLabel+": \"true\"\n", 1)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rev := a.repo.commit(t, "gitops test: "+svc+" "+image+" in "+env+", its migration fails")
+	a.refresh(ctx, t, app)
+
+	// The sync of rev has run the hook and recorded it failed.
+	waitFor(t, app+": the migrate hook of "+rev[:8]+" failed", syncTimeout, a.procs, func() (bool, string, error) {
+		u, err := a.c.dyn.Resource(appGVR).Namespace(argocdNamespace).Get(ctx, app, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		s := readApp(u)
+		got, _, _ := unstructured.NestedString(u.Object, "status", "operationState", "operation", "sync", "revision")
+		results, _, _ := unstructured.NestedSlice(u.Object, "status", "operationState", "syncResult", "resources")
+		for _, r := range results {
+			if m, ok := r.(map[string]any); ok && got == rev && m["kind"] == "Job" && m["name"] == job && m["hookPhase"] == "Failed" {
+				return true, s.String(), nil
+			}
+		}
+		return false, s.String() + " operation revision " + got, nil
+	})
+	u := a.app(ctx, t, app)
+	if s := readApp(u); s.Sync == "Synced" && s.Revision == rev {
+		t.Errorf("%s reports %s Synced after its migration failed: %s", app, rev[:8], s)
+	}
+	ro, err = a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := containerImage(t, ro); got != old {
+		t.Errorf("Rollout %s/%s runs %s after the failed migration, want the old %s", ns, svc, got, old)
+	}
+	if ready, _, _ := unstructured.NestedInt64(ro.Object, "status", "readyReplicas"); ready == 0 {
+		t.Errorf("Rollout %s/%s has no ready replicas after the failed migration: the old version must keep serving", ns, svc)
+	}
+	t.Logf("%s: migration of %s failed, sync stopped (%s); %s keeps running %s", env, image, readApp(u), svc, old)
+}
+
+// commitImage commits svc's new image in env (its Rollout and its migrate
+// Job, as a promotion renders it) and returns the commit's hash.
+func (a *argoStack) commitImage(t testing.TB, env, svc, old, image string) string {
+	t.Helper()
+	file := filepath.Join(a.repo.work, "environments", env, svc, "manifests.gen.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "image: "+old+"\n"); n != 2 {
+		t.Fatalf("%s: image %s appears %d times, want 2 (the Rollout and the migrate Job)", file, old, n)
+	}
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(string(data), "image: "+old+"\n", "image: "+image+"\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return a.repo.commit(t, "gitops test: "+svc+" "+image+" in "+env)
 }

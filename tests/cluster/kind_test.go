@@ -160,7 +160,7 @@ type kindClients struct {
 	mapper *restmapper.DeferredDiscoveryRESTMapper
 }
 
-func newKindClients(t *testing.T, kubeconfig string) *kindClients {
+func newKindClients(t testing.TB, kubeconfig string) *kindClients {
 	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -182,7 +182,7 @@ func newKindClients(t *testing.T, kubeconfig string) *kindClients {
 // waits until they are served), then the rest, namespace-less namespaced
 // objects into ns (created first). metrics-server gets
 // --kubelet-insecure-tls: kind's kubelets serve self-signed certificates.
-func (k *kindClients) applyFile(ctx context.Context, t *testing.T, path, ns string) {
+func (k *kindClients) applyFile(ctx context.Context, t testing.TB, path, ns string) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -241,7 +241,7 @@ func (k *kindClients) applyFile(ctx context.Context, t *testing.T, path, ns stri
 	}
 }
 
-func insecureKubelet(t *testing.T, u *unstructured.Unstructured) {
+func insecureKubelet(t testing.TB, u *unstructured.Unstructured) {
 	t.Helper()
 	containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
 	for i, c := range containers {
@@ -255,7 +255,7 @@ func insecureKubelet(t *testing.T, u *unstructured.Unstructured) {
 	}
 }
 
-func (k *kindClients) resource(t *testing.T, u *unstructured.Unstructured, ns string) dynamic.ResourceInterface {
+func (k *kindClients) resource(t testing.TB, u *unstructured.Unstructured, ns string) dynamic.ResourceInterface {
 	t.Helper()
 	gvk := u.GroupVersionKind()
 	m, err := k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -271,7 +271,7 @@ func (k *kindClients) resource(t *testing.T, u *unstructured.Unstructured, ns st
 	return k.dyn.Resource(m.Resource).Namespace(u.GetNamespace())
 }
 
-func (k *kindClients) apply(ctx context.Context, t *testing.T, u *unstructured.Unstructured, ns string) {
+func (k *kindClients) apply(ctx context.Context, t testing.TB, u *unstructured.Unstructured, ns string) {
 	t.Helper()
 	ri := k.resource(t, u, ns)
 	if _, err := ri.Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: "gitops-test", Force: true}); err != nil {
@@ -285,7 +285,7 @@ var (
 )
 
 // waitAvailable waits until every replica of a Deployment is available.
-func (k *kindClients) waitAvailable(ctx context.Context, t *testing.T, ns, name string) {
+func (k *kindClients) waitAvailable(ctx context.Context, t testing.TB, ns, name string) {
 	t.Helper()
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, 2*time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
@@ -309,7 +309,7 @@ func (k *kindClients) waitAvailable(ctx context.Context, t *testing.T, ns, name 
 
 // waitSynced waits until Argo CD reports the Application Synced; on a
 // timeout it prints the Application's conditions and operation state.
-func (k *kindClients) waitSynced(ctx context.Context, t *testing.T, ns, name string) {
+func (k *kindClients) waitSynced(ctx context.Context, t testing.TB, ns, name string) {
 	t.Helper()
 	var last *unstructured.Unstructured
 	err := wait.PollUntilContextTimeout(ctx, 2*time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {

@@ -51,7 +51,7 @@ func (r rendered) key() key {
 // environments/<env>/<service>/manifests.gen.yaml, the cluster add-ons'
 // environments/<env>/_platform/*.gen.yaml and apps/<env>/addons/*.gen.yaml,
 // and apps/<env>/*.gen.yaml.
-func renderedFiles(t *testing.T, root string) []string {
+func renderedFiles(t testing.TB, root string) []string {
 	t.Helper()
 	envs, err := filepath.Glob(filepath.Join(root, "environments", "*"))
 	if err != nil {
@@ -84,7 +84,7 @@ func renderedFiles(t *testing.T, root string) []string {
 
 // loadRendered splits each file into its documents (skipping documents
 // that are only comments) and checks every object names its kind.
-func loadRendered(t *testing.T, root string, files []string) []rendered {
+func loadRendered(t testing.TB, root string, files []string) []rendered {
 	t.Helper()
 	var out []rendered
 	for _, f := range files {
@@ -162,7 +162,7 @@ func (c *cluster) applyJSON(ctx context.Context, obj *unstructured.Unstructured)
 
 // applyAll applies the documents in order, cluster-scoped kinds first
 // (a rendered Namespace must exist before what lives in it).
-func (c *cluster) applyAll(ctx context.Context, t *testing.T, docs []rendered) {
+func (c *cluster) applyAll(ctx context.Context, t testing.TB, docs []rendered) {
 	t.Helper()
 	order := make([]rendered, len(docs))
 	copy(order, docs)
@@ -197,7 +197,7 @@ func namespacesOf(docs []rendered) []string {
 
 // managedObjects lists, for every kind and namespace the documents use,
 // the objects on the server that fieldManager applied.
-func (c *cluster) managedObjects(ctx context.Context, t *testing.T, docs []rendered) []key {
+func (c *cluster) managedObjects(ctx context.Context, t testing.TB, docs []rendered) []key {
 	t.Helper()
 	type scope struct{ apiVersion, kind, namespace string }
 	scopes := map[scope]bool{}
