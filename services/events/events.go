@@ -25,6 +25,12 @@ const (
 	TopicPayment  = "payment.events.v1"
 	TopicStore    = "store.events.v1"
 	TopicDelivery = "delivery.events.v1"
+	// TopicCatalog carries the catalog's StoreUpdated and MenuUpdated,
+	// keyed by the store id (catalog.go). It is not in AllTopics yet: the
+	// order pipeline's consumers (notification reads AllTopics) take order
+	// events only, and no service consumes it until the order service's
+	// read model does.
+	TopicCatalog = "catalog.events.v1"
 )
 
 // Partitions is the partition count of every topic, in every environment.
@@ -63,6 +69,8 @@ const (
 	CourierAssigned   Type = "CourierAssigned"
 	OrderPickedUp     Type = "OrderPickedUp"
 	OrderDelivered    Type = "OrderDelivered"
+	StoreUpdated      Type = "StoreUpdated"
+	MenuUpdated       Type = "MenuUpdated"
 )
 
 var topicOf = map[Type]string{
@@ -70,6 +78,7 @@ var topicOf = map[Type]string{
 	PaymentAuthorized: TopicPayment, PaymentDeclined: TopicPayment, PaymentRefunded: TopicPayment,
 	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore,
 	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery,
+	StoreUpdated: TopicCatalog, MenuUpdated: TopicCatalog,
 }
 
 // dataOf is the payload type of each event type (api/events holds their
@@ -79,6 +88,7 @@ var dataOf = map[Type]any{
 	PaymentAuthorized: PaymentData{}, PaymentDeclined: PaymentData{}, PaymentRefunded: PaymentData{},
 	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{},
 	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{},
+	StoreUpdated: StoreUpdatedData{}, MenuUpdated: MenuUpdatedData{},
 }
 
 // AllTypes lists the event types, sorted.
@@ -96,6 +106,7 @@ func DataOf(t Type) (any, bool) {
 var sourceOf = map[string]string{
 	TopicOrder: "/services/order", TopicPayment: "/services/payment",
 	TopicStore: "/services/store", TopicDelivery: "/services/delivery",
+	TopicCatalog: "/services/catalog",
 }
 
 // Status is an order status as the app sees it.
@@ -152,7 +163,8 @@ const SpecVersion = "1.0"
 const DataVersion = 1
 
 // Envelope is one event on the wire: the CloudEvents attributes and the
-// type-specific data. Subject is the order id, which is also the Kafka key.
+// type-specific data. Subject is the order id, which is also the Kafka key
+// (on TopicCatalog: the store id).
 type Envelope struct {
 	ID          string          `json:"id"`
 	Type        Type            `json:"type"`
