@@ -37,7 +37,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *mongo.Database) {
 		Hours:        []domain.OpeningHours{{Day: time.Friday, Open: 17 * 60, Close: 26 * 60}},
 		PrepCapacity: 6, Version: 1, UpdatedAt: t0,
 		Menu: domain.Menu{Items: []domain.MenuItem{{ID: "margherita", Name: "Margherita", PriceCents: 950, Available: true,
-			Options: []domain.OptionGroup{{ID: "size", Name: "Size", Min: 1, Max: 1, Choices: []domain.Choice{{"m", "Medium", 0}, {"l", "Large", 300}}}}}}},
+			Options: []domain.OptionGroup{{ID: "size", Name: "Size", Min: 1, Max: 1, Choices: []domain.Choice{{ID: "m", Name: "Medium"}, {ID: "l", Name: "Large", PriceCents: 300}}}}}}},
 	}
 	ev := func(t *testing.T, typ events.Type, r domain.Restaurant) events.Envelope {
 		e, err := events.New(typ, r.ID, r.UpdatedAt, map[string]any{"store_id": r.ID})
