@@ -53,7 +53,7 @@ func TestValidateNamesTheField(t *testing.T) {
 }
 
 func TestOpenAtCountsHoursPastMidnight(t *testing.T) {
-	r := valid() // Friday 18:00 to Saturday 02:00
+	r := valid()                                                                              // Friday 18:00 to Saturday 02:00
 	at := func(day, h int) time.Time { return time.Date(2026, 3, day, h, 0, 0, 0, time.UTC) } // 2026-03-06 is a Friday
 	for _, tc := range []struct {
 		t    time.Time
