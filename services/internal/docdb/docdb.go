@@ -55,6 +55,9 @@ func (c Config) Validate() error {
 		}
 		return nil
 	}
+	if err := config.CheckURL("MONGODB_URL", c.URL); err != nil {
+		return err
+	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") || u.Host == "" {
 		return fmt.Errorf("config: MONGODB_URL %q: want mongodb://host:port/database or %s", config.Redact(c.URL), config.Embedded)
@@ -98,7 +101,22 @@ func Open(ctx context.Context, c Config, log *slog.Logger) (*DB, error) {
 	if cs, err := url.Parse(c.URL); err == nil && strings.Trim(cs.Path, "/") != "" {
 		db = strings.Trim(cs.Path, "/")
 	}
-	return connect(ctx, opts, db, "mongodb", nil)
+	d, err := connect(ctx, opts, db, "mongodb", nil)
+	return d, hidePassword(err, c.URL)
+}
+
+// hidePassword removes the URL's password from err: the driver quotes
+// pieces of the URI in its parse errors.
+func hidePassword(err error, raw string) error {
+	u, perr := url.Parse(raw)
+	if err == nil || perr != nil || u.User == nil {
+		return err
+	}
+	p, ok := u.User.Password()
+	if !ok || p == "" || !strings.Contains(err.Error(), p) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
 }
 
 // startEmbedded runs FerretDB on SQLite files in a fresh temporary

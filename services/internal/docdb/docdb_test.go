@@ -46,3 +46,11 @@ func TestCABundleMustHoldACertificate(t *testing.T) {
 		}
 	}
 }
+
+// The driver's errors quote the URI; the password never reaches them.
+func TestOpenErrorsHideThePassword(t *testing.T) {
+	_, err := Open(context.Background(), Config{URL: "mongodb://u:hunter2@127.0.0.1:1/catalog?connectTimeoutMS=hunter2"}, nil)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("got %v", err)
+	}
+}
