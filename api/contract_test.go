@@ -21,6 +21,7 @@ import (
 
 	"github.com/bloody-sweet/platform/api"
 	"github.com/bloody-sweet/platform/services/apiclient"
+	catalogports "github.com/bloody-sweet/platform/services/catalog/ports"
 	"github.com/bloody-sweet/platform/services/events"
 	notificationports "github.com/bloody-sweet/platform/services/notification/ports"
 	orderports "github.com/bloody-sweet/platform/services/order/ports"
@@ -77,6 +78,10 @@ func wanted(t *testing.T) map[string][]byte {
 		"Order":         apiclient.Order{},
 		"OrderPage":     apiclient.OrderPage{},
 		"StatusChange":  events.StatusChange{},
+		// The catalog API's shapes.
+		"Restaurant":     events.Restaurant{},
+		"Menu":           events.Menu{},
+		"RestaurantPage": catalogports.RestaurantPage{},
 	} {
 		put("schemas/"+name+".schema.json", name, r.Reflect(v))
 	}
@@ -169,6 +174,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	served := slices.Collect(maps.Keys(orderports.API{}.Routes()))
 	served = append(served, slices.Collect(maps.Keys(notificationports.Streams{}.Routes(nil)))...)
+	served = append(served, slices.Collect(maps.Keys(catalogports.API{}.Routes()))...)
 	slices.Sort(documented)
 	slices.Sort(served)
 	if d := cmp.Diff(served, documented); d != "" {
@@ -222,6 +228,7 @@ func walkRefs(v any, fn func(string)) {
 func TestEventsValidate(t *testing.T) {
 	at := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 	ref := events.OrderRef{OrderID: "o-1", StoreID: "store-1", CustomerID: "c-1"}
+	restaurant, menu := catalogSamples(at)
 	samples := map[string]any{
 		"OrderPlacedData": events.OrderPlacedData{OrderRef: ref, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}},
 			Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 1800},
@@ -233,6 +240,8 @@ func TestEventsValidate(t *testing.T) {
 		"DeliveryData":       events.DeliveryData{OrderRef: ref, CourierID: "courier-1"},
 		"EtaData": events.EtaData{OrderRef: ref, Step: events.EtaStepPlaced, ModelVersion: "0123456789ab",
 			ETA: at.Add(35 * time.Minute), ETAP10: at.Add(25 * time.Minute), ETAP90: at.Add(50 * time.Minute), RemainingS: 2100},
+		"StoreUpdatedData": events.StoreUpdatedData{Restaurant: restaurant},
+		"MenuUpdatedData":  events.MenuUpdatedData{Menu: menu},
 	}
 	for _, typ := range events.AllTypes() {
 		zero, _ := events.DataOf(typ)
@@ -271,17 +280,21 @@ func TestEventsValidate(t *testing.T) {
 // and the services write.
 func TestAPIShapesValidate(t *testing.T) {
 	at := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
+	restaurant, menu := catalogSamples(at)
 	order := apiclient.Order{ID: "o-1", CustomerID: "c-1", StoreID: "store-1", Items: []events.Item{{SKU: "calzone", Quantity: 1, PriceCents: 900}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 900,
 		Status: events.StatusPaid, PlacedAt: at, PaidAt: at.Add(time.Second),
 		Revision: &apiclient.Revision{Number: 1, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}}, TotalCents: 1800, Status: "PENDING", RequestedAt: at}}
 	for path, v := range map[string]any{
-		"schemas/OrderRequest.schema.json":  apiclient.OrderRequest{StoreID: "store-1", Items: []apiclient.Item{{SKU: "calzone", Quantity: 1}}, Address: order.Address},
-		"schemas/Order.schema.json":         order,
-		"schemas/CancelRequest.schema.json": apiclient.CancelRequest{Reason: "changed my mind"},
-		"schemas/ReviseRequest.schema.json": apiclient.ReviseRequest{Items: []apiclient.Item{{SKU: "calzone", Quantity: 3}}},
-		"schemas/OrderPage.schema.json":     apiclient.OrderPage{Orders: []apiclient.Order{order}, NextPageToken: "t"},
-		"schemas/StatusChange.schema.json":  events.StatusChange{OrderID: "o-1", Status: events.StatusDelivered, Time: at, Seq: 6, CustomerID: "c-1"},
+		"schemas/OrderRequest.schema.json":   apiclient.OrderRequest{StoreID: "store-1", Items: []apiclient.Item{{SKU: "calzone", Quantity: 1}}, Address: order.Address},
+		"schemas/Order.schema.json":          order,
+		"schemas/CancelRequest.schema.json":  apiclient.CancelRequest{Reason: "changed my mind"},
+		"schemas/ReviseRequest.schema.json":  apiclient.ReviseRequest{Items: []apiclient.Item{{SKU: "calzone", Quantity: 3}}},
+		"schemas/OrderPage.schema.json":      apiclient.OrderPage{Orders: []apiclient.Order{order}, NextPageToken: "t"},
+		"schemas/StatusChange.schema.json":   events.StatusChange{OrderID: "o-1", Status: events.StatusDelivered, Time: at, Seq: 6, CustomerID: "c-1"},
+		"schemas/Restaurant.schema.json":     restaurant,
+		"schemas/Menu.schema.json":           menu,
+		"schemas/RestaurantPage.schema.json": catalogports.RestaurantPage{Restaurants: []events.Restaurant{restaurant}, Next: restaurant.ID},
 	} {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -295,4 +308,13 @@ func TestAPIShapesValidate(t *testing.T) {
 			t.Errorf("%s accepts an unknown field", path)
 		}
 	}
+}
+
+// catalogSamples are a restaurant and its menu as the catalog writes them.
+func catalogSamples(at time.Time) (events.Restaurant, events.Menu) {
+	r := events.Restaurant{ID: "ramen-dojo", Name: "Ramen Dojo", Cuisine: "japanese", Location: events.Location{Lat: 52.53, Lon: 13.4},
+		Hours: []events.OpeningHours{{Day: "friday", Open: "12:00", Close: "25:00"}}, PrepCapacity: 10, Version: 2, UpdatedAt: at}
+	m := events.Menu{StoreID: r.ID, Version: 2, UpdatedAt: at, Items: []events.MenuItem{{ID: "tonkotsu", Name: "Tonkotsu ramen", PriceCents: 1490, Available: true,
+		Options: []events.OptionGroup{{ID: "spice", Name: "Spiciness", Min: 1, Max: 1, Choices: []events.Choice{{ID: "hot", Name: "Hot"}}}}}}}
+	return r, m
 }

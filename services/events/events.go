@@ -26,6 +26,12 @@ const (
 	TopicStore    = "store.events.v1"
 	TopicDelivery = "delivery.events.v1"
 	TopicETA      = "eta.events.v1"
+	// TopicCatalog carries the catalog's StoreUpdated and MenuUpdated,
+	// keyed by the store id (catalog.go). It is not in AllTopics yet: the
+	// order pipeline's consumers (notification reads AllTopics) take order
+	// events only, and no service consumes it until the order service's
+	// read model does.
+	TopicCatalog = "catalog.events.v1"
 )
 
 // Partitions is the partition count of every topic, in every environment.
@@ -82,6 +88,9 @@ const (
 	PaymentReauthorizationDeclined Type = "PaymentReauthorizationDeclined"
 	// The eta service's delivery-time prediction for an order.
 	EtaUpdated Type = "EtaUpdated"
+	// The catalog's store and menu changes.
+	StoreUpdated Type = "StoreUpdated"
+	MenuUpdated  Type = "MenuUpdated"
 )
 
 var topicOf = map[Type]string{
@@ -91,7 +100,8 @@ var topicOf = map[Type]string{
 	PaymentReauthorized: TopicPayment, PaymentReauthorizationDeclined: TopicPayment,
 	OrderAccepted: TopicStore, OrderRejected: TopicStore, OrderReady: TopicStore, OrderReleased: TopicStore,
 	CourierAssigned: TopicDelivery, OrderPickedUp: TopicDelivery, OrderDelivered: TopicDelivery, CourierReleased: TopicDelivery,
-	EtaUpdated: TopicETA,
+	EtaUpdated:   TopicETA,
+	StoreUpdated: TopicCatalog, MenuUpdated: TopicCatalog,
 }
 
 // dataOf is the payload type of each event type (api/events holds their
@@ -103,7 +113,8 @@ var dataOf = map[Type]any{
 	PaymentReauthorized: PaymentData{}, PaymentReauthorizationDeclined: PaymentData{},
 	OrderAccepted: StoreData{}, OrderRejected: StoreData{}, OrderReady: StoreData{}, OrderReleased: StoreData{},
 	CourierAssigned: DeliveryData{}, OrderPickedUp: DeliveryData{}, OrderDelivered: DeliveryData{}, CourierReleased: DeliveryData{},
-	EtaUpdated: EtaData{},
+	EtaUpdated:   EtaData{},
+	StoreUpdated: StoreUpdatedData{}, MenuUpdated: MenuUpdatedData{},
 }
 
 // AllTypes lists the event types, sorted.
@@ -121,7 +132,8 @@ func DataOf(t Type) (any, bool) {
 var sourceOf = map[string]string{
 	TopicOrder: "/services/order", TopicPayment: "/services/payment",
 	TopicStore: "/services/store", TopicDelivery: "/services/delivery",
-	TopicETA: "/services/eta",
+	TopicETA:     "/services/eta",
+	TopicCatalog: "/services/catalog",
 }
 
 // Status is an order status as the app sees it.
@@ -179,7 +191,8 @@ const SpecVersion = "1.0"
 const DataVersion = 1
 
 // Envelope is one event on the wire: the CloudEvents attributes and the
-// type-specific data. Subject is the order id, which is also the Kafka key.
+// type-specific data. Subject is the order id, which is also the Kafka key
+// (on TopicCatalog: the store id).
 type Envelope struct {
 	ID          string          `json:"id"`
 	Type        Type            `json:"type"`

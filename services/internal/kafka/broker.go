@@ -34,7 +34,9 @@ type EmbeddedOptions struct {
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
-		kfake.SeedTopics(events.Partitions, events.AllTopicsWithDLQ()...),
+		// The catalog's topic too: nothing consumes it yet, so it is not
+		// in AllTopics, but its producer's first write must find it.
+		kfake.SeedTopics(events.Partitions, append(events.AllTopicsWithDLQ(), events.TopicCatalog)...),
 		kfake.DefaultNumPartitions(events.Partitions),
 		kfake.AllowAutoTopicCreation(),
 		// kafka-go's consumer group uses a 30 s session; a restarted member

@@ -31,7 +31,7 @@ func Main(ctx context.Context, spec Spec, args []string, bind func(*config.Binde
 	}
 	select {
 	case <-ctx.Done():
-	case <-s.consClosed:
+	case <-s.consumerStopped():
 		s.Runtime.Log.Error("consumer stopped", "err", s.consErr)
 	}
 	s.Runtime.Log.Info("shutting down", "delay", cfg.ShutdownDelay)
@@ -42,6 +42,16 @@ func Main(ctx context.Context, spec Spec, args []string, bind func(*config.Binde
 		return 1
 	}
 	return 0
+}
+
+// consumerStopped is closed when the service's consumer stopped on its
+// own; a service that consumes nothing (the catalog) has no consumer to
+// stop, and the nil channel never fires.
+func (s *Service) consumerStopped() <-chan struct{} {
+	if s.parts == nil || s.parts.Handler == nil {
+		return nil
+	}
+	return s.consClosed
 }
 
 // migrateMain is Main's migrate mode: exit 2 for bad configuration, 1 when

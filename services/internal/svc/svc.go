@@ -69,6 +69,9 @@ type Runtime struct {
 	DB       *storage.DB    // nil without Migrations
 	Relay    *storage.Relay // nil without Migrations
 	Redis    *redis.Client  // nil unless UsesRedis
+	// Producer writes to Kafka; a service whose outbox is not the SQL one
+	// (the catalog's lives in its documents) relays with it.
+	Producer *kafka.Producer
 	Brokers  []string
 	// Stopping is closed when shutdown starts, so long-lived requests
 	// (SSE streams) end and HTTP can drain.
@@ -168,6 +171,7 @@ func Start(ctx context.Context, cfg config.Common, spec Spec, o Options) (_ *Ser
 	if err != nil {
 		return nil, err
 	}
+	rt.Producer = s.prod
 	if spec.Migrations != nil {
 		if rt.DB, err = s.openDatabase(ctx, cfg, spec, aws, o); err != nil {
 			return nil, err

@@ -228,3 +228,18 @@ func TestEmbeddedOnlyWhenAsked(t *testing.T) {
 		t.Errorf("embedded parts not started: brokers %v, db %v, redis %v", s.Runtime.Brokers, s.Runtime.DB != nil, s.Runtime.Redis != nil)
 	}
 }
+
+// A service that consumes nothing (the catalog) runs until it is told to
+// stop: Main must not take its absent consumer for a stopped one.
+func TestNoConsumerNothingStops(t *testing.T) {
+	t.Parallel()
+	spec := Spec{Name: "probe", API: true, Build: func(context.Context, *Runtime) (*Parts, error) { return &Parts{}, nil }}
+	s, err := Start(context.Background(), config.Common{ServiceName: "probe", HTTPAddr: "127.0.0.1:0", LogLevel: "error"}, spec, Options{LogWriter: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background(), 0) })
+	if s.consumerStopped() != nil {
+		t.Fatal("Main would stop a service without a consumer at once")
+	}
+}
