@@ -14,7 +14,7 @@ import (
 
 func outbox(t *testing.T, db *storage.DB, order string) []events.Type {
 	t.Helper()
-	rows, err := db.Query(db.Q(`SELECT event_type FROM {p}outbox WHERE msg_key = ? ORDER BY id`), order)
+	rows, err := db.Query(db.SQL(`SELECT event_type FROM {p}outbox WHERE msg_key = ? ORDER BY id`), order)
 	if err != nil {
 		t.Fatal(err)
 	}

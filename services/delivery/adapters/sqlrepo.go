@@ -46,7 +46,7 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 				picked = s.At
 			}
 		}
-		ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}deliveries (order_id, store_id, courier_id, picked_up_at, delivered_at)
+		ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}deliveries (order_id, store_id, courier_id, picked_up_at, delivered_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), op.Ref.OrderID, op.Ref.StoreID, last.Courier, storage.Micros(picked), storage.Micros(last.At)))
 		if err != nil {
 			return fmt.Errorf("delivery %s: %w", op.Ref.OrderID, err)
@@ -74,7 +74,7 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 // order never planned, or already picked up, has no courier to release.
 func (r *SQLRepository) release(ctx context.Context, tx *sql.Tx, op app.Op, due *[]time.Time) error {
 	var courier string
-	err := tx.QueryRowContext(ctx, r.db.Q(`SELECT courier_id FROM {p}deliveries WHERE order_id = ?`), op.Ref.OrderID).Scan(&courier)
+	err := tx.QueryRowContext(ctx, r.db.SQL(`SELECT courier_id FROM {p}deliveries WHERE order_id = ?`), op.Ref.OrderID).Scan(&courier)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

@@ -36,7 +36,7 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 	}
 	err := r.db.ApplyOnce(ctx, ids, func(tx *sql.Tx, i int) error {
 		p := ops[i].Prediction
-		ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}predictions
+		ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}predictions
 			(order_id, step, model_version, predicted_at, eta, eta_p10, eta_p90) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			p.Ref.OrderID, p.Step, p.ModelVersion, storage.Micros(p.At), storage.Micros(p.ETA), storage.Micros(p.P10), storage.Micros(p.P90)))
 		if err != nil {

@@ -189,9 +189,9 @@ func redact(url string) string {
 	return u.Redacted()
 }
 
-// Q rewrites a query written with "?" placeholders for the dialect, and
+// SQL rewrites a query written with "?" placeholders for the dialect, and
 // expands {p} to the table prefix ("payment_").
-func (db *DB) Q(q string) string {
+func (db *DB) SQL(q string) string {
 	return rebind(db.Dialect, strings.ReplaceAll(q, "{p}", db.Prefix+"_"))
 }
 
@@ -291,7 +291,7 @@ func (db *DB) Migrate(ctx context.Context, migrations fs.FS) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, db.Q(`CREATE TABLE IF NOT EXISTS {p}schema_migrations (
+	if _, err := db.ExecContext(ctx, db.SQL(`CREATE TABLE IF NOT EXISTS {p}schema_migrations (
 		name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)); err != nil {
 		return fmt.Errorf("storage: migrations table: %w", err)
 	}
@@ -302,7 +302,7 @@ func (db *DB) Migrate(ctx context.Context, migrations fs.FS) error {
 	for _, m := range all {
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}schema_migrations WHERE name = ?`), m.name).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}schema_migrations WHERE name = ?`), m.name).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -313,11 +313,11 @@ func (db *DB) Migrate(ctx context.Context, migrations fs.FS) error {
 					continue
 				}
 				stmt = strings.ReplaceAll(stmt, "{autoid}", autoid)
-				if _, err := tx.ExecContext(ctx, db.Q(stmt)); err != nil {
+				if _, err := tx.ExecContext(ctx, db.SQL(stmt)); err != nil {
 					return fmt.Errorf("%s: %w", strings.TrimSpace(stmt), err)
 				}
 			}
-			_, err := tx.ExecContext(ctx, db.Q(`INSERT INTO {p}schema_migrations (name, applied_at) VALUES (?, ?)`), m.name, time.Now().Unix())
+			_, err := tx.ExecContext(ctx, db.SQL(`INSERT INTO {p}schema_migrations (name, applied_at) VALUES (?, ?)`), m.name, time.Now().Unix())
 			return err
 		})
 		if err != nil {
@@ -336,7 +336,7 @@ func (db *DB) Pending(ctx context.Context, migrations fs.FS) ([]string, error) {
 		return nil, err
 	}
 	applied := map[string]bool{}
-	rows, err := db.QueryContext(ctx, db.Q(`SELECT name FROM {p}schema_migrations`))
+	rows, err := db.QueryContext(ctx, db.SQL(`SELECT name FROM {p}schema_migrations`))
 	if err == nil {
 		defer rows.Close()
 		for rows.Next() {
@@ -405,7 +405,7 @@ func Micros(t time.Time) int64 {
 func (db *DB) ApplyOnce(ctx context.Context, ids []string, fn func(tx *sql.Tx, i int) error) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		for i, id := range ids {
-			fresh, err := db.Inbox(ctx, tx, id)
+			fresh, err := db.MarkProcessed(ctx, tx, id)
 			if err != nil {
 				return err
 			}

@@ -86,12 +86,12 @@ func TestPostgresOutageDeadLettersNothing(t *testing.T) {
 		attempts.Add(1)
 		return db.Tx(ctx, func(tx *sql.Tx) error {
 			for _, d := range batch {
-				fresh, err := db.Inbox(ctx, tx, d.Event.ID)
+				fresh, err := db.MarkProcessed(ctx, tx, d.Event.ID)
 				if err != nil {
 					return err
 				}
 				if fresh {
-					if _, err := tx.ExecContext(ctx, db.Q(`INSERT INTO {p}applied (event_id) VALUES (?)`), d.Event.ID); err != nil {
+					if _, err := tx.ExecContext(ctx, db.SQL(`INSERT INTO {p}applied (event_id) VALUES (?)`), d.Event.ID); err != nil {
 						return err
 					}
 				}
@@ -112,7 +112,7 @@ func TestPostgresOutageDeadLettersNothing(t *testing.T) {
 	px.setDown(false)
 	applied := func() int {
 		var n int
-		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}applied`)).Scan(&n); err != nil {
+		if err := db.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}applied`)).Scan(&n); err != nil {
 			return -1
 		}
 		return n
@@ -123,7 +123,7 @@ func TestPostgresOutageDeadLettersNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var inbox int
-	if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}inbox`)).Scan(&inbox); err != nil || inbox != 50 {
+	if err := db.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}inbox`)).Scan(&inbox); err != nil || inbox != 50 {
 		t.Errorf("inbox rows %d (%v), want 50", inbox, err)
 	}
 	if n := counter(t, m.DLQ.WithLabelValues(events.TopicOrder)); n != 0 {

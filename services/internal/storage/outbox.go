@@ -19,10 +19,10 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 )
 
-// Inbox records that event id was processed inside tx. It returns false if
+// MarkProcessed records that event id was processed inside tx. It returns false if
 // it already was: the caller must then skip the event's effects.
-func (db *DB) Inbox(ctx context.Context, tx *sql.Tx, eventID string) (bool, error) {
-	res, err := tx.ExecContext(ctx, db.Q(`INSERT INTO {p}inbox (event_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING`),
+func (db *DB) MarkProcessed(ctx context.Context, tx *sql.Tx, eventID string) (bool, error) {
+	res, err := tx.ExecContext(ctx, db.SQL(`INSERT INTO {p}inbox (event_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING`),
 		eventID, time.Now().UnixMicro())
 	if err != nil {
 		return false, fmt.Errorf("storage: inbox %s: %w", eventID, err)
@@ -44,7 +44,7 @@ func (db *DB) Processed(ctx context.Context, ids []string) (map[string]bool, err
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := db.QueryContext(ctx, db.Q(`SELECT event_id FROM {p}inbox WHERE event_id IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`), args...)
+		rows, err := db.QueryContext(ctx, db.SQL(`SELECT event_id FROM {p}inbox WHERE event_id IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: inbox lookup: %w", err)
 		}
@@ -75,7 +75,7 @@ func (db *DB) Enqueue(ctx context.Context, tx *sql.Tx, e events.Envelope) error 
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		tp = traceparent(sc)
 	}
-	_, err = tx.ExecContext(ctx, db.Q(`INSERT INTO {p}outbox (topic, msg_key, event_type, event_id, payload, traceparent, available_at)
+	_, err = tx.ExecContext(ctx, db.SQL(`INSERT INTO {p}outbox (topic, msg_key, event_type, event_id, payload, traceparent, available_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`), e.Topic(), e.Subject, string(e.Type), e.ID, string(b), tp, e.Time.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("storage: enqueue %s %s: %w", e.Type, e.ID, err)
@@ -97,7 +97,7 @@ func (db *DB) Unschedule(ctx context.Context, tx *sql.Tx, subject string, now ti
 	for _, t := range types {
 		args = append(args, string(t))
 	}
-	rows, err := tx.QueryContext(ctx, db.Q(`DELETE FROM {p}outbox WHERE msg_key = ? AND available_at > ? AND event_type IN (?`+strings.Repeat(",?", len(types)-1)+`) RETURNING event_type`), args...)
+	rows, err := tx.QueryContext(ctx, db.SQL(`DELETE FROM {p}outbox WHERE msg_key = ? AND available_at > ? AND event_type IN (?`+strings.Repeat(",?", len(types)-1)+`) RETURNING event_type`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unschedule %s: %w", subject, err)
 	}
@@ -252,7 +252,7 @@ func (r *Relay) Run(ctx context.Context, flushTimeout time.Duration) error {
 // earliest returns the earliest available_at in the outbox.
 func (r *Relay) earliest(ctx context.Context) (time.Time, bool) {
 	var us sql.NullInt64
-	if err := r.db.QueryRowContext(ctx, r.db.Q(`SELECT MIN(available_at) FROM {p}outbox`)).Scan(&us); err != nil || !us.Valid {
+	if err := r.db.QueryRowContext(ctx, r.db.SQL(`SELECT MIN(available_at) FROM {p}outbox`)).Scan(&us); err != nil || !us.Valid {
 		return time.Time{}, false
 	}
 	return time.UnixMicro(us.Int64), true
@@ -260,7 +260,7 @@ func (r *Relay) earliest(ctx context.Context) (time.Time, bool) {
 
 func (r *Relay) updateBacklog(ctx context.Context) {
 	var n int64
-	if err := r.db.QueryRowContext(ctx, r.db.Q(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err == nil {
+	if err := r.db.QueryRowContext(ctx, r.db.SQL(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err == nil {
 		r.metrics.OutboxBacklog.Set(float64(n))
 	}
 }
@@ -300,7 +300,7 @@ type querier interface {
 }
 
 func (r *Relay) claim(ctx context.Context, q querier, now int64, lock string) ([]outboxRow, error) {
-	rows, err := q.QueryContext(ctx, r.db.Q(`SELECT id, topic, msg_key, event_type, event_id, payload, traceparent
+	rows, err := q.QueryContext(ctx, r.db.SQL(`SELECT id, topic, msg_key, event_type, event_id, payload, traceparent
 		FROM {p}outbox WHERE available_at <= ? ORDER BY id LIMIT ?`+lock), now, r.batch)
 	if err != nil {
 		return nil, fmt.Errorf("select outbox: %w", err)
@@ -339,7 +339,7 @@ func (r *Relay) send(ctx context.Context, q querier, rows []outboxRow) error {
 	// A crash here republishes these rows: consumers dedupe by event id.
 	for start := 0; start < len(args); start += 500 {
 		chunk := args[start:min(start+500, len(args))]
-		if _, err := q.ExecContext(ctx, r.db.Q(`DELETE FROM {p}outbox WHERE id IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`), chunk...); err != nil {
+		if _, err := q.ExecContext(ctx, r.db.SQL(`DELETE FROM {p}outbox WHERE id IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`), chunk...); err != nil {
 			return fmt.Errorf("delete published outbox rows: %w", err)
 		}
 	}

@@ -67,7 +67,7 @@ func TestRelayRetriesUntilBrokerIsBack(t *testing.T) {
 	}
 	rows := func() int {
 		var n int
-		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err != nil {
+		if err := db.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -44,7 +44,7 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 	created := rec.CreatedAt.UnixMicro()
 	expired := rec.CreatedAt.Add(-app.IdempotencyTTL).UnixMicro()
 	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at <= ?`),
+		if _, err := tx.ExecContext(ctx, r.db.SQL(`DELETE FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at <= ?`),
 			rec.Customer, rec.Key, expired); err != nil {
 			return fmt.Errorf("expire idempotency key: %w", err)
 		}
@@ -57,11 +57,11 @@ func (r *SQLRepository) Create(ctx context.Context, o domain.Order, rec app.Idem
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}idempotency_keys (customer_id, idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		if _, err := tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}idempotency_keys (customer_id, idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
 			rec.Customer, rec.Key, rec.RequestHash, rec.StatusCode, string(rec.Body), created); err != nil {
 			return fmt.Errorf("insert idempotency: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}orders (id, store_id, customer_id, status, body) VALUES (?, ?, ?, ?, ?)`),
+		if _, err := tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}orders (id, store_id, customer_id, status, body) VALUES (?, ?, ?, ?, ?)`),
 			o.ID, o.StoreID, o.CustomerID, string(o.Status), body); err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
@@ -87,7 +87,7 @@ func (r *SQLRepository) Change(ctx context.Context, id string, rec app.Idempoten
 	)
 	expired := rec.CreatedAt.Add(-app.IdempotencyTTL).UnixMicro()
 	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at <= ?`),
+		if _, err := tx.ExecContext(ctx, r.db.SQL(`DELETE FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at <= ?`),
 			rec.Customer, rec.Key, expired); err != nil {
 			return fmt.Errorf("expire idempotency key: %w", err)
 		}
@@ -108,11 +108,11 @@ func (r *SQLRepository) Change(ctx context.Context, id string, rec app.Idempoten
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}idempotency_keys (customer_id, idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		if _, err := tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}idempotency_keys (customer_id, idem_key, request_hash, status_code, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
 			rec.Customer, rec.Key, rec.RequestHash, rec.StatusCode, string(answer), rec.CreatedAt.UnixMicro()); err != nil {
 			return fmt.Errorf("insert idempotency: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), body, o.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, r.db.SQL(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), body, o.ID); err != nil {
 			return fmt.Errorf("update order %s: %w", o.ID, err)
 		}
 		for _, e := range out {
@@ -127,7 +127,7 @@ func (r *SQLRepository) Change(ctx context.Context, id string, rec app.Idempoten
 
 // PurgeIdempotency implements app.Repository.
 func (r *SQLRepository) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
-	res, err := r.db.ExecContext(ctx, r.db.Q(`DELETE FROM {p}idempotency_keys WHERE created_at <= ?`), before.UnixMicro())
+	res, err := r.db.ExecContext(ctx, r.db.SQL(`DELETE FROM {p}idempotency_keys WHERE created_at <= ?`), before.UnixMicro())
 	if err != nil {
 		return 0, fmt.Errorf("order: purge idempotency keys: %w", err)
 	}
@@ -146,7 +146,7 @@ func (r *SQLRepository) idempotency(ctx context.Context, q rowQuerier, customer,
 		body    string
 		created int64
 	)
-	err := q.QueryRowContext(ctx, r.db.Q(`SELECT request_hash, status_code, body, created_at FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at > ?`), customer, key, expired).
+	err := q.QueryRowContext(ctx, r.db.SQL(`SELECT request_hash, status_code, body, created_at FROM {p}idempotency_keys WHERE customer_id = ? AND idem_key = ? AND created_at > ?`), customer, key, expired).
 		Scan(&rec.RequestHash, &rec.StatusCode, &body, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return app.Idempotency{}, false, nil
@@ -169,7 +169,7 @@ func (r *SQLRepository) get(ctx context.Context, q rowQuerier, id string, forUpd
 	if forUpdate && r.db.Dialect == storage.Postgres {
 		lock = " FOR UPDATE"
 	}
-	err := q.QueryRowContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE id = ?`+lock), id).Scan(&body)
+	err := q.QueryRowContext(ctx, r.db.SQL(`SELECT body FROM {p}orders WHERE id = ?`+lock), id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Order{}, storage.ErrNotFound
 	}
@@ -197,7 +197,7 @@ func (r *SQLRepository) List(ctx context.Context, f app.ListFilter, afterID stri
 	if val == "" {
 		return nil, errors.New("order: list needs a customer or a store")
 	}
-	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT body FROM {p}orders WHERE `+col+` = ? AND id > ? ORDER BY id LIMIT ?`), val, afterID, limit)
+	rows, err := r.db.QueryContext(ctx, r.db.SQL(`SELECT body FROM {p}orders WHERE `+col+` = ? AND id > ? ORDER BY id LIMIT ?`), val, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("order: list by %s: %w", col, err)
 	}
@@ -227,7 +227,7 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []events.Incoming, f
 		orders := map[string]*domain.Order{}
 		var dirty []string
 		for _, ev := range in {
-			fresh, err := r.db.Inbox(ctx, tx, ev.Event.ID)
+			fresh, err := r.db.MarkProcessed(ctx, tx, ev.Event.ID)
 			if err != nil {
 				return err
 			}
@@ -265,7 +265,7 @@ func (r *SQLRepository) ApplyEvents(ctx context.Context, in []events.Incoming, f
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), body, o.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, r.db.SQL(`UPDATE {p}orders SET status = ?, body = ? WHERE id = ?`), string(o.Status), body, o.ID); err != nil {
 				return fmt.Errorf("update order %s: %w", o.ID, err)
 			}
 		}
@@ -301,7 +301,7 @@ func (r *SQLRepository) InFlight(ctx context.Context, minID string) (int64, stri
 		n      int64
 		oldest sql.NullString
 	)
-	if err := r.db.QueryRowContext(ctx, r.db.Q(inFlightQuery), minID).Scan(&n, &oldest); err != nil {
+	if err := r.db.QueryRowContext(ctx, r.db.SQL(inFlightQuery), minID).Scan(&n, &oldest); err != nil {
 		return 0, "", fmt.Errorf("order: count in flight: %w", err)
 	}
 	return n, oldest.String, nil
@@ -315,7 +315,7 @@ func (r *SQLRepository) Accepted(ctx context.Context, customer, key string, notB
 
 // CountByStatus implements app.Repository.
 func (r *SQLRepository) CountByStatus(ctx context.Context) (map[events.Status]int64, error) {
-	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT status, COUNT(*) FROM {p}orders GROUP BY status`))
+	rows, err := r.db.QueryContext(ctx, r.db.SQL(`SELECT status, COUNT(*) FROM {p}orders GROUP BY status`))
 	if err != nil {
 		return nil, fmt.Errorf("order: count: %w", err)
 	}

@@ -77,13 +77,13 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 		for i := range 4 {
 			create(t, r, fmt.Sprintf("o-%d", i), fmt.Sprintf("k-%d", i))
 		}
-		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "DELIVERED", "o-0"); err != nil {
+		if _, err := db.ExecContext(ctx, db.SQL(`UPDATE {p}orders SET status = ? WHERE id = ?`), "DELIVERED", "o-0"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "CANCELLED", "o-1"); err != nil {
+		if _, err := db.ExecContext(ctx, db.SQL(`UPDATE {p}orders SET status = ? WHERE id = ?`), "CANCELLED", "o-1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = ? WHERE id = ?`), "PICKED_UP", "o-2"); err != nil {
+		if _, err := db.ExecContext(ctx, db.SQL(`UPDATE {p}orders SET status = ? WHERE id = ?`), "PICKED_UP", "o-2"); err != nil {
 			t.Fatal(err)
 		}
 		if n, oldest, err := r.InFlight(ctx, "o-3"); err != nil || n != 2 || oldest != "o-3" {
@@ -127,7 +127,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			t.Errorf("second order was stored: %v", err)
 		}
 		var n int
-		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err != nil || n != 1 {
+		if err := db.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}outbox`)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("outbox rows %d (err %v), want 1", n, err)
 		}
 	})
@@ -281,7 +281,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			t.Errorf("status %s, want CANCELLED", got.Status)
 		}
 		var n int
-		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox WHERE event_type = ?`), string(events.OrderCancelled)).Scan(&n); err != nil || n != 1 {
+		if err := db.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}outbox WHERE event_type = ?`), string(events.OrderCancelled)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("OrderCancelled rows %d (err %v), want exactly 1", n, err)
 		}
 		counts, err := r.CountByStatus(ctx)
@@ -379,7 +379,7 @@ func runRepositorySuite(t *testing.T, open func(t *testing.T) *storage.DB) {
 			t.Errorf("missing order: %v", err)
 		}
 		var n int
-		if err := db.QueryRowContext(ctx, db.Q(`SELECT COUNT(*) FROM {p}outbox WHERE event_type = ?`), string(events.OrderCancelled)).Scan(&n); err != nil || n != 1 {
+		if err := db.QueryRowContext(ctx, db.SQL(`SELECT COUNT(*) FROM {p}outbox WHERE event_type = ?`), string(events.OrderCancelled)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("OrderCancelled rows %d (err %v), want 1", n, err)
 		}
 		if got, _ := r.Get(ctx, "o-1"); got.Status != events.StatusCancelled {

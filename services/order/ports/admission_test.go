@@ -84,7 +84,7 @@ func TestAdmission(t *testing.T) {
 	}
 
 	// One order is delivered, another cancelled: none in flight.
-	if _, err := db.ExecContext(ctx, db.Q(`UPDATE {p}orders SET status = CASE WHEN customer_id = 'c-1' THEN 'DELIVERED' ELSE 'CANCELLED' END`)); err != nil {
+	if _, err := db.ExecContext(ctx, db.SQL(`UPDATE {p}orders SET status = CASE WHEN customer_id = 'c-1' THEN 'DELIVERED' ELSE 'CANCELLED' END`)); err != nil {
 		t.Fatal(err)
 	}
 	gate.Sample(ctx)

@@ -44,7 +44,7 @@ func (r *SQLRepository) Known(ctx context.Context, eventIDs, orderIDs []string) 
 	for i, id := range orderIDs {
 		args[i] = id
 	}
-	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT `+paymentColumns+` FROM {p}payments WHERE order_id IN (?`+strings.Repeat(",?", len(args)-1)+`)`), args...)
+	rows, err := r.db.QueryContext(ctx, r.db.SQL(`SELECT `+paymentColumns+` FROM {p}payments WHERE order_id IN (?`+strings.Repeat(",?", len(args)-1)+`)`), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("payment: lookup: %w", err)
 	}
@@ -76,13 +76,13 @@ func (r *SQLRepository) Apply(ctx context.Context, ops []app.Op) ([]time.Time, e
 		now := time.Now().UnixMicro()
 		switch op.Kind {
 		case app.OpRecord:
-			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}payments (order_id, store_id, amount_cents, status, payment_id, reason, updated_at)
+			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}payments (order_id, store_id, amount_cents, status, payment_id, reason, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), p.OrderID, p.StoreID, p.AmountCents, p.Status, p.PaymentID, p.Reason, now))
 		case app.OpRefund:
-			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.Q(`UPDATE {p}payments SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`),
+			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`UPDATE {p}payments SET status = ?, updated_at = ? WHERE order_id = ? AND status = ?`),
 				domain.Refunded, now, p.OrderID, domain.Authorized))
 		case app.OpReauth:
-			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.Q(`UPDATE {p}payments SET pending_revision = ?, pending_key = ?, pending_payment_id = ?, pending_amount_cents = ?, updated_at = ?
+			ok, err = storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`UPDATE {p}payments SET pending_revision = ?, pending_key = ?, pending_payment_id = ?, pending_amount_cents = ?, updated_at = ?
 				WHERE order_id = ? AND status = ? AND pending_revision = 0`), p.Pending.Revision, p.Pending.Key, p.Pending.PaymentID, p.Pending.AmountCents, now, p.OrderID, domain.Authorized))
 		case app.OpReauthDeclined:
 			ok = true // no state: the inbox makes its event once
@@ -91,7 +91,7 @@ func (r *SQLRepository) Apply(ctx context.Context, ops []app.Op) ([]time.Time, e
 			if op.Kind == app.OpSettle {
 				set = `auth_key = pending_key, payment_id = pending_payment_id, amount_cents = pending_amount_cents, ` + set
 			}
-			_, err = tx.ExecContext(ctx, r.db.Q(`UPDATE {p}payments SET `+set+`, updated_at = ? WHERE order_id = ? AND pending_revision = ?`), now, p.OrderID, p.Revision)
+			_, err = tx.ExecContext(ctx, r.db.SQL(`UPDATE {p}payments SET `+set+`, updated_at = ? WHERE order_id = ? AND pending_revision = ?`), now, p.OrderID, p.Revision)
 			// no event: the order service decided, and announced it
 		default:
 			return fmt.Errorf("payment: unknown op %d", op.Kind)
@@ -117,7 +117,7 @@ func (r *SQLRepository) Apply(ctx context.Context, ops []app.Op) ([]time.Time, e
 
 // Get returns an order's payment (tests and diagnostics).
 func (r *SQLRepository) Get(ctx context.Context, orderID string) (domain.Payment, error) {
-	p, err := scanPayment(r.db.QueryRowContext(ctx, r.db.Q(`SELECT `+paymentColumns+` FROM {p}payments WHERE order_id = ?`), orderID))
+	p, err := scanPayment(r.db.QueryRowContext(ctx, r.db.SQL(`SELECT `+paymentColumns+` FROM {p}payments WHERE order_id = ?`), orderID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, storage.ErrNotFound
 	}
@@ -140,7 +140,7 @@ func scanPayment(row interface{ Scan(...any) error }) (domain.Payment, error) {
 
 // Count returns the number of payments per status.
 func (r *SQLRepository) Count(ctx context.Context) (map[string]int, error) {
-	rows, err := r.db.QueryContext(ctx, r.db.Q(`SELECT status, COUNT(*) FROM {p}payments GROUP BY status`))
+	rows, err := r.db.QueryContext(ctx, r.db.SQL(`SELECT status, COUNT(*) FROM {p}payments GROUP BY status`))
 	if err != nil {
 		return nil, err
 	}

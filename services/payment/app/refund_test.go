@@ -106,7 +106,7 @@ func cancelled(t *testing.T, order string, byCustomer bool) events.Incoming {
 // outbox counts the events of each type waiting to be published.
 func (h *harness) outbox(t *testing.T) map[events.Type]int {
 	t.Helper()
-	rows, err := h.db.Query(h.db.Q(`SELECT event_type FROM {p}outbox`))
+	rows, err := h.db.Query(h.db.SQL(`SELECT event_type FROM {p}outbox`))
 	if err != nil {
 		t.Fatal(err)
 	}

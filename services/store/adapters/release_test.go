@@ -13,7 +13,7 @@ import (
 
 func outbox(t *testing.T, db *storage.DB) []events.Type {
 	t.Helper()
-	rows, err := db.Query(db.Q(`SELECT event_type FROM {p}outbox ORDER BY id`))
+	rows, err := db.Query(db.SQL(`SELECT event_type FROM {p}outbox ORDER BY id`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 		if op.Decision.Accepted {
 			status = "ACCEPTED"
 		}
-		ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.Q(`INSERT INTO {p}orders (order_id, store_id, status, decided_at, ready_at)
+		ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`INSERT INTO {p}orders (order_id, store_id, status, decided_at, ready_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), op.Ref.OrderID, op.Ref.StoreID, status,
 			storage.Micros(op.Decision.DecidedAt), storage.Micros(op.Decision.ReadyAt)))
 		if err != nil {
@@ -70,7 +70,7 @@ func (r *SQLRepository) Record(ctx context.Context, ops []app.Op) ([]time.Time, 
 // that is still to come, and announces OrderReleased; a rejected, unknown
 // or already released order has no slot to give up.
 func (r *SQLRepository) release(ctx context.Context, tx *sql.Tx, op app.Op, due *[]time.Time) error {
-	ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.Q(`UPDATE {p}orders SET status = 'RELEASED' WHERE order_id = ? AND status = 'ACCEPTED'`), op.Ref.OrderID))
+	ok, err := storage.Inserted(tx.ExecContext(ctx, r.db.SQL(`UPDATE {p}orders SET status = 'RELEASED' WHERE order_id = ? AND status = 'ACCEPTED'`), op.Ref.OrderID))
 	if err != nil || !ok {
 		return err
 	}
