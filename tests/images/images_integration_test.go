@@ -351,8 +351,8 @@ func runBinary(t *testing.T, bin string, final *stage, env map[string]string) {
 	env["METRICS_ADDR"] = freeAddr(t)
 	env["SHUTDOWN_DELAY"] = "0s"
 	// No cluster here: the embedded parts, asked for by name (an empty
-	// setting fails the start).
-	for _, v := range []string{"KAFKA_BROKERS", "DATABASE_URL", "REDIS_URL"} {
+	// setting fails the start; the eta service's model is trained at start).
+	for _, v := range []string{"KAFKA_BROKERS", "DATABASE_URL", "REDIS_URL", "ETA_MODEL_DIR"} {
 		env[v] = "embedded"
 	}
 	cmd := exec.Command(bin)
