@@ -1,4 +1,4 @@
-// Command demo is `platform demo` on its own: the five order services in one
+// Command demo is `platform demo` on its own: the six order services in one
 // process on embedded defaults, placing orders. `make demo` runs it because
 // it links only the services (not Helm, OPA, CUE or the Kubernetes and AWS
 // clients of the full CLI), so the first run on a fresh machine compiles a

@@ -22,7 +22,7 @@ func init() {
 		)
 		cmd := &cobra.Command{
 			Use:   "dev",
-			Short: "Run the five order services in one process and keep them running, printing URLs",
+			Short: "Run the six order services in one process and keep them running, printing URLs",
 			Long: "Starts the local stack (embedded Kafka, SQLite and Redis unless --kafka-brokers, --database-url\n" +
 				"or --redis-url name real ones), prints each service's URL and runs until interrupted.\n" +
 				"Authentication is on, as in a cluster: the order API and the streams accept tokens of a local issuer\n" +

@@ -2,7 +2,7 @@
 // small cmd/demo binary that `make demo` runs: cmd/demo links only the
 // services and this package, so a first `make demo` on a machine with an
 // empty Go build cache does not compile the whole CLI (Helm, OPA, CUE,
-// Kubernetes clients) to run five services.
+// Kubernetes clients) to run six services.
 package democmd
 
 import (
@@ -28,8 +28,8 @@ func New() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the five order services in one process on embedded defaults and place orders",
-		Long: "Starts the order, payment, store, delivery and notification services in this process on the\n" +
+		Short: "Run the six order services in one process on embedded defaults and place orders",
+		Long: "Starts the order, payment, store, delivery, notification and eta services in this process on the\n" +
 			"embedded broker, SQLite and Redis and runs the demo's load scenario on them\n" +
 			"(tests/load/scenarios/demo.json: customers in a closed loop, each placing its next order when\n" +
 			"the previous one is answered; one order in ten is cancelled right after placing and one revised),\n" +
