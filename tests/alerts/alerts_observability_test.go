@@ -78,6 +78,7 @@ type service struct {
 	slo                        slo
 	outbox                     bool // has a database, hence an outbox
 	admission                  bool // admission control (the model's admission)
+	predicts                   bool // accuracy bounds of a predicting service (the model's predicts)
 	rule                       map[string]any
 	groups                     []any
 }
@@ -114,10 +115,12 @@ func loadServices(t *testing.T) []service {
 			SLO         slo            `json:"slo"`
 			Migrate     map[string]any `json:"migrate"`
 			Admission   map[string]any `json:"admission"`
+			Predicts    map[string]any `json:"predicts"`
 		}
 		readYAML(t, vf, &values)
 		s := service{env: values.Environment, name: values.Name, namespace: values.Namespace, kind: values.Kind,
-			dir: dir, slo: values.SLO, outbox: values.Migrate["enabled"] == true, admission: values.Admission != nil}
+			dir: dir, slo: values.SLO, outbox: values.Migrate["enabled"] == true, admission: values.Admission != nil,
+			predicts: values.Predicts != nil}
 		for _, doc := range documents(t, filepath.Join(dir, "manifests.gen.yaml")) {
 			if doc["kind"] == "PrometheusRule" {
 				if s.rule != nil {
@@ -156,6 +159,9 @@ func (s service) expectedAlerts() []string {
 	}
 	if s.admission {
 		want = append(want, admissionAlert)
+	}
+	if s.predicts {
+		want = append(want, "EtaAccuracyDrift")
 	}
 	sort.Strings(want)
 	return want
