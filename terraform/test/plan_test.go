@@ -45,10 +45,10 @@ func TestLiveRootsPlanPerEnvironmentSizes(t *testing.T) {
 				"aws_docdb_cluster_instance": want.docdb,
 				"aws_instance":               want.bastions,
 				"aws_subnet":                 9,
-				// five services, the LB controller, the autoscaler, the flow logs,
+				// six services, the LB controller, the autoscaler, the flow logs,
 				// the External Secrets Operator, the OpenTelemetry collector, Loki,
-				// and rds-db:connect for the four services with a database
-				"aws_iam_role_policy": 15,
+				// and rds-db:connect for the five services with a database
+				"aws_iam_role_policy": 17,
 				"aws_eks_addon":       5,
 			}
 			if diff := cmp.Diff(wantCounts, counts); diff != "" {
