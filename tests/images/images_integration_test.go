@@ -17,6 +17,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -407,10 +408,18 @@ func runBinary(t *testing.T, bin string, final *stage, env map[string]string) {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Below the kernel's ephemeral range (32768-60999 here): the binary's
+	// embedded broker and its clients take ports from that range, and a
+	// port this test found free there could be taken again before the
+	// binary binds it.
+	for port := 20000 + rand.IntN(10000); ; port++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			l.Close()
+			return l.Addr().String()
+		}
+		if port > 31000 {
+			t.Fatalf("no free port below the ephemeral range: %v", err)
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
 }
