@@ -16,7 +16,7 @@ version: ## print the platform CLI's version and commit
 
 # cmd/demo is `platform demo` linking only the services, so a first run on an
 # empty Go build cache compiles a fraction of the CLI (README: cold and warm).
-demo: ## run the five order services in one process on embedded defaults and place 500 orders (progress on stderr, result on stdout)
+demo: ## run the platform's services in one process on embedded defaults and place 500 orders (progress on stderr, result on stdout)
 	$(GO) run ./cmd/demo
 
 dev: ## run the local stack and keep it running, printing URLs
@@ -63,7 +63,7 @@ test-observability: ## alerts and logs: promtool on the rendered rules, amtool r
 	$(GO) test -count=1 -tags observability ./tests/alerts/...
 	scripts/test-logs.sh
 
-test-faults: ## fault suite under load: five service processes on real Postgres/Redis and a restartable broker; Postgres, Redis, broker and consumer faults (about 5 min)
+test-faults: ## fault suite under load: six service processes, customers cancelling and revising, on real Postgres/Redis and a restartable broker; Postgres, Redis, broker and consumer faults (about 5 min)
 	$(GO) test -count=1 -tags faults -v -timeout 30m ./tests/faults/
 
 test-terraform: ## fmt, validate, terraform test and Terratest plans, offline

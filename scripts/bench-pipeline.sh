@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The production-shaped order pipeline (the five services as separate
+# The production-shaped order pipeline (the six services as separate
 # processes on a real Postgres 15 and Redis 7, kfake in its own process) side
 # by side with the embedded stack (`platform load --embedded`), alternated,
 # at 500 orders/s and on a capacity step. One line per stack and scenario:

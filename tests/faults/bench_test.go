@@ -22,7 +22,7 @@ import (
 	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
-// BenchmarkPipeline measures the production-shaped pipeline (the five
+// BenchmarkPipeline measures the production-shaped pipeline (the six
 // services as separate processes on a real Postgres, with fsync, and a
 // real Redis, kfake in its own process) side by side with the embedded
 // stack (`platform load --embedded`: one process, kfake, SQLite,

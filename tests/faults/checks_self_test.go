@@ -20,8 +20,9 @@ import (
 // clean run it breaks one invariant per order behind the stopped services'
 // backs (an order row deleted, a second authorization published, a payment
 // row deleted, a delivered order flipped to CANCELLED, a stray order, a
-// valid and a poison message in a DLQ) and expects the checks to count
-// each exactly once.
+// valid and a poison message in a DLQ; a second refund, a revision nobody
+// answered, a customer's cancellation of a delivered order) and expects the
+// checks to count each exactly once.
 func TestChecksSeeViolations(t *testing.T) {
 	s := startStack(t, stackOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -32,6 +33,7 @@ func TestChecksSeeViolations(t *testing.T) {
 	}
 	defer db.Close()
 	sc := newScenario("faults-self-check", 100, stage("steady", 2*time.Second, 20))
+	sc.ChangeEvery = 4 // the fewest the scenario takes: some cancels and revisions in 40 orders
 	rec := newRecorder(sc, s, "self-check")
 	if _, err := load.Run(ctx, sc, rec, load.Options{Mode: "pipeline"}); err != nil {
 		t.Fatal(err)
@@ -47,8 +49,14 @@ func TestChecksSeeViolations(t *testing.T) {
 		t.Fatal(err)
 	}
 	clean.check(ctx, t, s, tr, rec, statuses)
-	if clean.terminal != clean.accepted || clean.accepted < 30 || clean.lost+clean.doubleCharged+clean.unpaid+clean.unnotified+clean.mismatched+clean.strays+clean.dlq.valid+clean.dlq.invalid != 0 {
+	clean.checkSaga(awaitPredictions(ctx, t, s, rec.ackedBy(time.Now())), rec.ackedBy(time.Now()), statuses)
+	if clean.terminal != clean.accepted || clean.accepted < 30 || clean.lost+clean.doubleCharged+clean.unpaid+clean.unnotified+clean.mismatched+clean.strays+clean.dlq.valid+clean.dlq.invalid != 0 ||
+		clean.cancelled == 0 || clean.revised == 0 || clean.cancelIgnored+clean.doubleRefunded+clean.doubleReauthorized+clean.undecided+clean.unpredicted != 0 {
 		t.Fatalf("the clean run is not clean: %+v", clean)
+	}
+	saga, err := readSaga(ctx, s.broker.addr())
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	for _, name := range services { // nothing may repair what follows
@@ -57,16 +65,20 @@ func TestChecksSeeViolations(t *testing.T) {
 	ids := rec.ackedBy(time.Now())
 	sort.Strings(ids)
 	lost, twice, unpaid := ids[0], ids[1], ids[2]
-	flipped := ""
+	var delivered []string
 	for _, id := range ids[3:] {
 		if events.Status(statuses[id]) == events.StatusDelivered {
-			flipped = id
-			break
+			delivered = append(delivered, id)
 		}
 	}
-	if flipped == "" {
-		t.Fatal("no delivered order to flip")
+	refunded := ""
+	for id := range saga.customerCancelled {
+		refunded = id
 	}
+	if len(delivered) < 3 || refunded == "" {
+		t.Fatalf("%d delivered orders and %d cancelled by their customer: want 3 and 1", len(delivered), len(saga.customerCancelled))
+	}
+	flipped, cancelledLate, unanswered := delivered[0], delivered[1], delivered[2]
 	for _, q := range []string{
 		"DELETE FROM order_orders WHERE id = '" + lost + "'",
 		"DELETE FROM payment_payments WHERE order_id = '" + unpaid + "'",
@@ -85,6 +97,19 @@ func TestChecksSeeViolations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ref := func(id string) events.OrderRef { return events.OrderRef{OrderID: id, StoreID: "store-1"} }
+	refund, err := events.New(events.PaymentRefunded, refunded, time.Now(), events.PaymentData{OrderRef: ref(refunded), AmountCents: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revised, err := events.New(events.OrderRevised, unanswered, time.Now(), events.OrderRevisedData{OrderRef: ref(unanswered), Revision: 9, TotalCents: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := events.New(events.OrderCancelled, cancelledLate, time.Now(), events.OrderCancelledData{OrderRef: ref(cancelledLate), Reason: "self-check", ByCustomer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := &kafkago.Writer{Addr: kafkago.TCP(s.broker.addr()), BatchTimeout: time.Millisecond}
 	defer w.Close()
 	msgs := []kafkago.Message{
@@ -92,6 +117,9 @@ func TestChecksSeeViolations(t *testing.T) {
 		{Topic: events.DLQ(events.TopicOrder), Key: []byte(flipped), Value: mustEncode(t, placed),
 			Headers: []kafkago.Header{{Key: events.HeaderDLQConsumer, Value: []byte("payment")}}},
 		{Topic: events.DLQ(events.TopicStore), Key: []byte("p"), Value: []byte(`{"id": "truncated`)},
+		{Topic: events.TopicPayment, Key: []byte(refunded), Value: mustEncode(t, refund)},
+		{Topic: events.TopicOrder, Key: []byte(unanswered), Value: mustEncode(t, revised)},
+		{Topic: events.TopicOrder, Key: []byte(cancelledLate), Value: mustEncode(t, late)},
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
@@ -114,6 +142,14 @@ func TestChecksSeeViolations(t *testing.T) {
 	}
 	if broken.dlq.valid != 1 || broken.dlq.invalid != 1 || broken.dlq.byGroup["payment"] != 1 {
 		t.Errorf("DLQ report %+v, want 1 valid (payment's) and 1 invalid", broken.dlq)
+	}
+	if saga, err = readSaga(ctx, s.broker.addr()); err != nil {
+		t.Fatal(err)
+	}
+	broken.checkSaga(saga, ids, statuses)
+	if broken.doubleRefunded != 1 || broken.undecided != 1 || broken.cancelIgnored != 1 || broken.revised != clean.revised+1 ||
+		broken.cancelled != clean.cancelled+1 || broken.doubleReauthorized != 0 || broken.unpredicted != 0 {
+		t.Errorf("saga checks after a second refund, an unanswered revision and a late cancellation: %+v (clean %+v)", broken, clean)
 	}
 }
 

@@ -21,37 +21,30 @@ import (
 // orderStatuses reads every order's status from the order service's table,
 // the source of truth of what the app shows.
 func orderStatuses(ctx context.Context, db *sql.DB) (map[string]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, status FROM order_orders`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, s string
-		if err := rows.Scan(&id, &s); err != nil {
-			return nil, err
-		}
-		out[id] = s
-	}
-	return out, rows.Err()
+	return pairs(ctx, db, `SELECT id, status FROM order_orders`)
 }
 
 // payments reads the payment service's table: order id -> status. The
 // order id is its primary key, so an order has at most one row.
 func payments(ctx context.Context, db *sql.DB) (map[string]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT order_id, status FROM payment_payments`)
+	return pairs(ctx, db, `SELECT order_id, status FROM payment_payments`)
+}
+
+// pairs runs a query of two text columns into a map of the first to the
+// second.
+func pairs(ctx context.Context, db *sql.DB, query string) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var id, s string
-		if err := rows.Scan(&id, &s); err != nil {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
-		out[id] = s
+		out[k] = v
 	}
 	return out, rows.Err()
 }

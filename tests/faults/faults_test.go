@@ -30,6 +30,11 @@ const (
 	// never will); drainLimit bounds the whole wait.
 	stallLimit = 60 * time.Second
 	drainLimit = 5 * time.Minute
+	// changeEvery: one order in changeEvery is cancelled by its customer
+	// right after it is placed and one is revised (load.Change), so the
+	// compensating sagas (refund, release, re-authorization) run through
+	// every fault too.
+	changeEvery = 10
 )
 
 // faultCase injects one fault: inject starts it, holds it for window
@@ -97,9 +102,15 @@ type outcome struct {
 	terminal, lost                 int
 	doubleCharged, unpaid          int
 	mismatched, strays, unnotified int
-	dlq                            dlqReport
-	recovered                      time.Duration // < 0: the backlog never drained
-	refusedKinds                   map[string]int
+	// The customers' changes: orders they cancelled, and those of them
+	// not CANCELLED in the end; revisions asked.
+	cancelled, cancelIgnored, revised  int
+	doubleRefunded, doubleReauthorized int
+	undecided                          int // revisions not decided exactly once
+	unpredicted                        int // accepted orders without an EtaUpdated
+	dlq                                dlqReport
+	recovered                          time.Duration // < 0: the backlog never drained
+	refusedKinds                       map[string]int
 }
 
 func (o outcome) String() string {
@@ -107,8 +118,8 @@ func (o outcome) String() string {
 	if o.recovered >= 0 {
 		rec = fmt.Sprintf("%.1fs", o.recovered.Seconds())
 	}
-	return fmt.Sprintf("%s: accepted=%d terminal=%d lost=%d double_charged=%d unpaid=%d unnotified=%d dlq=%s recovered_in=%s refused=%d%s",
-		o.name, o.accepted, o.terminal, o.lost, o.doubleCharged, o.unpaid, o.unnotified, o.dlq, rec, o.refused, kinds(o.refusedKinds))
+	return fmt.Sprintf("%s: accepted=%d terminal=%d lost=%d double_charged=%d unpaid=%d unnotified=%d cancelled=%d revised=%d double_refunded=%d unpredicted=%d dlq=%s recovered_in=%s refused=%d%s",
+		o.name, o.accepted, o.terminal, o.lost, o.doubleCharged, o.unpaid, o.unnotified, o.cancelled, o.revised, o.doubleRefunded, o.unpredicted, o.dlq, rec, o.refused, kinds(o.refusedKinds))
 }
 
 func kinds(m map[string]int) string {
@@ -134,6 +145,7 @@ func runCase(t *testing.T, fc faultCase) {
 	defer db.Close()
 
 	sc := newScenario("faults-"+fc.name, 500, stage("steady", lead+fc.window+tail, rate))
+	sc.ChangeEvery = changeEvery
 	rec := newRecorder(sc, s, fc.name)
 	loadDone := make(chan *load.Result, 1)
 	go func() {
@@ -177,8 +189,10 @@ func runCase(t *testing.T, fc faultCase) {
 	if !drained {
 		stopRec()
 	}
+	saga := awaitPredictions(ctx, t, s, rec.ackedBy(time.Now()))
 	o := outcome{name: fc.name, accepted: rec.count(), refused: res.Total.Errors, refusedKinds: res.ErrorKinds, recovered: <-recovered}
 	o.check(ctx, t, s, tr, rec, statuses)
+	o.checkSaga(saga, rec.ackedBy(time.Now()), statuses)
 	fmt.Println(o) // the case's summary line, printed before any failure
 	o.judge(t)
 }
@@ -214,6 +228,38 @@ func awaitTerminal(ctx context.Context, t *testing.T, tr *tracker, rec *recorder
 			return statuses, false
 		}
 		time.Sleep(250 * time.Millisecond) // polling interval
+	}
+}
+
+// awaitPredictions reads the sagas' topics until the eta service has
+// predicted every accepted order (it consumes the same events as the
+// others, so it may finish after the orders are terminal), or until
+// drainLimit.
+func awaitPredictions(ctx context.Context, t *testing.T, s *stack, ids []string) sagaReport {
+	t.Helper()
+	var r sagaReport
+	var err error
+	awaitCond(drainLimit, 2*time.Second, func() bool {
+		r, err = readSaga(ctx, s.broker.addr())
+		return err == nil && r.unpredicted(ids) == 0
+	})
+	if err != nil {
+		t.Fatalf("read the sagas' topics: %v", err)
+	}
+	return r
+}
+
+// checkSaga fills in the invariants of the cancel and revise sagas and of
+// the predictions.
+func (o *outcome) checkSaga(r sagaReport, ids []string, statuses map[string]string) {
+	o.cancelled, o.revised = len(r.customerCancelled), r.revisions
+	o.doubleRefunded, o.doubleReauthorized, o.undecided = r.doubleRefunded, r.doubleReauthorized, r.undecided
+	o.unpredicted = r.unpredicted(ids)
+	for id := range r.customerCancelled {
+		// An order missing from the table is counted lost already.
+		if st, ok := statuses[id]; ok && events.Status(st) != events.StatusCancelled {
+			o.cancelIgnored++
+		}
 	}
 }
 
@@ -267,34 +313,30 @@ func (o *outcome) check(ctx context.Context, t *testing.T, s *stack, tr *tracker
 
 func (o outcome) judge(t *testing.T) {
 	t.Helper()
-	if o.lost > 0 {
-		t.Errorf("%d accepted orders lost (not in the order table)", o.lost)
-	}
-	if n := o.accepted - o.lost - o.terminal - o.unnotified; n > 0 {
-		t.Errorf("%d accepted orders not terminal", n)
-	}
-	if o.unnotified > 0 {
-		t.Errorf("%d accepted orders terminal in the order table but not in the notification service's history (the status streams)", o.unnotified)
-	}
-	if o.strays > 0 {
-		t.Errorf("%d orders stored without a 201 are not terminal", o.strays)
-	}
-	if o.doubleCharged > 0 {
-		t.Errorf("%d orders authorized more than once", o.doubleCharged)
-	}
-	if o.unpaid > 0 {
-		t.Errorf("%d accepted orders have no payment", o.unpaid)
-	}
-	if o.mismatched > 0 {
-		t.Errorf("%d orders whose payment disagrees with their status (delivered unpaid, or cancelled and still charged)", o.mismatched)
-	}
-	if o.dlq.valid > 0 {
-		for g, r := range o.dlq.reasons {
-			t.Errorf("%d valid events dead-lettered by %s, e.g.: %s", o.dlq.byGroup[g], g, r)
+	for _, v := range []struct {
+		n    int
+		what string
+	}{
+		{o.lost, "accepted orders lost (not in the order table)"},
+		{o.accepted - o.lost - o.terminal - o.unnotified, "accepted orders not terminal"},
+		{o.unnotified, "accepted orders terminal in the order table but not in the notification service's history (the status streams)"},
+		{o.strays, "orders stored without a 201 are not terminal"},
+		{o.doubleCharged, "orders authorized more than once"},
+		{o.unpaid, "accepted orders have no payment"},
+		{o.mismatched, "orders whose payment disagrees with their status (delivered unpaid, or cancelled and still charged)"},
+		{o.cancelIgnored, "orders cancelled by their customer did not end CANCELLED"},
+		{o.doubleRefunded, "orders refunded more than once"},
+		{o.doubleReauthorized, "revisions re-authorized more than once"},
+		{o.undecided, "revisions not decided exactly once (applied or refused)"},
+		{o.unpredicted, "accepted orders got no delivery-time prediction (EtaUpdated)"},
+		{o.dlq.invalid, "undecodable messages in the DLQs (nothing here sends any)"},
+	} {
+		if v.n > 0 {
+			t.Errorf("%d %s", v.n, v.what)
 		}
 	}
-	if o.dlq.invalid > 0 {
-		t.Errorf("%d undecodable messages in the DLQs (nothing here sends any)", o.dlq.invalid)
+	for g, r := range o.dlq.reasons {
+		t.Errorf("%d valid events dead-lettered by %s, e.g.: %s", o.dlq.byGroup[g], g, r)
 	}
 }
 

@@ -50,7 +50,7 @@ func newRecorder(sc *scenario.Scenario, s *stack, runID string) *recorder {
 	// Each order is its customer's, placed with that customer's token.
 	tokens := &load.TokenCache{Mint: func(customer string) (string, error) { return s.issuer.Token(customer) }}
 	return &recorder{
-		Sender: &load.HTTPSender{BaseURL: s.orderURL(), Client: load.NewHTTPClient(sc.MaxInFlight), Mix: load.NewMix(sc), RunID: runID, Tokens: tokens},
+		Sender: &load.HTTPSender{BaseURL: s.orderURL(), Client: load.NewHTTPClient(sc.MaxInFlight), Mix: load.NewMix(sc), RunID: runID, Tokens: tokens, ChangeEvery: sc.ChangeEvery},
 		acked:  map[string]time.Time{},
 	}
 }

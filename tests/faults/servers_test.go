@@ -308,7 +308,7 @@ func (b *broker) up(tb testing.TB) {
 	}
 }
 
-// service is one of the five service binaries.
+// service is one of the six service binaries.
 type service struct {
 	process
 	port        int

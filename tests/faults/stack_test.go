@@ -1,12 +1,13 @@
 //go:build faults
 
-// Package faults is the fault suite under load (make test-faults): the five
+// Package faults is the fault suite under load (make test-faults): the six
 // services run as separate processes, built once with go build, on a real
 // Postgres 15, a real Redis 7 and the embedded Kafka broker in its own
 // process with a data dir. While the load harness (internal/load) places
 // orders at a steady rate, each case injects one fault, then waits until
 // every accepted order is terminal and checks that none was lost, none was
-// charged twice and no valid event was dead-lettered. The same stack is the
+// charged or refunded twice, every revision was decided once, every order
+// got a delivery-time prediction and no valid event was dead-lettered. The same stack is the
 // production-shaped side of BenchmarkPipeline.
 package faults
 
@@ -25,13 +26,16 @@ import (
 	"github.com/bloody-sweet/platform/services/devissuer"
 )
 
-// services are the five service binaries, in start order (producers of a
+// services are the six service binaries, in start order (producers of a
 // topic before its consumers does not matter: every group starts from the
 // first offset).
-var services = []string{"order", "payment", "store", "delivery", "notification"}
+var services = []string{"order", "payment", "store", "delivery", "notification", "eta"}
 
-// binDir holds the binaries TestMain built: the five services and platform.
-var binDir string
+// binDir holds the binaries TestMain built: the six services and platform.
+// modelDir holds the eta model they load, trained by `platform eta eval`
+// on simulated days as an operator trains one (a folder of versions, as
+// in a cluster, not the embedded model trained at start).
+var binDir, modelDir string
 
 func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
@@ -56,10 +60,16 @@ func buildAndRun(m *testing.M) int {
 		return 1
 	}
 	binDir = dir
+	modelDir = filepath.Join(dir, "eta-models")
+	train := exec.Command(filepath.Join(dir, "platform"), "eta", "eval", "--days", "2", "--png", "", "--models", modelDir)
+	if out, err := train.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "platform eta eval: %v\n%s", err, out)
+		return 1
+	}
 	return m.Run()
 }
 
-// stack is the production-shaped platform: five service processes, a
+// stack is the production-shaped platform: six service processes, a
 // Postgres and a Redis server, a broker process.
 type stack struct {
 	dir    string
@@ -132,6 +142,10 @@ func startStack(tb testing.TB, o stackOptions) *stack {
 // never an embedded default. Every service shares one database, each
 // with its own table prefix, as on the dev stack.
 func (s *stack) serviceEnv(name string, sv *service) []string {
+	env := s.opts.extraEnv
+	if name == "eta" {
+		env = append([]string{"ETA_MODEL_DIR=" + modelDir}, env...)
+	}
 	return append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
@@ -147,7 +161,7 @@ func (s *stack) serviceEnv(name string, sv *service) []string {
 		"REDIS_URL=redis://" + s.redis.addr(),
 		"LOG_LEVEL=info",
 		"SHUTDOWN_DELAY=0s",
-	}, s.opts.extraEnv...)
+	}, env...)
 }
 
 func (s *stack) orderURL() string        { return s.svc["order"].url() }
