@@ -31,6 +31,12 @@ type pipeline struct {
 func newPipeline(b *testing.B, cfg Config) *pipeline {
 	b.Helper()
 	ctx := context.Background()
+	// Admission off: the clients do not wait for delivery, so the orders in
+	// flight pile up to the bound and the order API would refuse the rest;
+	// the benchmarks measure what the pipeline finishes.
+	off := AdmissionDefaults()
+	off.MaxInFlight = 0
+	cfg.Admission = &off
 	st, err := Start(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
