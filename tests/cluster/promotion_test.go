@@ -52,6 +52,22 @@ const overlayFile = "cue/config/gitops_test_environment.cue"
 // are the model's. Like every commit in the clone, apps/ then names the
 // loopback repository (testRepo.offline).
 func (a *argoStack) promotion(ctx context.Context, t testing.TB, env, svc string) {
+	exp := a.testEnvironment(ctx, t, env, svc)
+	good := a.release(ctx, t, env, svc, "1.5.0")
+	a.canaryCompletes(ctx, t, env, svc, good)
+
+	bad := a.release(ctx, t, env, svc, "1.5.1")
+	exp.setErrorRatio(bad.image, 0.5) // a broken build, known before it ships
+	a.canaryAborts(ctx, t, env, svc, bad)
+}
+
+// testEnvironment makes env a test environment: it starts the exporter for
+// svc's pods and a Prometheus scraping it, commits the overlay (rendered by
+// `platform render`, as any model change) and waits until svc's
+// Application has synced it. On failure it logs the AnalysisRuns and the
+// namespace.
+func (a *argoStack) testEnvironment(ctx context.Context, t testing.TB, env, svc string) *exporter {
+	t.Helper()
 	ns, app := "orders-"+env, env+"-"+svc
 	exp := startExporter(t, a.c.kube, ns, svc)
 	promURL := startPrometheus(t, strings.TrimPrefix(exp.url, "http://"))
@@ -61,8 +77,6 @@ func (a *argoStack) promotion(ctx context.Context, t testing.TB, env, svc string
 			a.c.dumpNamespace(t, ns)
 		}
 	})
-
-	// The overlay: a model change like any other, rendered and synced.
 	overlay := fmt.Sprintf(`package config
 
 // The hermetic GitOps test's environment (tests/cluster/promotion_test.go):
@@ -82,23 +96,19 @@ environments: %s: {
 	template := a.renderedDoc(t, env, svc, "AnalysisTemplate")
 	metrics, _, _ := unstructured.NestedSlice(template.Object, "spec", "metrics")
 	for _, m := range metrics {
-		addr, _, _ := unstructured.NestedString(m.(map[string]any), "provider", "prometheus", "address")
-		if addr != promURL || m.(map[string]any)["interval"] != overlayInterval {
-			t.Fatalf("%s: rendered metric %v reads %s every %v: the overlay did not reach the render", env, m.(map[string]any)["name"], addr, m.(map[string]any)["interval"])
+		mm, _ := m.(map[string]any)
+		addr, _, _ := unstructured.NestedString(mm, "provider", "prometheus", "address")
+		if addr != promURL || mm["interval"] != overlayInterval {
+			t.Fatalf("%s: rendered metric %v reads %s every %v: the overlay did not reach the render", env, mm["name"], addr, mm["interval"])
 		}
 	}
-
-	good := a.release(ctx, t, env, svc, "1.5.0")
-	a.canaryCompletes(ctx, t, env, svc, good)
-
-	bad := a.release(ctx, t, env, svc, "1.5.1")
-	exp.setErrorRatio(bad.image, 0.5) // a broken build, known before it ships
-	a.canaryAborts(ctx, t, env, svc, bad)
+	return exp
 }
 
 // shipped is one version promoted into an environment.
 type shipped struct {
-	image, rev string // the rendered image in env; the promotion's commit
+	image, rev string    // the rendered image in env; the promotion's commit
+	refreshed  time.Time // when the promotion's refresh was requested
 }
 
 // release ships version of svc: the release commit (dev, synced), then the
@@ -118,18 +128,19 @@ func (a *argoStack) release(ctx context.Context, t testing.TB, env, svc, version
 		t.Fatalf("%s: rendered %s image %s after the promotion, want %s@sha256:%s", env, svc, image, version, digest)
 	}
 	rev = a.commitRendered(t, "gitops test: promote "+svc+" "+version+" to "+env)
+	refreshed := time.Now()
 	a.refresh(ctx, t, env+"-"+svc)
-	return shipped{image: image, rev: rev}
+	return shipped{image: image, rev: rev, refreshed: refreshed}
 }
 
 // canaryCompletes waits for v's canary to walk every rendered step and
-// become stable, then checks the analysis measured the canary pods and
-// that Argo CD reports the promotion Synced and Healthy.
-func (a *argoStack) canaryCompletes(ctx context.Context, t testing.TB, env, svc string, v shipped) {
+// become stable, and Argo CD to report the promotion Synced and Healthy,
+// and returns how long that took after the refresh; then it checks the
+// analysis measured the canary pods.
+func (a *argoStack) canaryCompletes(ctx context.Context, t testing.TB, env, svc string, v shipped) time.Duration {
 	t.Helper()
 	ns, app := "orders-"+env, env+"-"+svc
 	steps := renderedSteps(t, a.renderedDoc(t, env, svc, "Rollout"))
-	start := time.Now()
 	paused := map[int64]bool{}
 	var s rolloutState
 	waitFor(t, svc+" "+v.image+": canary completes", syncTimeout, a.procs, func() (bool, string, error) {
@@ -155,7 +166,8 @@ func (a *argoStack) canaryCompletes(ctx context.Context, t testing.TB, env, svc 
 		}
 	}
 	a.waitSynced(ctx, t, app, v.rev)
-	t.Logf("%s: %s walked %d steps and completed %s after the promotion's refresh", env, v.image, len(steps), time.Since(start).Round(time.Millisecond))
+	took := time.Since(v.refreshed)
+	t.Logf("%s: %s walked %d steps and completed, Synced and Healthy, %s after the promotion's refresh", env, v.image, len(steps), took.Round(time.Millisecond))
 
 	ar := a.c.analysisRun(ctx, t, ns, svc, s.CurrentHash)
 	waitFor(t, svc+": the good canary's AnalysisRun ends", time.Minute, a.procs, func() (bool, string, error) {
@@ -173,6 +185,7 @@ func (a *argoStack) canaryCompletes(ctx context.Context, t testing.TB, env, svc 
 	} else {
 		t.Logf("%s: good canary's success-rate measurements %v", svc, vals)
 	}
+	return took
 }
 
 // canaryAborts waits for bad's canary to be aborted by its analysis, then
@@ -186,7 +199,6 @@ func (a *argoStack) canaryAborts(ctx context.Context, t testing.TB, env, svc str
 		t.Fatal(err)
 	}
 	stableHash := readRollout(ro).StableHash
-	start := time.Now()
 	var s rolloutState
 	waitFor(t, svc+" "+bad.image+": canary aborted", syncTimeout, a.procs, func() (bool, string, error) {
 		u, err := a.c.dyn.Resource(rolloutGVR).Namespace(ns).Get(ctx, svc, metav1.GetOptions{})
@@ -202,7 +214,7 @@ func (a *argoStack) canaryAborts(ctx context.Context, t testing.TB, env, svc str
 		}
 		return s.Abort && s.Phase == "Degraded", s.String(), nil
 	})
-	t.Logf("%s: %s aborted %s after the promotion's refresh (%s)", env, bad.image, time.Since(start).Round(time.Millisecond), s.Message)
+	t.Logf("%s: %s aborted %s after the promotion's refresh (%s)", env, bad.image, time.Since(bad.refreshed).Round(time.Millisecond), s.Message)
 	if s.StableHash != stableHash {
 		t.Errorf("%s: stable ReplicaSet after the abort is %s, want the good version's %s", svc, s.StableHash, stableHash)
 	}
