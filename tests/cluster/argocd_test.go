@@ -203,12 +203,8 @@ func startTestRepo(t testing.TB, root string) *testRepo {
 }
 
 // prepareClone is the test's one commit on top of HEAD, so Argo CD can run
-// with no network: every Application and AppProject under apps/ names the
-// loopback server instead of the rendered repoURL, and the add-on
-// Applications whose source is a remote Helm chart (a chart repository or
-// an OCI registry) are removed: they cannot be reached here; the kind
-// nightly syncs them. What
-// remains is synced exactly as rendered.
+// with no network (see offline). What remains is synced exactly as
+// rendered.
 func (r *testRepo) prepareClone(t testing.TB) {
 	t.Helper()
 	root, err := loadFile(filepath.Join(r.work, "apps", "dev", "root.application.gen.yaml"))
@@ -219,6 +215,19 @@ func (r *testRepo) prepareClone(t testing.TB) {
 	if r.origURL == "" {
 		t.Fatal("apps/dev/root.application.gen.yaml has no spec.source.repoURL")
 	}
+	r.offline(t)
+	r.commit(t, "gitops test: Argo CD reads this loopback clone; remote-chart add-ons removed (unreachable offline)")
+}
+
+// offline makes the work tree's apps/ readable offline: every Application
+// and AppProject names the loopback server instead of the rendered
+// repoURL, and the add-on Applications whose source is a remote Helm chart
+// (a chart repository or an OCI registry) are removed: they cannot be
+// reached here; the kind nightly syncs them. A `platform render` or
+// `platform promote` in the clone writes its environment's apps/ as
+// rendered, so the tests run offline again after one.
+func (r *testRepo) offline(t testing.TB) {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(r.work, "apps", "*", "*.gen.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -230,8 +239,10 @@ func (r *testRepo) prepareClone(t testing.TB) {
 			t.Fatalf("%s: %v", f, err)
 		}
 		if len(docs) == 1 && docs[0].obj.GetKind() == "Application" {
-			if src, _, _ := unstructured.NestedString(docs[0].obj.Object, "spec", "source", "repoURL"); src != r.origURL {
-				run(t, r.work, "git", "rm", "--quiet", f)
+			if src, _, _ := unstructured.NestedString(docs[0].obj.Object, "spec", "source", "repoURL"); src != r.origURL && src != r.url {
+				if err := os.Remove(f); err != nil {
+					t.Fatal(err)
+				}
 				continue
 			}
 		}
@@ -243,7 +254,6 @@ func (r *testRepo) prepareClone(t testing.TB) {
 			t.Fatal(err)
 		}
 	}
-	r.commit(t, "gitops test: Argo CD reads this loopback clone; remote-chart add-ons removed (unreachable offline)")
 }
 
 // commit commits everything in the work tree, publishes it as main and

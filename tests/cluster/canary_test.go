@@ -509,8 +509,12 @@ func setImage(t testing.TB, rollout *unstructured.Unstructured, image string) {
 	}
 }
 
-// withTag replaces the image's tag.
+// withTag replaces the image's tag, and drops its digest (a promoted
+// image is TAG@sha256:DIGEST): the new tag is a new image.
 func withTag(image, tag string) string {
+	if i := strings.Index(image, "@"); i >= 0 {
+		image = image[:i]
+	}
 	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
 		image = image[:i]
 	}

@@ -58,6 +58,8 @@ func TestGitOps(t *testing.T) {
 				argo.selfHeal(ctx, t, env, "order")
 			}
 		}},
+		// staging, up since self-heal, has canary steps with analysis.
+		{"promotion", func(ctx context.Context, t *testing.T) { argo.promotion(ctx, t, "staging", "order") }},
 		{"prune", func(ctx context.Context, t *testing.T) { argo.prune(ctx, t, "delivery") }},
 		// last: Argo CD keeps retrying the failed sync (retry limit 5).
 		{"migrate fails", func(ctx context.Context, t *testing.T) { argo.migrateFails(ctx, t, "dev", "order") }},
