@@ -318,10 +318,19 @@ type Address struct {
 // consumed into the events it produces, so the status events carry it too
 // and the notification service can serve a stream to its customer only. It
 // is optional on the wire: events written before it existed lack it.
+//
+// Basket (the items ordered, quantities summed) and Postcode (the drop-off's)
+// are the order as the store and the couriers meet it: the order service
+// sets them on OrderPlaced and every service copies them on, so the store
+// and delivery simulators draw their times for the same basket and address
+// the eta service predicts from. Optional too: events written before them
+// lack them (the simulators then draw both from the order id).
 type OrderRef struct {
 	OrderID    string `json:"order_id"`
 	StoreID    string `json:"store_id"`
 	CustomerID string `json:"customer_id,omitempty"`
+	Basket     int    `json:"basket,omitempty"`
+	Postcode   string `json:"postcode,omitempty"`
 }
 
 func (r OrderRef) orderID() string { return r.OrderID }

@@ -95,9 +95,11 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		for _, it := range p.Items {
 			items += it.Quantity
 		}
-		zone := t.w.Zone(p.Address.Postcode)
-		o = &tracked{rec: Record{Order: e.Subject, Store: p.StoreID, DistanceKm: t.w.Distance(p.StoreID, zone), Items: items,
-			Placed: t.w.Config().Now(e.Time)}}
+		// The order as the store and delivery simulators meet it (the
+		// basket and postcode they read from the events' OrderRef).
+		wo := t.w.Placed(e.Subject, p.StoreID, p.Address.Postcode, items, t.w.Config().Now(e.Time))
+		o = &tracked{rec: Record{Order: e.Subject, Store: p.StoreID, DistanceKm: t.w.Distance(wo.Store, wo.Zone), Items: wo.Items,
+			Placed: wo.Placed}}
 		o.at[0] = e.Time
 		o.rec.Queue[0], o.rec.Busy[0], o.rec.Pipeline = t.inPrep[p.StoreID], t.busy, t.pipeline
 		t.pipeline++
