@@ -63,6 +63,21 @@ type Order struct {
 	// Revision is the customer's latest revision of the quantities, absent
 	// if none was asked for.
 	Revision *Revision `json:"revision,omitempty"`
+	// ETA is the order's latest predicted delivery time, absent until the
+	// eta service made one.
+	ETA *ETA `json:"eta,omitempty"`
+}
+
+// ETA is an order's latest delivery-time prediction (the eta service's
+// EtaUpdated): the median and the P10-P90 interval, the step of the saga it
+// was made at, when, and by which model version.
+type ETA struct {
+	At           time.Time `json:"at"`
+	P10          time.Time `json:"p10"`
+	P90          time.Time `json:"p90"`
+	Step         string    `json:"step" jsonschema:"enum=placed,enum=accepted,enum=ready,enum=courier_assigned,enum=picked_up"`
+	MadeAt       time.Time `json:"made_at"`
+	ModelVersion string    `json:"model_version"`
 }
 
 // Revision is an order's latest revision (api/schemas/Order.schema.json):

@@ -65,7 +65,7 @@ variable "services" {
     consumes = list(string)
   }))
   default = {
-    order        = { produces = ["order.events.v1"], consumes = ["payment.events.v1", "store.events.v1", "delivery.events.v1"] }
+    order        = { produces = ["order.events.v1"], consumes = ["payment.events.v1", "store.events.v1", "delivery.events.v1", "eta.events.v1"] }
     payment      = { produces = ["payment.events.v1"], consumes = ["order.events.v1", "store.events.v1"] }
     store        = { produces = ["store.events.v1"], consumes = ["payment.events.v1"] }
     delivery     = { produces = ["delivery.events.v1"], consumes = ["store.events.v1"] }
