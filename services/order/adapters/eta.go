@@ -15,7 +15,7 @@ var _ app.ETAStore = (*SQLRepository)(nil)
 // PutETAs implements app.ETAStore: one upsert per ETA, in one transaction,
 // that keeps the row ranking higher (step, then time made).
 func (r *SQLRepository) PutETAs(ctx context.Context, etas []app.ETA) error {
-	q := r.db.SQL(`INSERT INTO {p}order_eta AS cur (order_id, step, step_rank, made_at, model_version, eta, eta_p10, eta_p90)
+	q := r.db.SQL(`INSERT INTO {p}eta AS cur (order_id, step, step_rank, made_at, model_version, eta, eta_p10, eta_p90)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (order_id) DO UPDATE SET step = excluded.step, step_rank = excluded.step_rank, made_at = excluded.made_at,
 	model_version = excluded.model_version, eta = excluded.eta, eta_p10 = excluded.eta_p10, eta_p90 = excluded.eta_p90
@@ -41,7 +41,7 @@ func (r *SQLRepository) ETAs(ctx context.Context, ids []string) (map[string]app.
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := r.db.QueryContext(ctx, r.db.SQL(`SELECT order_id, step, made_at, model_version, eta, eta_p10, eta_p90 FROM {p}order_eta
+	rows, err := r.db.QueryContext(ctx, r.db.SQL(`SELECT order_id, step, made_at, model_version, eta, eta_p10, eta_p90 FROM {p}eta
 WHERE order_id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("order: read etas: %w", err)
