@@ -69,16 +69,8 @@ type Order struct {
 }
 
 // ETA is an order's latest delivery-time prediction (the eta service's
-// EtaUpdated): the median and the P10-P90 interval, the step of the saga it
-// was made at, when, and by which model version.
-type ETA struct {
-	At           time.Time `json:"at"`
-	P10          time.Time `json:"p10"`
-	P90          time.Time `json:"p90"`
-	Step         string    `json:"step" jsonschema:"enum=placed,enum=accepted,enum=ready,enum=courier_assigned,enum=picked_up"`
-	MadeAt       time.Time `json:"made_at"`
-	ModelVersion string    `json:"model_version"`
-}
+// EtaUpdated), the shape the order stream's eta events carry too.
+type ETA = events.OrderETA
 
 // Revision is an order's latest revision (api/schemas/Order.schema.json):
 // PENDING while the payment service re-authorizes the new total, APPLIED

@@ -420,6 +420,29 @@ type EtaData struct {
 	RemainingS float64 `json:"remaining_s"`
 }
 
+// OrderETA is an order's latest predicted delivery time as its customer
+// sees it: the order API's `eta` (services/apiclient.ETA) and the data of
+// an `eta` event on the order's status stream. At is the median, P10-P90
+// the interval (wall times); Step the point of the saga it was made at
+// (the EtaStep constants), MadeAt when, ModelVersion by which model.
+type OrderETA struct {
+	At           time.Time `json:"at"`
+	P10          time.Time `json:"p10"`
+	P90          time.Time `json:"p90"`
+	Step         string    `json:"step" jsonschema:"enum=placed,enum=accepted,enum=ready,enum=courier_assigned,enum=picked_up"`
+	MadeAt       time.Time `json:"made_at"`
+	ModelVersion string    `json:"model_version"`
+}
+
+// StreamEventETA is the SSE event name of an OrderETA on an order's status
+// stream (a status change's event name is its status).
+const StreamEventETA = "eta"
+
+// ETAOf is the OrderETA of an EtaUpdated made at madeAt (its event time).
+func ETAOf(d EtaData, madeAt time.Time) OrderETA {
+	return OrderETA{At: d.ETA, P10: d.ETAP10, P90: d.ETAP90, Step: d.Step, MadeAt: madeAt, ModelVersion: d.ModelVersion}
+}
+
 // StatusChange is the data of one status-stream event (GET /v1/stream,
 // GET /v1/orders/{id}/stream): the notification service writes it, and
 // services/apiclient reads it for the demo, the load harness and the tests.
