@@ -104,7 +104,7 @@ variable "token_services" {
 variable "redis_services" {
   description = "The services that use Redis (the CUE services with a REDIS_URL): their IRSA roles may connect to the cache as the IAM-enabled app user."
   type        = set(string)
-  default     = ["notification"]
+  default     = ["eta", "notification"]
 
   validation {
     condition     = alltrue([for s in var.redis_services : contains(keys(var.services), s)])
