@@ -78,6 +78,7 @@ func wanted(t *testing.T) map[string][]byte {
 		"Order":         apiclient.Order{},
 		"OrderPage":     apiclient.OrderPage{},
 		"StatusChange":  events.StatusChange{},
+		"OrderETA":      events.OrderETA{},
 		// The catalog API's shapes.
 		"Restaurant":     events.Restaurant{},
 		"Menu":           events.Menu{},
@@ -284,7 +285,9 @@ func TestAPIShapesValidate(t *testing.T) {
 	order := apiclient.Order{ID: "o-1", CustomerID: "c-1", StoreID: "store-1", Items: []events.Item{{SKU: "calzone", Quantity: 1, PriceCents: 900}},
 		Address: events.Address{Street: "1 Main St", City: "Springfield", Postcode: "12345"}, TotalCents: 900,
 		Status: events.StatusPaid, PlacedAt: at, PaidAt: at.Add(time.Second),
-		Revision: &apiclient.Revision{Number: 1, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}}, TotalCents: 1800, Status: "PENDING", RequestedAt: at}}
+		Revision: &apiclient.Revision{Number: 1, Items: []events.Item{{SKU: "calzone", Quantity: 2, PriceCents: 900}}, TotalCents: 1800, Status: "PENDING", RequestedAt: at},
+		ETA: &apiclient.ETA{At: at.Add(30 * time.Minute), P10: at.Add(25 * time.Minute), P90: at.Add(40 * time.Minute), Step: events.EtaStepAccepted,
+			MadeAt: at.Add(time.Minute), ModelVersion: "20261203T0900-abc"}}
 	for path, v := range map[string]any{
 		"schemas/OrderRequest.schema.json":   apiclient.OrderRequest{StoreID: "store-1", Items: []apiclient.Item{{SKU: "calzone", Quantity: 1}}, Address: order.Address},
 		"schemas/Order.schema.json":          order,
@@ -292,6 +295,7 @@ func TestAPIShapesValidate(t *testing.T) {
 		"schemas/ReviseRequest.schema.json":  apiclient.ReviseRequest{Items: []apiclient.Item{{SKU: "calzone", Quantity: 3}}},
 		"schemas/OrderPage.schema.json":      apiclient.OrderPage{Orders: []apiclient.Order{order}, NextPageToken: "t"},
 		"schemas/StatusChange.schema.json":   events.StatusChange{OrderID: "o-1", Status: events.StatusDelivered, Time: at, Seq: 6, CustomerID: "c-1"},
+		"schemas/OrderETA.schema.json":       *order.ETA,
 		"schemas/Restaurant.schema.json":     restaurant,
 		"schemas/Menu.schema.json":           menu,
 		"schemas/RestaurantPage.schema.json": catalogports.RestaurantPage{Restaurants: []events.Restaurant{restaurant}, Next: restaurant.ID},

@@ -179,7 +179,7 @@ func (r DemoResult) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "placed -> delivered (%d delivered orders, 201 Created to DELIVERED on the stream)\n", t.Delivered)
 	fmt.Fprintf(w, "  p50 %.1fms  p95 %.1fms  p99 %.1fms\n", t.EndToEnd.P50, t.EndToEnd.P95, t.EndToEnd.P99)
 	if p := r.Promise; p.Orders > 0 {
-		fmt.Fprintf(w, "promised from acceptance on vs actual (%d delivered orders, world minutes): promised %.1f, took %.1f on average; off by %.1f; %.0f%% inside P10-P90\n",
+		fmt.Fprintf(w, "promised vs actual (%d delivered orders, world minutes): promised %.1f, took %.1f on average; off by %.1f; %.0f%% inside P10-P90\n",
 			p.Orders, p.Promised.Minutes(), p.Actual.Minutes(), p.MAE.Minutes(), 100*p.Within)
 	}
 	if c := r.Run.Changes; c != nil && c.CancelAsked+c.ReviseAsked > 0 {

@@ -69,7 +69,7 @@ func TestDemoOnEmbeddedStack(t *testing.T) {
 	if p := res.Promise; p.Orders == 0 || p.Promised <= 0 || p.Actual <= 0 {
 		t.Errorf("no delivery time promised and kept: %+v", p)
 	}
-	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total", "cancel: asked 8", "revise: asked 8", "promised from acceptance on"} {
+	for _, want := range []string{string(events.StatusDelivered), string(events.StatusCancelled), "p50", "p99", "total", "cancel: asked 8", "revise: asked 8", "promised vs actual"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

@@ -13,15 +13,15 @@ import (
 	"github.com/bloody-sweet/platform/services/events"
 )
 
-// Promise is how the delivery times the eta service promised from the
-// store's acceptance on held (its first prediction from then): over the delivered orders it promised
-// for, the mean absolute error in world time and the share delivered
-// inside the P10-P90 interval. From acceptance on, every event time is the
-// simulated world's (the store and the couriers take the time of the event
-// they act on as their clock); before it, the payment provider stamps its
-// events with the wall clock when it handles them, so a backlog in front
-// of it (the demo places hundreds of orders at once) would count, scaled
-// to world time, as hours of waiting.
+// Promise is how the delivery times the eta service promised held: per
+// delivered order its first prediction (at placement, or at a later step
+// when the order's placement reached the eta service after it), over the
+// orders it promised for the mean absolute error in world time and the
+// share delivered inside the P10-P90 interval. Every event time is the
+// simulated world's: the payment provider stamps its answer at the
+// order's time plus its latency, the store and the couriers take the time
+// of the event they act on as their clock, so a backlog in the pipeline
+// (the demo places hundreds of orders at once) does not count as time.
 type Promise struct {
 	Orders   int
 	MAE      time.Duration // world time
@@ -30,12 +30,12 @@ type Promise struct {
 	Actual   time.Duration // mean actual time to delivery, world time
 }
 
-// rank orders the steps a promise can be made at from acceptance on.
-var rank = map[string]int{events.EtaStepAccepted: 1, events.EtaStepReady: 2, events.EtaStepCourierAssigned: 3, events.EtaStepPickedUp: 4}
+// rank orders the steps a promise can be made at.
+var rank = map[string]int{events.EtaStepPlaced: 1, events.EtaStepAccepted: 2, events.EtaStepReady: 3, events.EtaStepCourierAssigned: 4, events.EtaStepPickedUp: 5}
 
 // promises reads the EtaUpdated events from the stack's broker and keeps,
-// per order, the first prediction made from acceptance on (an order whose
-// events reached the eta service late gets its first one at a later step).
+// per order, the first prediction (an order whose events reached the eta
+// service late gets its first one at a later step).
 func promises(ctx context.Context, broker string) (map[string]events.EtaData, error) {
 	out := map[string]events.EtaData{}
 	for p := range events.Partitions {

@@ -63,7 +63,14 @@ type Order struct {
 	// Revision is the customer's latest revision of the quantities, absent
 	// if none was asked for.
 	Revision *Revision `json:"revision,omitempty"`
+	// ETA is the order's latest predicted delivery time, absent until the
+	// eta service made one.
+	ETA *ETA `json:"eta,omitempty"`
 }
+
+// ETA is an order's latest delivery-time prediction (the eta service's
+// EtaUpdated), the shape the order stream's eta events carry too.
+type ETA = events.OrderETA
 
 // Revision is an order's latest revision (api/schemas/Order.schema.json):
 // PENDING while the payment service re-authorizes the new total, APPLIED

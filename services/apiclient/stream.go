@@ -75,7 +75,7 @@ var errRefused = errors.New("stream refused")
 // StreamAll follows every order's status changes (GET /v1/stream, the
 // operators' stream) until ctx ends; see stream for resuming and errc.
 func (c *Client) StreamAll(ctx context.Context, lastEventID string, fn func(events.StatusChange)) (errc <-chan error, err error) {
-	return c.stream(ctx, "/v1/stream", lastEventID, false, fn)
+	return c.stream(ctx, "/v1/stream", lastEventID, false, fn, nil)
 }
 
 // StreamOrder follows one order's status changes (GET
@@ -83,11 +83,17 @@ func (c *Client) StreamAll(ctx context.Context, lastEventID string, fn func(even
 // closes the stream a grace period after its terminal status; errc then
 // yields nil.
 func (c *Client) StreamOrder(ctx context.Context, id, lastEventID string, fn func(events.StatusChange)) (errc <-chan error, err error) {
-	return c.stream(ctx, "/v1/orders/"+url.PathEscape(id)+"/stream", lastEventID, true, fn)
+	return c.stream(ctx, "/v1/orders/"+url.PathEscape(id)+"/stream", lastEventID, true, fn, nil)
+}
+
+// StreamOrderETAs is StreamOrder that also calls eta, from the same
+// goroutine, with each new ETA of the order the stream sends.
+func (c *Client) StreamOrderETAs(ctx context.Context, id, lastEventID string, fn func(events.StatusChange), eta func(events.OrderETA)) (errc <-chan error, err error) {
+	return c.stream(ctx, "/v1/orders/"+url.PathEscape(id)+"/stream", lastEventID, true, fn, eta)
 }
 
 // stream calls fn for every status change of the stream at path, in
-// order, from one goroutine. A stream that drops (a restart, a broken
+// order, from one goroutine, and eta for every ETA (nil: ETAs are skipped). A stream that drops (a restart, a broken
 // connection) is reopened with backoff, sending the Last-Event-ID of the
 // last event seen, so the server replays what the gap missed; an order
 // stream (untilTerminal) that ends after a terminal status is done. stream
@@ -95,7 +101,7 @@ func (c *Client) StreamOrder(ctx context.Context, id, lastEventID string, fn fun
 // subscription is live; errc then yields nil when ctx ends or the order
 // stream is done, or why the stream stopped: an answer other than 200, a
 // malformed event, or no connection within ReconnectFor.
-func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerminal bool, fn func(events.StatusChange)) (errc <-chan error, err error) {
+func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerminal bool, fn func(events.StatusChange), eta func(events.OrderETA)) (errc <-chan error, err error) {
 	// A stream outlives any request timeout of the client.
 	hc := *c.httpClient()
 	hc.Timeout = 0
@@ -140,6 +146,16 @@ func (c *Client) stream(ctx context.Context, path, lastEventID string, untilTerm
 		terminal := false
 		for {
 			err := ReadSSE(resp.Body, func(e Event) error {
+				if e.Event == events.StreamEventETA {
+					var v events.OrderETA
+					if err := json.Unmarshal([]byte(e.Data), &v); err != nil {
+						return backoff.Permanent(fmt.Errorf("stream %s: eta event %q: %w", path, e.Data, err))
+					}
+					if eta != nil {
+						eta(v)
+					}
+					return nil
+				}
 				var s events.StatusChange
 				if err := json.Unmarshal([]byte(e.Data), &s); err != nil {
 					return backoff.Permanent(fmt.Errorf("stream %s: event %q: %w", path, e.Data, err))

@@ -318,10 +318,19 @@ type Address struct {
 // consumed into the events it produces, so the status events carry it too
 // and the notification service can serve a stream to its customer only. It
 // is optional on the wire: events written before it existed lack it.
+//
+// Basket (the items ordered, quantities summed) and Postcode (the drop-off's)
+// are the order as the store and the couriers meet it: the order service
+// sets them on OrderPlaced and every service copies them on, so the store
+// and delivery simulators draw their times for the same basket and address
+// the eta service predicts from. Optional too: events written before them
+// lack them (the simulators then draw both from the order id).
 type OrderRef struct {
 	OrderID    string `json:"order_id"`
 	StoreID    string `json:"store_id"`
 	CustomerID string `json:"customer_id,omitempty"`
+	Basket     int    `json:"basket,omitempty"`
+	Postcode   string `json:"postcode,omitempty"`
 }
 
 func (r OrderRef) orderID() string { return r.OrderID }
@@ -409,6 +418,29 @@ type EtaData struct {
 	// RemainingS is the median time left to delivery in world seconds
 	// (the simulated world runs faster than the wall clock).
 	RemainingS float64 `json:"remaining_s"`
+}
+
+// OrderETA is an order's latest predicted delivery time as its customer
+// sees it: the order API's `eta` (services/apiclient.ETA) and the data of
+// an `eta` event on the order's status stream. At is the median, P10-P90
+// the interval (wall times); Step the point of the saga it was made at
+// (the EtaStep constants), MadeAt when, ModelVersion by which model.
+type OrderETA struct {
+	At           time.Time `json:"at"`
+	P10          time.Time `json:"p10"`
+	P90          time.Time `json:"p90"`
+	Step         string    `json:"step" jsonschema:"enum=placed,enum=accepted,enum=ready,enum=courier_assigned,enum=picked_up"`
+	MadeAt       time.Time `json:"made_at"`
+	ModelVersion string    `json:"model_version"`
+}
+
+// StreamEventETA is the SSE event name of an OrderETA on an order's status
+// stream (a status change's event name is its status).
+const StreamEventETA = "eta"
+
+// ETAOf is the OrderETA of an EtaUpdated made at madeAt (its event time).
+func ETAOf(d EtaData, madeAt time.Time) OrderETA {
+	return OrderETA{At: d.ETA, P10: d.ETAP10, P90: d.ETAP90, Step: d.Step, MadeAt: madeAt, ModelVersion: d.ModelVersion}
 }
 
 // StatusChange is the data of one status-stream event (GET /v1/stream,

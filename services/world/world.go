@@ -223,9 +223,25 @@ type Order struct {
 	Placed time.Time // world time
 }
 
-// Live is the world's view of a live order the simulators see: its events
-// carry the store but neither the basket nor the address, so the zone and
-// the basket size are drawn from the order id (like every other draw).
+// Placed is the world's view of a live order whose events carry its
+// basket (items, quantities summed) and drop-off postcode: the store and
+// delivery simulators and the eta service build the same Order from them.
+// What an event written before they were carried lacks (items 0, postcode
+// "") is drawn from the order id as Live does.
+func (w *World) Placed(orderID, storeID, postcode string, items int, placed time.Time) Order {
+	o := w.Live(orderID, storeID, placed)
+	if items > 0 {
+		o.Items = items
+	}
+	if postcode != "" {
+		o.Zone = w.Zone(postcode)
+	}
+	return o
+}
+
+// Live is the world's view of a live order known by its id and store
+// only: the zone and the basket size are drawn from the order id (like
+// every other draw).
 func (w *World) Live(orderID, storeID string, placed time.Time) Order {
 	items := 1
 	for i := 0; items < 8 && w.cfg.u(fmt.Sprint("basket-", i), orderID) < 0.45; i++ {

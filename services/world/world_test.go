@@ -87,3 +87,20 @@ func TestClockMapsWallToWorld(t *testing.T) {
 		t.Errorf("real-time world at %v is %v", wall, got)
 	}
 }
+
+// A live order whose events carry its basket and postcode is that order;
+// one whose events lack them draws them from its id, as Live does.
+func TestPlacedTakesTheBasketAndPostcode(t *testing.T) {
+	w, err := New(Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := Start().Add(12 * time.Hour)
+	o := w.Placed("o-1", "store-2", Postcode(7), 5, at)
+	if o.Items != 5 || o.Zone != 7 || o.Store != "store-2" || !o.Placed.Equal(at) {
+		t.Errorf("Placed = %+v, want 5 items in zone 7 of store-2 at %v", o, at)
+	}
+	if got, want := w.Placed("o-1", "store-2", "", 0, at), w.Live("o-1", "store-2", at); got != want {
+		t.Errorf("Placed without basket and postcode = %+v, want Live's %+v", got, want)
+	}
+}

@@ -170,7 +170,7 @@ func TestLiveRootsTagEveryResource(t *testing.T) {
 
 // The topic table of docs/CONTRACTS.md, as IAM must enforce it.
 var contractTopics = map[string]struct{ produces, consumes []string }{
-	"order":        {[]string{"order.events.v1"}, []string{"payment.events.v1", "store.events.v1", "delivery.events.v1"}},
+	"order":        {[]string{"order.events.v1"}, []string{"payment.events.v1", "store.events.v1", "delivery.events.v1", "eta.events.v1"}},
 	"payment":      {[]string{"payment.events.v1"}, []string{"order.events.v1", "store.events.v1"}},
 	"store":        {[]string{"store.events.v1"}, []string{"payment.events.v1"}},
 	"delivery":     {[]string{"delivery.events.v1"}, []string{"store.events.v1"}},

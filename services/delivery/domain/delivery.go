@@ -25,7 +25,7 @@ type Step struct {
 // always delivered.
 func Plan(cfg sim.Config, w *world.World, ref events.OrderRef, now time.Time, busy int) []Step {
 	wc := w.Config()
-	d := w.Sample(w.Live(ref.OrderID, ref.StoreID, wc.Now(now)), world.State{Busy: busy})
+	d := w.Sample(w.Placed(ref.OrderID, ref.StoreID, ref.Postcode, ref.Basket, wc.Now(now)), world.State{Busy: busy})
 	courier := func(salt string) string {
 		return fmt.Sprintf("courier-%d", int(cfg.U(ref.OrderID, salt)*float64(wc.Couriers))+1)
 	}

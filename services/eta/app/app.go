@@ -53,7 +53,7 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	var ops []Op
 	a.mu.Lock()
 	for _, d := range batch {
-		p, outcomes, err := a.predictor.Observe(d.Event)
+		p, outcomes, err := a.predictor.Observe(ctx, d.Event)
 		if err != nil {
 			a.mu.Unlock()
 			return err

@@ -5,6 +5,7 @@
 package domain
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -60,9 +61,10 @@ type made struct {
 	has     [model.Stages]bool
 }
 
-// NewPredictor predicts with m in world w.
-func NewPredictor(w *world.World, m *model.Model) *Predictor {
-	return &Predictor{world: w, model: m, tracker: model.NewTracker(w), made: map[string]*made{}}
+// NewPredictor predicts with m in world w, keeping the queues and the
+// couriers in c (nil: in this process).
+func NewPredictor(w *world.World, m *model.Model, c model.Counts) *Predictor {
+	return &Predictor{world: w, model: m, tracker: model.NewTracker(w, c), made: map[string]*made{}}
 }
 
 // ModelVersion is the version of the model predicting.
@@ -70,8 +72,8 @@ func (p *Predictor) ModelVersion() string { return p.model.Version }
 
 // Observe applies one event: a step of an order gives a prediction, its
 // delivery gives the outcomes of the predictions made for it.
-func (p *Predictor) Observe(e events.Envelope) (*Prediction, []Outcome, error) {
-	u, ok, err := p.tracker.Observe(e)
+func (p *Predictor) Observe(ctx context.Context, e events.Envelope) (*Prediction, []Outcome, error) {
+	u, ok, err := p.tracker.Observe(ctx, e)
 	if err != nil || !ok {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"testing"
 
 	"github.com/bloody-sweet/platform/services/eta/model"
@@ -57,11 +58,11 @@ func TestPredictsEveryStepAndScoresTheDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	trips := w.Simulate(world.Start().AddDate(0, 0, 7), 1) // a later week than the training
-	p := NewPredictor(w, m)
+	p := NewPredictor(w, m, nil)
 	steps := map[string]int{}
 	var outcomes []Outcome
 	for _, e := range saga(t, w, trips) {
-		pred, out, err := p.Observe(e)
+		pred, out, err := p.Observe(context.Background(), e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,16 +97,16 @@ func TestPredictsEveryStepAndScoresTheDelivery(t *testing.T) {
 	}
 	// A redelivered event changes nothing; a cancelled order is forgotten.
 	first := saga(t, w, trips[:1])
-	if pred, _, _ := p.Observe(first[0]); pred != nil {
+	if pred, _, _ := p.Observe(context.Background(), first[0]); pred != nil {
 		t.Errorf("a redelivered OrderPlaced of a delivered order predicted again: %+v", pred)
 	}
 	ref := events.OrderRef{OrderID: "gone", StoreID: "store-1"}
 	placed, _ := events.New(events.OrderPlaced, "gone", world.Start(), events.OrderPlacedData{OrderRef: ref, Items: []events.Item{{SKU: "x", Quantity: 1}}})
 	cancelled, _ := events.New(events.OrderCancelled, "gone", world.Start(), events.OrderCancelledData{OrderRef: ref, Reason: "declined"})
-	if pred, _, err := p.Observe(placed); err != nil || pred == nil {
+	if pred, _, err := p.Observe(context.Background(), placed); err != nil || pred == nil {
 		t.Fatalf("placed: %v, %v", pred, err)
 	}
-	if pred, out, err := p.Observe(cancelled); err != nil || pred != nil || out != nil {
+	if pred, out, err := p.Observe(context.Background(), cancelled); err != nil || pred != nil || out != nil {
 		t.Errorf("cancelled: %v %v %v", pred, out, err)
 	}
 	if _, ok := p.made["gone"]; ok {

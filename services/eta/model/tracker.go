@@ -1,8 +1,10 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/bloody-sweet/platform/services/events"
@@ -21,10 +23,11 @@ import (
 type Tracker struct {
 	w      *world.World
 	orders map[string]*tracked
-	inPrep map[string]int
-	busy   int
-	// pipeline is the orders placed and not yet ready.
-	pipeline int
+	// counts are the orders in preparation per store, the couriers on a
+	// delivery and the orders placed and not yet ready: in this process
+	// (Memory), or shared by the replicas (the eta service's Redis), each
+	// of which sees the orders of its partitions only.
+	counts Counts
 	// finished remembers the last orders delivered or cancelled, so a
 	// redelivered event of one does not start it again.
 	finished map[string]struct{}
@@ -61,23 +64,57 @@ type Update struct {
 	Gone     bool      // cancelled or rejected: no more predictions
 }
 
-// NewTracker keeps features in world w.
-func NewTracker(w *world.World) *Tracker {
-	return &Tracker{w: w, orders: map[string]*tracked{}, inPrep: map[string]int{}, finished: map[string]struct{}{}, ring: make([]string, remember),
+// Counts keeps the world state the features read. Add applies the deltas
+// (orders in preparation at store, couriers on a delivery, orders placed
+// and not ready) at once and returns the counts from before them.
+type Counts interface {
+	Add(ctx context.Context, store string, prep, busy, pipeline int) (Snapshot, error)
+}
+
+// Snapshot is the counts an order meets.
+type Snapshot struct{ InPrep, Busy, Pipeline int }
+
+// Memory is Counts in the process: one replica's view.
+type Memory struct {
+	mu       sync.Mutex
+	inPrep   map[string]int
+	busy     int
+	pipeline int
+}
+
+// Add implements Counts.
+func (m *Memory) Add(_ context.Context, store string, prep, busy, pipeline int) (Snapshot, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.inPrep == nil {
+		m.inPrep = map[string]int{}
+	}
+	s := Snapshot{m.inPrep[store], m.busy, m.pipeline}
+	m.inPrep[store] += prep
+	m.busy += busy
+	m.pipeline += pipeline
+	return s, nil
+}
+
+// NewTracker keeps features in world w, its counts in c (nil: in memory).
+func NewTracker(w *world.World, c Counts) *Tracker {
+	if c == nil {
+		c = &Memory{}
+	}
+	return &Tracker{w: w, orders: map[string]*tracked{}, counts: c, finished: map[string]struct{}{}, ring: make([]string, remember),
 		early: map[string][]events.Envelope{}}
 }
 
-// InPrep is the number of orders in preparation at store, and Busy the
-// couriers on a delivery, as the events told.
-func (t *Tracker) InPrep(store string) int { return t.inPrep[store] }
-
-// Busy is the number of couriers on a delivery.
-func (t *Tracker) Busy() int { return t.busy }
+// Counts returns the orders in preparation at store, the couriers on a
+// delivery and the orders placed and not ready, as the events told.
+func (t *Tracker) Counts(ctx context.Context, store string) (Snapshot, error) {
+	return t.counts.Add(ctx, store, 0, 0, 0)
+}
 
 // Observe applies one event. ok is false for an event that changes no
 // prediction (a payment, a courier reassignment, an event of an order
 // placed before the tracker started).
-func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
+func (t *Tracker) Observe(ctx context.Context, e events.Envelope) (u Update, ok bool, err error) {
 	u.OrderID = e.Subject
 	o := t.orders[e.Subject]
 	if _, done := t.finished[e.Subject]; done {
@@ -95,12 +132,17 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		for _, it := range p.Items {
 			items += it.Quantity
 		}
-		zone := t.w.Zone(p.Address.Postcode)
-		o = &tracked{rec: Record{Order: e.Subject, Store: p.StoreID, DistanceKm: t.w.Distance(p.StoreID, zone), Items: items,
-			Placed: t.w.Config().Now(e.Time)}}
+		// The order as the store and delivery simulators meet it (the
+		// basket and postcode they read from the events' OrderRef).
+		wo := t.w.Placed(e.Subject, p.StoreID, p.Address.Postcode, items, t.w.Config().Now(e.Time))
+		o = &tracked{rec: Record{Order: e.Subject, Store: p.StoreID, DistanceKm: t.w.Distance(wo.Store, wo.Zone), Items: wo.Items,
+			Placed: wo.Placed}}
 		o.at[0] = e.Time
-		o.rec.Queue[0], o.rec.Busy[0], o.rec.Pipeline = t.inPrep[p.StoreID], t.busy, t.pipeline
-		t.pipeline++
+		c, err := t.counts.Add(ctx, p.StoreID, 0, 0, 1)
+		if err != nil {
+			return u, false, err
+		}
+		o.rec.Queue[0], o.rec.Busy[0], o.rec.Pipeline = c.InPrep, c.Busy, c.Pipeline
 		t.orders[e.Subject] = o
 		u = t.update(u, o)
 		// The events that overtook the placement, in time order: the
@@ -109,7 +151,7 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		delete(t.early, e.Subject)
 		slices.SortStableFunc(early, func(a, b events.Envelope) int { return a.Time.Compare(b.Time) })
 		for _, x := range early {
-			xu, ok, err := t.Observe(x)
+			xu, ok, err := t.Observe(ctx, x)
 			if err != nil {
 				return u, true, err
 			}
@@ -131,26 +173,35 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		if o.accepted || o.point >= 1 {
 			return u, false, nil // redelivered, or overtaken by a later step
 		}
+		c, err := t.counts.Add(ctx, o.rec.Store, 1, 0, 0)
+		if err != nil {
+			return u, false, err
+		}
 		next, o.accepted = 1, true
-		o.rec.Queue[1], o.rec.Busy[1] = t.inPrep[o.rec.Store], t.busy
-		t.inPrep[o.rec.Store]++
+		o.rec.Queue[1], o.rec.Busy[1] = c.InPrep, c.Busy
 	case events.OrderReady:
 		next = 2
-		t.leavePrep(o)
+		if err := t.leavePrep(ctx, o); err != nil {
+			return u, false, err
+		}
 		o.rec.Queue[2], o.rec.Busy[2] = o.rec.Queue[1], o.rec.Busy[1]
 	case events.CourierAssigned:
 		if o.onRoad || o.point >= 3 {
 			return u, false, nil // a reassignment (same order, same stage), or overtaken
 		}
+		if _, err := t.counts.Add(ctx, o.rec.Store, 0, 1, 0); err != nil {
+			return u, false, err
+		}
 		next, o.onRoad = 3, true
-		t.busy++
 		o.rec.Queue[3], o.rec.Busy[3] = o.rec.Queue[2], o.rec.Busy[2]
 	case events.OrderPickedUp:
 		next = 4
 		o.rec.Queue[4], o.rec.Busy[4] = o.rec.Queue[3], o.rec.Busy[3]
 	case events.OrderDelivered:
 		o.at[Stages] = e.Time
-		t.forget(e.Subject, o)
+		if err := t.forget(ctx, e.Subject, o); err != nil {
+			return u, false, err
+		}
 		for s := range Stages {
 			if o.at[s].IsZero() || o.at[s+1].Before(o.at[s]) {
 				// A step overtaken by a later one (each topic is consumed
@@ -165,7 +216,9 @@ func (t *Tracker) Observe(e events.Envelope) (u Update, ok bool, err error) {
 		u.Done, u.Point = &rec, Stages-1
 		return u, true, nil
 	case events.OrderCancelled, events.OrderRejected:
-		t.forget(e.Subject, o)
+		if err := t.forget(ctx, e.Subject, o); err != nil {
+			return u, false, err
+		}
 		u.Gone = true
 		return u, true, nil
 	default:
@@ -187,26 +240,45 @@ func (t *Tracker) update(u Update, o *tracked) Update {
 
 // leavePrep takes an order that was not ready yet out of the queue and
 // the pipeline.
-func (t *Tracker) leavePrep(o *tracked) {
-	if o.point >= 2 {
-		return
+func (t *Tracker) leavePrep(ctx context.Context, o *tracked) error {
+	prep, pipeline := t.prepDeltas(o)
+	if pipeline == 0 {
+		return nil
 	}
-	t.pipeline--
-	if o.accepted {
-		t.inPrep[o.rec.Store]--
-	}
+	_, err := t.counts.Add(ctx, o.rec.Store, prep, 0, pipeline)
+	return err
 }
 
-func (t *Tracker) forget(id string, o *tracked) {
-	t.leavePrep(o)
+// prepDeltas are the counts an order not ready yet leaves.
+func (t *Tracker) prepDeltas(o *tracked) (prep, pipeline int) {
+	if o.point >= 2 {
+		return 0, 0
+	}
+	if o.accepted {
+		prep = -1
+	}
+	return prep, -1
+}
+
+// forget takes a finished order out of the counts, in one Add: a failed
+// one changed nothing, and the retried event takes it out once.
+func (t *Tracker) forget(ctx context.Context, id string, o *tracked) error {
+	prep, pipeline := t.prepDeltas(o)
+	busy := 0
 	if o.onRoad {
-		t.busy--
+		busy = -1
+	}
+	if prep != 0 || busy != 0 || pipeline != 0 {
+		if _, err := t.counts.Add(ctx, o.rec.Store, prep, busy, pipeline); err != nil {
+			return err
+		}
 	}
 	delete(t.orders, id)
 	delete(t.finished, t.ring[t.next])
 	t.ring[t.next] = id
 	t.finished[id] = struct{}{}
 	t.next = (t.next + 1) % remember
+	return nil
 }
 
 // Replay runs a recorded event log through a tracker in time order and
@@ -214,10 +286,10 @@ func (t *Tracker) forget(id string, o *tracked) {
 func Replay(w *world.World, log []events.Envelope) ([]Record, error) {
 	log = slices.Clone(log)
 	slices.SortStableFunc(log, func(a, b events.Envelope) int { return a.Time.Compare(b.Time) })
-	t := NewTracker(w)
+	t := NewTracker(w, nil)
 	var out []Record
 	for _, e := range log {
-		u, ok, err := t.Observe(e)
+		u, ok, err := t.Observe(context.Background(), e)
 		if err != nil {
 			return nil, fmt.Errorf("event %s (%s): %w", e.ID, e.Type, err)
 		}

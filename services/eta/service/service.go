@@ -54,6 +54,9 @@ func Spec(cfg *Config) svc.Spec {
 		Consumes:   []string{events.TopicOrder, events.TopicStore, events.TopicDelivery},
 		Produces:   []string{events.TopicETA},
 		Migrations: adapters.Migrations(),
+		// The store queues and the busy couriers are shared by the
+		// replicas in Redis (adapters.RedisCounts).
+		UsesRedis: true,
 		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
 			w, err := cfg.Sim.NewWorld()
 			if err != nil {
@@ -72,7 +75,7 @@ func Spec(cfg *Config) svc.Spec {
 				return nil, err
 			}
 			rt.Log.Info("eta model loaded", "model_version", m.Version, "trained_on_orders", m.Orders)
-			a := app.New(adapters.NewSQLRepository(rt.DB), rt.Relay, adapters.NewMetrics(rt.Registry, m.Version), domain.NewPredictor(w, m))
+			a := app.New(adapters.NewSQLRepository(rt.DB), rt.Relay, adapters.NewMetrics(rt.Registry, m.Version), domain.NewPredictor(w, m, adapters.NewRedisCounts(rt.Redis)))
 			return &svc.Parts{Handler: kafka.Handle(a.Handle)}, nil
 		},
 	}

@@ -12,11 +12,17 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/notification/domain"
 )
 
 // Channel is the pub/sub channel all replicas subscribe to.
 const Channel = "notification:status"
+
+// ETAChannel carries the orders' new ETAs to every replica (one JSON
+// object per message); they are not kept: the order API answers the
+// latest.
+const ETAChannel = "notification:eta"
 
 // HistoryTTL is how long an order's history is kept for resuming streams.
 const HistoryTTL = 24 * time.Hour
@@ -126,13 +132,50 @@ func (s *Store) Customer(ctx context.Context, orderID string) (string, error) {
 	return v, nil
 }
 
-// Subscribe delivers every published change to fn until ctx ends. ready is
-// closed once the subscription is confirmed.
-func (s *Store) Subscribe(ctx context.Context, ready chan<- struct{}, fn func(domain.Change)) error {
-	ps := s.rdb.Subscribe(ctx, Channel)
+// etaMessage is an ETA on ETAChannel.
+type etaMessage struct {
+	OrderID    string          `json:"order_id"`
+	CustomerID string          `json:"customer_id,omitempty"`
+	ETA        events.OrderETA `json:"eta"`
+}
+
+// PublishETAs sends each ETA to every replica (fire and forget: a replica
+// that is not subscribed has no stream to forward it to).
+func (s *Store) PublishETAs(ctx context.Context, etas []domain.ETA) error {
+	if len(etas) == 0 {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range etas {
+			b, err := json.Marshal(etaMessage{OrderID: e.OrderID, CustomerID: e.CustomerID, ETA: e.ETA})
+			if err != nil {
+				return err
+			}
+			p.Publish(ctx, ETAChannel, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("notification: publish %d etas: %w", len(etas), err)
+	}
+	return nil
+}
+
+// Sink takes what the replicas publish: status changes and ETAs (the hub).
+type Sink interface {
+	Publish(domain.Change)
+	PublishETA(domain.ETA)
+}
+
+// Subscribe delivers every published change and ETA to sink until ctx
+// ends. ready is closed once the subscription is confirmed.
+func (s *Store) Subscribe(ctx context.Context, ready chan<- struct{}, sink Sink) error {
+	ps := s.rdb.Subscribe(ctx, Channel, ETAChannel)
 	defer ps.Close()
-	if _, err := ps.Receive(ctx); err != nil {
-		return fmt.Errorf("notification: subscribe: %w", err)
+	for range 2 { // one confirmation per channel
+		if _, err := ps.Receive(ctx); err != nil {
+			return fmt.Errorf("notification: subscribe: %w", err)
+		}
 	}
 	close(ready)
 	ch := ps.Channel(redis.WithChannelSize(4096))
@@ -144,12 +187,20 @@ func (s *Store) Subscribe(ctx context.Context, ready chan<- struct{}, fn func(do
 			if !ok {
 				return nil
 			}
+			if m.Channel == ETAChannel {
+				var e etaMessage
+				if err := json.Unmarshal([]byte(m.Payload), &e); err != nil || !domain.ValidOrderID(e.OrderID) {
+					continue // written by a newer replica, or corrupt: skip
+				}
+				sink.PublishETA(domain.ETA{OrderID: e.OrderID, CustomerID: e.CustomerID, ETA: e.ETA})
+				continue
+			}
 			for _, line := range strings.Split(m.Payload, "\n") {
 				c, err := parseLine(line)
 				if err != nil {
 					continue // written by a newer replica, or corrupt: skip
 				}
-				fn(c)
+				sink.Publish(c)
 			}
 		}
 	}

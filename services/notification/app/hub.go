@@ -15,7 +15,11 @@ import (
 // the client is expected to reconnect with Last-Event-ID (order streams)
 // rather than slow everyone else down.
 type Subscriber struct {
-	C       chan domain.Change
+	C chan domain.Change
+	// ETA receives the order's new ETAs (order subscribers only). A newer
+	// ETA supersedes one not taken yet, so a slow reader is never dropped
+	// for it and always gets the latest.
+	ETA     chan events.OrderETA
 	orderID string // "" for all orders
 }
 
@@ -70,7 +74,7 @@ func (h *Hub) SubscribeAll(buffer int, resume *domain.Change) (*Subscriber, []do
 // Subscribe registers a subscriber for one order, or all orders if orderID
 // is "".
 func (h *Hub) Subscribe(orderID string, buffer int) *Subscriber {
-	s := &Subscriber{C: make(chan domain.Change, buffer), orderID: orderID}
+	s := &Subscriber{C: make(chan domain.Change, buffer), ETA: make(chan events.OrderETA, 1), orderID: orderID}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if orderID == "" {
@@ -131,15 +135,34 @@ func (h *Hub) Publish(c domain.Change) {
 	h.next = (h.next + 1) % len(h.recent)
 }
 
-// Appender stores and publishes changes (the Redis store).
-type Appender interface {
-	Append(ctx context.Context, cs []domain.Change) (int, error)
+// PublishETA hands e to the subscribers of its order (not to all-orders
+// streams: an ETA goes to the order's stream, whose customer the stream
+// checked when it opened), replacing an ETA a subscriber has not taken.
+func (h *Hub) PublishETA(e domain.ETA) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.orders[e.OrderID] {
+		select {
+		case <-s.ETA: // superseded
+		default:
+		}
+		s.ETA <- e.ETA // the hub is the only sender, under its lock: room is left
+	}
 }
 
-// Handler returns the consumer handler: status events become changes.
+// Appender stores and publishes changes, and publishes ETAs (the Redis
+// store).
+type Appender interface {
+	Append(ctx context.Context, cs []domain.Change) (int, error)
+	PublishETAs(ctx context.Context, etas []domain.ETA) error
+}
+
+// Handler returns the consumer handler: status events become changes,
+// EtaUpdated events ETAs for the orders' streams.
 func Handler(store Appender) func(ctx context.Context, batch []events.Incoming) error {
 	return func(ctx context.Context, batch []events.Incoming) error {
 		var cs []domain.Change
+		var etas []domain.ETA
 		for _, d := range batch {
 			c, ok, err := domain.FromEvent(d.Event)
 			if err != nil {
@@ -147,9 +170,19 @@ func Handler(store Appender) func(ctx context.Context, batch []events.Incoming) 
 			}
 			if ok {
 				cs = append(cs, c)
+				continue
+			}
+			e, ok, err := domain.ETAFromEvent(d.Event)
+			if err != nil {
+				return err
+			}
+			if ok {
+				etas = append(etas, e)
 			}
 		}
-		_, err := store.Append(ctx, cs)
-		return err
+		if _, err := store.Append(ctx, cs); err != nil {
+			return err
+		}
+		return store.PublishETAs(ctx, etas)
 	}
 }

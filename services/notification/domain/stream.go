@@ -33,3 +33,28 @@ func FromEvent(e events.Envelope) (Change, bool, error) {
 	}
 	return Change{OrderID: e.Subject, Status: s, Time: e.Time.UTC(), CustomerID: ref.CustomerID}, true, nil
 }
+
+// ETA is an order's new predicted delivery time for its order stream: not
+// a status change (no sequence, not kept in the history; the order API
+// answers the latest), forwarded live to the order's stream only.
+type ETA struct {
+	OrderID    string
+	CustomerID string
+	ETA        events.OrderETA
+}
+
+// ETAFromEvent returns the ETA an EtaUpdated announces; ok is false for
+// any other event.
+func ETAFromEvent(e events.Envelope) (ETA, bool, error) {
+	if e.Type != events.EtaUpdated {
+		return ETA{}, false, nil
+	}
+	if !ValidOrderID(e.Subject) {
+		return ETA{}, false, &events.DecodeError{Field: "subject", Reason: fmt.Sprintf("order id %q has characters outside [A-Za-z0-9._:-]", e.Subject)}
+	}
+	d, err := events.DecodeData[events.EtaData](e)
+	if err != nil {
+		return ETA{}, false, err
+	}
+	return ETA{OrderID: e.Subject, CustomerID: d.CustomerID, ETA: events.ETAOf(d, e.Time.UTC())}, true, nil
+}

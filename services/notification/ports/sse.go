@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bloody-sweet/platform/services/events"
 	"github.com/bloody-sweet/platform/services/internal/auth"
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
@@ -308,6 +309,12 @@ func (s Streams) Order(w http.ResponseWriter, r *http.Request) {
 			if done {
 				ended()
 			}
+		case e := <-sub.ETA:
+			// This stream's caller passed the owner check above, as for
+			// the status changes.
+			if err := sw.Send(func(w io.Writer) error { return writeETA(w, e) }); err != nil {
+				return
+			}
 		case <-tick.C:
 			if err := sw.Send(heartbeat); err != nil {
 				return
@@ -411,5 +418,17 @@ func writeSSE(w io.Writer, c domain.Change, perOrder bool) error {
 		id = c.OrderID + ":" + id
 	}
 	_, err = fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", id, c.Status, data)
+	return err
+}
+
+// writeETA writes an order's new ETA as one SSE event named eta. It has
+// no id: an ETA is not in the order's history, so the id a client resumes
+// with stays the last status change's.
+func writeETA(w io.Writer, e events.OrderETA) error {
+	data, err := json.Marshal(e) // events.OrderETA: the wire shape
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", events.StreamEventETA, data)
 	return err
 }

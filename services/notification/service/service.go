@@ -54,7 +54,7 @@ func Spec(authCfg *ports.AuthConfig, limits *ports.StreamConfig) svc.Spec {
 			ready := make(chan struct{})
 			subErr := make(chan error, 1)
 			subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-			go func() { subErr <- store.Subscribe(subCtx, ready, hub.Publish) }()
+			go func() { subErr <- store.Subscribe(subCtx, ready, hub) }()
 			select {
 			case <-ready:
 			case err := <-subErr:

@@ -150,6 +150,7 @@ type App struct {
 	metrics *Metrics
 	present Presenter
 	now     func() time.Time
+	etas    ETAStore // the ETA read model (eta.go); nil: none
 }
 
 // New returns the app and loads the status gauge from storage.
@@ -355,6 +356,16 @@ func (a *App) PurgeExpired(ctx context.Context) (int64, error) {
 
 // Handle applies a batch of saga events (the consumer's handler).
 func (a *App) Handle(ctx context.Context, in []events.Incoming) error {
+	in, etas, err := splitETAs(in)
+	if err != nil {
+		return err
+	}
+	if err := a.putETAs(ctx, etas); err != nil {
+		return err
+	}
+	if len(in) == 0 {
+		return nil
+	}
 	produced := false
 	changes, err := a.repo.ApplyEvents(ctx, in, func(o *domain.Order, in events.Incoming) ([]events.Envelope, error) {
 		if t := in.Event.Type; t == events.PaymentReauthorized || t == events.PaymentReauthorizationDeclined {

@@ -180,7 +180,11 @@ func New(id, customer string, r Draft, now time.Time) Order {
 }
 
 func (o Order) ref() events.OrderRef {
-	return events.OrderRef{OrderID: o.ID, StoreID: o.StoreID, CustomerID: o.CustomerID}
+	basket := 0
+	for _, it := range o.Items {
+		basket += it.Quantity
+	}
+	return events.OrderRef{OrderID: o.ID, StoreID: o.StoreID, CustomerID: o.CustomerID, Basket: basket, Postcode: o.Address.Postcode}
 }
 
 // Placed returns the OrderPlaced event of a new order.

@@ -78,6 +78,26 @@ func TestNewPricesItems(t *testing.T) {
 	}
 }
 
+// Every event of an order carries its basket (quantities summed) and
+// postcode: the store and delivery simulators draw from them.
+func TestEventsCarryBasketAndPostcode(t *testing.T) {
+	t.Parallel()
+	r := validRequest()
+	r.Items = append(r.Items, Line{"lemonade", 3})
+	o := New("o-1", "c-42", r, time.Unix(0, 0))
+	e, err := o.Placed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := events.DecodeData[events.OrderPlacedData](e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Basket != 5 || d.Postcode != "12345" {
+		t.Errorf("OrderPlaced ref %+v, want basket 5 and postcode 12345", d.OrderRef)
+	}
+}
+
 func TestApplyMovesForwardOnly(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/bloody-sweet/platform/services/apiclient"
+	"github.com/bloody-sweet/platform/services/order/app"
 	"github.com/bloody-sweet/platform/services/order/domain"
 )
 
@@ -55,3 +56,11 @@ func orderDTO(o domain.Order) apiclient.Order {
 
 // OrderJSON is the app's Presenter: the body of an answer carrying o.
 func OrderJSON(o domain.Order) ([]byte, error) { return json.Marshal(orderDTO(o)) }
+
+// withETA is an order's answer with its latest ETA, if there is one.
+func withETA(o apiclient.Order, etas map[string]app.ETA) apiclient.Order {
+	if e, ok := etas[o.ID]; ok {
+		o.ETA = &apiclient.ETA{At: e.At, P10: e.P10, P90: e.P90, Step: e.Step, MadeAt: e.MadeAt, ModelVersion: e.ModelVersion}
+	}
+	return o
+}

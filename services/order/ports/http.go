@@ -381,7 +381,12 @@ func (a API) get(w http.ResponseWriter, r *http.Request) {
 		a.storageFailed(w, r, "read the order", err)
 		return
 	}
-	httpserver.JSON(w, http.StatusOK, orderDTO(o))
+	etas, err := a.App.ETAs(r.Context(), []string{o.ID})
+	if err != nil {
+		a.storageFailed(w, r, "read the order's eta", err)
+		return
+	}
+	httpserver.JSON(w, http.StatusOK, withETA(orderDTO(o), etas))
 }
 
 // list serves GET /v1/orders: the caller's own orders, or with ?store= a
@@ -433,8 +438,17 @@ func (a API) list(w http.ResponseWriter, r *http.Request) {
 		orders = orders[:size]
 		p.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(orders[size-1].ID))
 	}
+	ids := make([]string, len(orders))
+	for i, o := range orders {
+		ids[i] = o.ID
+	}
+	etas, err := a.App.ETAs(r.Context(), ids)
+	if err != nil {
+		a.storageFailed(w, r, "read the orders' etas", err)
+		return
+	}
 	for _, o := range orders {
-		p.Orders = append(p.Orders, orderDTO(o))
+		p.Orders = append(p.Orders, withETA(orderDTO(o), etas))
 	}
 	httpserver.JSON(w, http.StatusOK, p)
 }

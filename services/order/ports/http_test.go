@@ -56,10 +56,12 @@ func newServerApp(t *testing.T, clock *fakeClock) (*httptest.Server, *app.App) {
 	if err := db.Migrate(ctx, adapters.Migrations()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, adapters.NewSQLRepository(db), nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()), OrderJSON)
+	repo := adapters.NewSQLRepository(db)
+	a, err := app.New(ctx, repo, nopNotifier{}, app.NewMetrics(prometheus.NewRegistry()), OrderJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.WithETAs(repo)
 	a.SetClock(clock.Now)
 	mux := http.NewServeMux()
 	for p, h := range (API{App: a, StoreReadScope: DefaultStoreReadScope}).Routes() {

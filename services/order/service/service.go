@@ -20,7 +20,7 @@ import (
 const PurgeInterval = 10 * time.Minute
 
 // Spec is the order service: the app's HTTP API, consuming the payment,
-// store and delivery events. authCfg (read when the service is built,
+// store and delivery events, and the eta events for the orders' ETAs. authCfg (read when the service is built,
 // after the flags are parsed) says how the API verifies bearer tokens; nil
 // or the zero value verifies none, and then the API identifies nobody and
 // answers 401. admCfg (read then too) bounds the orders in flight new
@@ -29,7 +29,7 @@ func Spec(authCfg *ports.AuthConfig, admCfg *admission.Config) svc.Spec {
 	return svc.Spec{
 		Name:       "order",
 		API:        true,
-		Consumes:   []string{events.TopicPayment, events.TopicStore, events.TopicDelivery},
+		Consumes:   []string{events.TopicPayment, events.TopicStore, events.TopicDelivery, events.TopicETA},
 		Produces:   []string{events.TopicOrder},
 		Migrations: adapters.Migrations(),
 		Build: func(ctx context.Context, rt *svc.Runtime) (*svc.Parts, error) {
@@ -52,10 +52,12 @@ func Spec(authCfg *ports.AuthConfig, admCfg *admission.Config) svc.Spec {
 			if guard == nil {
 				rt.Log.Warn("order API verifies no tokens (AUTH_ISSUER not set): every order endpoint answers 401")
 			}
-			a, err := app.New(ctx, adapters.NewSQLRepository(rt.DB), rt.Relay, app.NewMetrics(rt.Registry), ports.OrderJSON)
+			repo := adapters.NewSQLRepository(rt.DB)
+			a, err := app.New(ctx, repo, rt.Relay, app.NewMetrics(rt.Registry), ports.OrderJSON)
 			if err != nil {
 				return nil, err
 			}
+			a.WithETAs(repo) // the ETA read model of eta.events.v1 (app/eta.go)
 			adm := admission.Defaults()
 			if admCfg != nil {
 				adm = *admCfg

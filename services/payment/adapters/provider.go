@@ -43,8 +43,13 @@ func (p *SimProvider) config() sim.Config {
 // Authorize implements domain.Provider.
 func (p *SimProvider) Authorize(ctx context.Context, key string, amount int64) (domain.Result, error) {
 	cfg := p.config()
+	latency := cfg.PaymentLatency.Draw(cfg.U(key, "payment-latency"))
+	// The latency is a real provider's (milliseconds): the call waits it
+	// on the wall clock, and on the simulated world's clock the answer
+	// took as many world milliseconds, which the event times carry.
+	took := cfg.WorldConfig().ToWall(latency)
 	select {
-	case <-time.After(cfg.PaymentLatency.Draw(cfg.U(key, "payment-latency"))):
+	case <-time.After(latency):
 	case <-ctx.Done():
 		return domain.Result{}, ctx.Err()
 	}
@@ -54,9 +59,9 @@ func (p *SimProvider) Authorize(ctx context.Context, key string, amount int64) (
 	if r, ok := p.results[key]; ok {
 		return r, nil // same key, same answer, no second charge
 	}
-	r := domain.Result{Approved: true, PaymentID: "pay-" + key}
+	r := domain.Result{Approved: true, PaymentID: "pay-" + key, Took: took}
 	if p.cfg.U(key, "decline") < p.cfg.DeclineRate {
-		r = domain.Result{Reason: "card declined"}
+		r = domain.Result{Reason: "card declined", Took: took}
 	} else {
 		p.charges[key]++
 	}

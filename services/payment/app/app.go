@@ -109,7 +109,7 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 					fail(fmt.Errorf("authorize %s: %w", placed.OrderID, err))
 					return
 				}
-				ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRecord, Payment: domain.FromResult(placed.OrderRef, placed.TotalCents, res), At: time.Now()}
+				ops[i] = Op{Ctx: d.Ctx, EventID: d.Event.ID, Kind: OpRecord, Payment: domain.FromResult(placed.OrderRef, placed.TotalCents, res), At: d.Event.Time.Add(res.Took)}
 			}()
 		case events.OrderRejected, events.OrderCancelled, events.OrderRevised, events.OrderRevisionApplied, events.OrderRevisionRefused:
 			// Refunds follow the batch's authorizations: an order placed

@@ -18,9 +18,14 @@ const (
 
 // Payment is the one payment of an order.
 type Payment struct {
-	OrderID     string
-	StoreID     string
-	CustomerID  string // from the OrderPlaced event; not stored (a refund's event lacks it)
+	OrderID    string
+	StoreID    string
+	CustomerID string // from the OrderPlaced event; not stored (a refund's event lacks it)
+	// Basket and Postcode are the order's (events.OrderRef) from the
+	// OrderPlaced event, for the store simulator; not stored either: only
+	// the authorization's event, written from that OrderPlaced, needs them.
+	Basket      int
+	Postcode    string
 	AmountCents int64
 	Status      string
 	PaymentID   string
@@ -60,6 +65,12 @@ type Result struct {
 	Approved  bool
 	PaymentID string
 	Reason    string
+	// Took is how long the provider took to answer. The authorization's
+	// event is stamped with the order's time plus Took: the saga's clock
+	// is its events' times (the store and the couriers act on them too),
+	// so a backlog in front of the payment service is not counted as time
+	// the customer's payment took.
+	Took time.Duration
 }
 
 // Provider is the payment provider. Calls carry an idempotency key (the
@@ -71,7 +82,7 @@ type Provider interface {
 
 // FromResult builds the payment for an order's authorization result.
 func FromResult(ref events.OrderRef, amount int64, r Result) Payment {
-	p := Payment{OrderID: ref.OrderID, StoreID: ref.StoreID, CustomerID: ref.CustomerID, AmountCents: amount, PaymentID: r.PaymentID, Reason: r.Reason, Status: Declined}
+	p := Payment{OrderID: ref.OrderID, StoreID: ref.StoreID, CustomerID: ref.CustomerID, Basket: ref.Basket, Postcode: ref.Postcode, AmountCents: amount, PaymentID: r.PaymentID, Reason: r.Reason, Status: Declined}
 	if r.Approved {
 		p.Status = Authorized
 	}
@@ -94,7 +105,7 @@ func (p Payment) Event(at time.Time) (events.Envelope, error) {
 // events carry the pending amount and payment id, and the revision.
 func (p Payment) EventOf(t events.Type, at time.Time) (events.Envelope, error) {
 	d := events.PaymentData{
-		OrderRef: events.OrderRef{OrderID: p.OrderID, StoreID: p.StoreID, CustomerID: p.CustomerID}, AmountCents: p.AmountCents, PaymentID: p.PaymentID, Reason: p.Reason,
+		OrderRef: events.OrderRef{OrderID: p.OrderID, StoreID: p.StoreID, CustomerID: p.CustomerID, Basket: p.Basket, Postcode: p.Postcode}, AmountCents: p.AmountCents, PaymentID: p.PaymentID, Reason: p.Reason,
 		Revision: p.Revision}
 	if p.Pending != nil {
 		d.AmountCents, d.PaymentID = p.Pending.AmountCents, p.Pending.PaymentID

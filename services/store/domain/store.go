@@ -23,7 +23,7 @@ type Decision struct {
 // prep times in world time, the world clock turns them into wall time.
 func Decide(cfg sim.Config, w *world.World, ref events.OrderRef, now time.Time, queue int) Decision {
 	wc := w.Config()
-	d := w.Sample(w.Live(ref.OrderID, ref.StoreID, wc.Now(now)), world.State{Queue: queue})
+	d := w.Sample(w.Placed(ref.OrderID, ref.StoreID, ref.Postcode, ref.Basket, wc.Now(now)), world.State{Queue: queue})
 	dec := Decision{DecidedAt: now.Add(wc.ToWall(d[world.Accept]))}
 	if cfg.U(ref.OrderID, "reject") < cfg.RejectRate {
 		dec.RejectedBy = "store " + ref.StoreID + " cannot take the order"

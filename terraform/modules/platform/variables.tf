@@ -65,7 +65,7 @@ variable "services" {
     consumes = list(string)
   }))
   default = {
-    order        = { produces = ["order.events.v1"], consumes = ["payment.events.v1", "store.events.v1", "delivery.events.v1"] }
+    order        = { produces = ["order.events.v1"], consumes = ["payment.events.v1", "store.events.v1", "delivery.events.v1", "eta.events.v1"] }
     payment      = { produces = ["payment.events.v1"], consumes = ["order.events.v1", "store.events.v1"] }
     store        = { produces = ["store.events.v1"], consumes = ["payment.events.v1"] }
     delivery     = { produces = ["delivery.events.v1"], consumes = ["store.events.v1"] }
@@ -104,7 +104,7 @@ variable "token_services" {
 variable "redis_services" {
   description = "The services that use Redis (the CUE services with a REDIS_URL): their IRSA roles may connect to the cache as the IAM-enabled app user."
   type        = set(string)
-  default     = ["notification"]
+  default     = ["eta", "notification"]
 
   validation {
     condition     = alltrue([for s in var.redis_services : contains(keys(var.services), s)])
