@@ -46,6 +46,16 @@ const (
 // of the oldest order's age, so one such order cannot shed all traffic.
 const StuckFactor = 10
 
+// MaxBypassChecks bounds the bypass checks (was this request already
+// accepted?) running at once. A check reads the database, and under
+// overload shed requests are most of what arrives: unbounded, thousands of
+// them queued on the order service's database connection ahead of its
+// outbox relay and of the gate's own count, so nothing new entered the
+// pipeline while the gate shed (docs/PERFORMANCE.md, Overload). A request
+// that finds no free check is refused like any other; its retry with the
+// same key gets the original answer once a check or the handler runs.
+const MaxBypassChecks = 2
+
 // Defaults when the environment sets nothing (the embedded stack, a
 // developer's process): about what one 2-core machine finishes in a
 // second (docs/PERFORMANCE.md) times a 2 s placed -> delivered target.
@@ -140,6 +150,8 @@ type Gate struct {
 	down    bool
 	full    bool // the last count was at the bound
 
+	checks chan struct{} // MaxBypassChecks tokens
+
 	shed     *prometheus.CounterVec
 	inFlight prometheus.Gauge
 }
@@ -157,7 +169,7 @@ func New(cfg Config, count CountFunc, m Metrics, reg prometheus.Registerer, log 
 		return nil, nil
 	}
 	g := &Gate{
-		cfg: cfg, count: count, log: log, now: time.Now,
+		cfg: cfg, count: count, log: log, now: time.Now, checks: make(chan struct{}, MaxBypassChecks),
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: m.Shed, Help: "Requests refused 503 by admission control, by reason.",
 		}, []string{"reason"}),
@@ -258,11 +270,26 @@ func (g *Gate) Middleware(next http.HandlerFunc, bypass func(*http.Request) bool
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		reason := g.Admit()
-		if reason == "" || (bypass != nil && bypass(r)) {
+		if reason == "" || g.bypass(r, bypass) {
 			next(w, r)
 			return
 		}
 		g.Refuse(w, reason)
+	}
+}
+
+// bypass asks bypass about r if one of the MaxBypassChecks is free, and
+// answers false without asking otherwise.
+func (g *Gate) bypass(r *http.Request, bypass func(*http.Request) bool) bool {
+	if bypass == nil {
+		return false
+	}
+	select {
+	case g.checks <- struct{}{}:
+		defer func() { <-g.checks }()
+		return bypass(r)
+	default:
+		return false
 	}
 }
 

@@ -292,3 +292,37 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestBypassChecksBounded: while MaxBypassChecks checks are running (each
+// blocked on a slow lookup) a further shed request is refused without
+// asking bypass, so shed requests cannot queue on the lookup's database;
+// once a check returns, the next request is asked again.
+func TestBypassChecksBounded(t *testing.T) {
+	t.Parallel()
+	c := &counter{}
+	var logs bytes.Buffer
+	g, _ := newGate(t, 1, c, &logs)
+	c.set(5, nil)
+	g.Sample(context.Background())
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	started.Add(MaxBypassChecks)
+	var done sync.WaitGroup
+	for range MaxBypassChecks {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			serve(g, func(*http.Request) bool { started.Done(); <-release; return true })
+		}()
+	}
+	started.Wait()
+	asked := false
+	if got := serve(g, func(*http.Request) bool { asked = true; return true }).Code; got != 503 || asked {
+		t.Errorf("with %d checks running: %d, bypass asked %v; want 503 without asking", MaxBypassChecks, got, asked)
+	}
+	close(release)
+	done.Wait()
+	if got := serve(g, func(*http.Request) bool { asked = true; return true }).Code; got != 201 || !asked {
+		t.Errorf("after the checks returned: %d, bypass asked %v; want 201 after asking", got, asked)
+	}
+}
