@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
@@ -55,6 +56,17 @@ const StuckFactor = 10
 // that finds no free check is refused like any other; its retry with the
 // same key gets the original answer once a check or the handler runs.
 const MaxBypassChecks = 2
+
+// BypassChecksPerSecond (burst BypassBurst) bounds how many shed requests
+// a second Front lets on to authentication and the bypass check. Verifying
+// a token (ECDSA) costs more CPU than everything else a refusal does; at 4x
+// the knee, checking every shed request took CPU from the pipeline it was
+// shedding for. Retries of accepted requests are rare (a lost response):
+// one over the budget is refused and answered when it retries.
+const (
+	BypassChecksPerSecond = 100
+	BypassBurst           = 10
+)
 
 // Defaults when the environment sets nothing (the embedded stack, a
 // developer's process): about what one 2-core machine finishes in a
@@ -151,6 +163,7 @@ type Gate struct {
 	full    bool // the last count was at the bound
 
 	checks chan struct{} // MaxBypassChecks tokens
+	budget *rate.Limiter // BypassChecksPerSecond
 
 	shed     *prometheus.CounterVec
 	inFlight prometheus.Gauge
@@ -170,6 +183,7 @@ func New(cfg Config, count CountFunc, m Metrics, reg prometheus.Registerer, log 
 	}
 	g := &Gate{
 		cfg: cfg, count: count, log: log, now: time.Now, checks: make(chan struct{}, MaxBypassChecks),
+		budget: rate.NewLimiter(BypassChecksPerSecond, BypassBurst),
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: m.Shed, Help: "Requests refused 503 by admission control, by reason.",
 		}, []string{"reason"}),
@@ -259,6 +273,26 @@ func (g *Gate) Admit() string {
 		return r
 	}
 	return ""
+}
+
+// Front goes before authentication: while the gate sheds, a request over
+// the bypass budget (BypassChecksPerSecond) is refused 503 before next
+// verifies its token, so refusing costs little CPU. next is the
+// authenticated chain ending in Middleware, which decides for the rest.
+// The refusal names no customer and no order: it is safe unauthenticated.
+func (g *Gate) Front(next http.HandlerFunc) http.HandlerFunc {
+	if g == nil {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if g.known.Load() {
+			if reason := g.reason(g.sampled.Load()); reason != "" && !g.budget.Allow() {
+				g.Refuse(w, reason)
+				return
+			}
+		}
+		next(w, r)
+	}
 }
 
 // Middleware sheds requests to next while the gate is at its bound, except

@@ -326,3 +326,44 @@ func TestBypassChecksBounded(t *testing.T) {
 		t.Errorf("after the checks returned: %d, bypass asked %v; want 201 after asking", got, asked)
 	}
 }
+
+// TestFrontBudget: while the gate sheds, Front lets BypassBurst requests on
+// to the authenticated chain and refuses the rest 503 before it (counted);
+// below the bound it lets every request on.
+func TestFrontBudget(t *testing.T) {
+	t.Parallel()
+	c := &counter{}
+	var logs bytes.Buffer
+	g, _ := newGate(t, 1, c, &logs)
+	reached := 0
+	h := g.Front(func(w http.ResponseWriter, _ *http.Request) { reached++; w.WriteHeader(http.StatusCreated) })
+	call := func() int {
+		rec := httptest.NewRecorder()
+		h(rec, httptest.NewRequest(http.MethodPost, "/v1/orders", nil))
+		return rec.Code
+	}
+	c.set(0, nil)
+	g.Sample(context.Background())
+	for range 3 * BypassBurst {
+		if got := call(); got != 201 {
+			t.Fatalf("below the bound: %d, want 201", got)
+		}
+	}
+	c.set(5, nil)
+	g.Sample(context.Background())
+	reached = 0
+	refused := 0
+	for range 3 * BypassBurst {
+		if call() == http.StatusServiceUnavailable {
+			refused++
+		}
+	}
+	// The limiter refills BypassChecksPerSecond a second, so a slow run may
+	// let one or two more through; never all of them.
+	if reached < BypassBurst || refused == 0 || reached+refused != 3*BypassBurst {
+		t.Errorf("shedding: %d reached the chain, %d refused in front; want about %d and the rest", reached, refused, BypassBurst)
+	}
+	if n := value(t, g.shed.WithLabelValues(ReasonOverloaded)); int(n) != refused {
+		t.Errorf("shed counter %v, want %d", n, refused)
+	}
+}

@@ -133,7 +133,7 @@ type API struct {
 // Routes returns the API's ServeMux patterns.
 func (a API) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /v1/orders":             a.Guard.Require(a.Admission.Middleware(a.place, a.retried)),
+		"POST /v1/orders":             a.Admission.Front(a.Guard.Require(a.Admission.Middleware(a.place, a.retried))),
 		"POST /v1/orders/{id}/cancel": a.Guard.Require(a.cancel),
 		"POST /v1/orders/{id}/revise": a.Guard.Require(a.revise),
 		"GET /v1/orders/{id}":         a.Guard.Require(a.get),
