@@ -296,8 +296,9 @@ func (g *Gate) Front(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // Middleware sheds requests to next while the gate is at its bound, except
-// those bypass lets through (a retry of an already accepted request must
-// get its original answer, never a 503). bypass may be nil.
+// those bypass lets through (a retry of an already accepted request gets
+// its original answer), as far as MaxBypassChecks and Front's budget allow:
+// a retry refused here is answered when it retries. bypass may be nil.
 func (g *Gate) Middleware(next http.HandlerFunc, bypass func(*http.Request) bool) http.HandlerFunc {
 	if g == nil {
 		return next
