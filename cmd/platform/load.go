@@ -30,6 +30,7 @@ func newLoadCmd() *cobra.Command {
 		scopes                           string
 		devKey                           string
 		admissionMax                     int
+		pprofAddr, stackLog              string
 	)
 	cmd := &cobra.Command{
 		Use:   "load --scenario FILE (--target URL | --embedded)",
@@ -72,6 +73,13 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 			cfg := harness.Config{Scenario: sc, Raw: raw, OutDir: out, Progress: cmd.ErrOrStderr(), Brokers: brokers,
 				BrokersName: strings.Join(brokers, ","), OAuth: oauth}
 			ctx := cmd.Context()
+			if pprofAddr != "" {
+				stop, err := servePprof(pprofAddr, cmd.ErrOrStderr())
+				if err != nil {
+					return cliexit.WrapBadInput(err)
+				}
+				defer stop()
+			}
 			if embedded {
 				if admissionMax < 0 {
 					return cliexit.BadInputf("--admission-max-in-flight %d: must be 0 (off) or more", admissionMax)
@@ -82,7 +90,16 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 				// lines stay readable.
 				adm := stack.AdmissionDefaults()
 				adm.MaxInFlight = admissionMax
-				st, err := stack.Start(ctx, stack.Config{Admission: &adm})
+				scfg := stack.Config{Admission: &adm}
+				if stackLog != "" {
+					lf, err := os.Create(stackLog)
+					if err != nil {
+						return cliexit.WrapBadInput(fmt.Errorf("--stack-log: %w", err))
+					}
+					defer lf.Close()
+					scfg.LogWriter, scfg.LogLevel = lf, "info"
+				}
+				st, err := stack.Start(ctx, scfg)
 				if err != nil {
 					return fmt.Errorf("start embedded stack: %w", err)
 				}
@@ -149,6 +166,8 @@ Exit 1 when a threshold fails, 2 on a bad scenario file or flags.`,
 	f.StringVar(&scopes, "oauth-scopes", "orders/stream.all", "scopes to request with --oauth-token-url (comma-separated)")
 	f.StringVar(&devKey, "dev-issuer-key", "", "with --target: the signer file of a local dev issuer (platform dev writes "+devissuer.KeyFile+"); orders are placed with each customer's token")
 	f.IntVar(&admissionMax, "admission-max-in-flight", stack.AdmissionDefaults().MaxInFlight, "with --embedded: the order API refuses new orders (503) while this many are in flight; 0 turns admission control off")
+	f.StringVar(&pprofAddr, "pprof", "", "serve net/http/pprof (with block and mutex profiling on) on this address, e.g. 127.0.0.1:6060, to profile the embedded stack under load")
+	f.StringVar(&stackLog, "stack-log", "", "with --embedded: write the services' JSON logs (level info) to this file instead of discarding them")
 	f.StringVar(&out, "out", "", "results folder (default tests/load/results/<scenario>-<UTC time>)")
 	return cmd
 }

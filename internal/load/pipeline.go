@@ -27,7 +27,8 @@ type Pipeline struct {
 func (p Pipeline) Run(ctx context.Context, sc *scenario.Scenario, mix *Mix, runID string, opt Options) (*Result, error) {
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	comps, err := WatchStatuses(streamCtx, p.StreamClient, p.NotificationURL, func(err error) {
+	hops := NewHops()
+	comps, err := WatchStatuses(streamCtx, p.StreamClient, p.NotificationURL, hops, func(err error) {
 		if opt.Progress != nil {
 			fmt.Fprintf(opt.Progress, "status stream ended early: %v (orders still in flight will count as undelivered)\n", err)
 		}
@@ -40,6 +41,9 @@ func (p Pipeline) Run(ctx context.Context, sc *scenario.Scenario, mix *Mix, runI
 	res, err := Run(ctx, sc, sender, opt)
 	if res != nil && sender.ChangeEvery > 0 {
 		res.Changes = sender.Changes.Snapshot()
+	}
+	if res != nil {
+		res.Hops = hops.Summary()
 	}
 	return res, err
 }

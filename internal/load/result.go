@@ -34,6 +34,10 @@ type Result struct {
 	// Changes counts the customers' cancellations and revisions (pipeline
 	// runs of a scenario with change_every).
 	Changes *Changes `json:"changes,omitempty"`
+	// Hops (pipeline runs) is the time between consecutive statuses of the
+	// orders on the stream, by their event times, and from each terminal
+	// event to its arrival: where the orders waited.
+	Hops []Hop `json:"hops,omitempty"`
 }
 
 // StageResult sums one stage (or the whole run, as Total).

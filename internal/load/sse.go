@@ -18,11 +18,13 @@ import (
 // missed, and closes the channel when ctx is done or the stream stops for
 // good; onEnd (if not nil) then learns why, since orders still in flight
 // can no longer be seen delivered.
-func WatchStatuses(ctx context.Context, client *http.Client, base string, onEnd func(error)) (<-chan Completion, error) {
+func WatchStatuses(ctx context.Context, client *http.Client, base string, hops *Hops, onEnd func(error)) (<-chan Completion, error) {
 	out := make(chan Completion, 4096)
 	c := apiclient.Client{StreamURL: base, HTTP: client}
 	errc, err := c.StreamAll(ctx, "", func(s events.StatusChange) {
-		if comp, ok := completion(s, time.Now()); ok {
+		now := time.Now()
+		hops.Observe(s, now)
+		if comp, ok := completion(s, now); ok {
 			select {
 			case out <- comp:
 			case <-ctx.Done():

@@ -40,7 +40,7 @@ func TestWatchStatuses(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	comps, err := WatchStatuses(ctx, srv.Client(), srv.URL, func(err error) { t.Errorf("stream ended: %v", err) })
+	comps, err := WatchStatuses(ctx, srv.Client(), srv.URL, nil, func(err error) { t.Errorf("stream ended: %v", err) })
 	if err != nil {
 		t.Fatal(err)
 	}

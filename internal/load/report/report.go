@@ -122,6 +122,14 @@ func stageTable(b *strings.Builder, title, reqName, e2eName string, r *load.Resu
 			"revise asked %d, taken %d, refused %d (409: the store accepted first); other failures %d.\n\n",
 			c.CancelAsked, c.Cancelled, c.CancelRefused, c.ReviseAsked, c.ReviseTaken, c.ReviseRefused, c.Failed)
 	}
+	if len(r.Hops) > 0 {
+		b.WriteString("Where orders waited (time between consecutive statuses by the services' event times; the last row from a terminal event to its arrival here):\n\n")
+		b.WriteString("| hop | count | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|\n")
+		for _, h := range r.Hops {
+			fmt.Fprintf(b, "| %s | %d | %s | %s | %s |\n", h.Hop, h.Count, num(h.P50), num(h.P99), num(h.Max))
+		}
+		b.WriteString("\n")
+	}
 	if len(r.ErrorKinds) > 0 {
 		kinds := make([]string, 0, len(r.ErrorKinds))
 		for k := range r.ErrorKinds {

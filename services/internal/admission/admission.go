@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/bloody-sweet/platform/services/internal/config"
 	"github.com/bloody-sweet/platform/services/internal/httpserver"
@@ -45,6 +46,27 @@ const (
 // taken to be stuck (its saga waits on a human, a DLQ replay) and left out
 // of the oldest order's age, so one such order cannot shed all traffic.
 const StuckFactor = 10
+
+// MaxBypassChecks bounds the bypass checks (was this request already
+// accepted?) running at once. A check reads the database, and under
+// overload shed requests are most of what arrives: unbounded, thousands of
+// them queued on the order service's database connection ahead of its
+// outbox relay and of the gate's own count, so nothing new entered the
+// pipeline while the gate shed (docs/PERFORMANCE.md, Overload). A request
+// that finds no free check is refused like any other; its retry with the
+// same key gets the original answer once a check or the handler runs.
+const MaxBypassChecks = 2
+
+// BypassChecksPerSecond (burst BypassBurst) bounds how many shed requests
+// a second Front lets on to authentication and the bypass check. Verifying
+// a token (ECDSA) costs more CPU than everything else a refusal does; at 4x
+// the knee, checking every shed request took CPU from the pipeline it was
+// shedding for. Retries of accepted requests are rare (a lost response):
+// one over the budget is refused and answered when it retries.
+const (
+	BypassChecksPerSecond = 100
+	BypassBurst           = 10
+)
 
 // Defaults when the environment sets nothing (the embedded stack, a
 // developer's process): about what one 2-core machine finishes in a
@@ -140,6 +162,9 @@ type Gate struct {
 	down    bool
 	full    bool // the last count was at the bound
 
+	checks chan struct{} // MaxBypassChecks tokens
+	budget *rate.Limiter // BypassChecksPerSecond
+
 	shed     *prometheus.CounterVec
 	inFlight prometheus.Gauge
 }
@@ -157,7 +182,8 @@ func New(cfg Config, count CountFunc, m Metrics, reg prometheus.Registerer, log 
 		return nil, nil
 	}
 	g := &Gate{
-		cfg: cfg, count: count, log: log, now: time.Now,
+		cfg: cfg, count: count, log: log, now: time.Now, checks: make(chan struct{}, MaxBypassChecks),
+		budget: rate.NewLimiter(BypassChecksPerSecond, BypassBurst),
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: m.Shed, Help: "Requests refused 503 by admission control, by reason.",
 		}, []string{"reason"}),
@@ -249,20 +275,56 @@ func (g *Gate) Admit() string {
 	return ""
 }
 
+// Front goes before authentication: while the gate sheds, a request over
+// the bypass budget (BypassChecksPerSecond) is refused 503 before next
+// verifies its token, so refusing costs little CPU. next is the
+// authenticated chain ending in Middleware, which decides for the rest.
+// The refusal names no customer and no order: it is safe unauthenticated.
+func (g *Gate) Front(next http.HandlerFunc) http.HandlerFunc {
+	if g == nil {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if g.known.Load() {
+			if reason := g.reason(g.sampled.Load()); reason != "" && !g.budget.Allow() {
+				g.Refuse(w, reason)
+				return
+			}
+		}
+		next(w, r)
+	}
+}
+
 // Middleware sheds requests to next while the gate is at its bound, except
-// those bypass lets through (a retry of an already accepted request must
-// get its original answer, never a 503). bypass may be nil.
+// those bypass lets through (a retry of an already accepted request gets
+// its original answer), as far as MaxBypassChecks and Front's budget allow:
+// a retry refused here is answered when it retries. bypass may be nil.
 func (g *Gate) Middleware(next http.HandlerFunc, bypass func(*http.Request) bool) http.HandlerFunc {
 	if g == nil {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		reason := g.Admit()
-		if reason == "" || (bypass != nil && bypass(r)) {
+		if reason == "" || g.bypass(r, bypass) {
 			next(w, r)
 			return
 		}
 		g.Refuse(w, reason)
+	}
+}
+
+// bypass asks bypass about r if one of the MaxBypassChecks is free, and
+// answers false without asking otherwise.
+func (g *Gate) bypass(r *http.Request, bypass func(*http.Request) bool) bool {
+	if bypass == nil {
+		return false
+	}
+	select {
+	case g.checks <- struct{}{}:
+		defer func() { <-g.checks }()
+		return bypass(r)
+	default:
+		return false
 	}
 }
 

@@ -292,3 +292,78 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestBypassChecksBounded: while MaxBypassChecks checks are running (each
+// blocked on a slow lookup) a further shed request is refused without
+// asking bypass, so shed requests cannot queue on the lookup's database;
+// once a check returns, the next request is asked again.
+func TestBypassChecksBounded(t *testing.T) {
+	t.Parallel()
+	c := &counter{}
+	var logs bytes.Buffer
+	g, _ := newGate(t, 1, c, &logs)
+	c.set(5, nil)
+	g.Sample(context.Background())
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	started.Add(MaxBypassChecks)
+	var done sync.WaitGroup
+	for range MaxBypassChecks {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			serve(g, func(*http.Request) bool { started.Done(); <-release; return true })
+		}()
+	}
+	started.Wait()
+	asked := false
+	if got := serve(g, func(*http.Request) bool { asked = true; return true }).Code; got != 503 || asked {
+		t.Errorf("with %d checks running: %d, bypass asked %v; want 503 without asking", MaxBypassChecks, got, asked)
+	}
+	close(release)
+	done.Wait()
+	if got := serve(g, func(*http.Request) bool { asked = true; return true }).Code; got != 201 || !asked {
+		t.Errorf("after the checks returned: %d, bypass asked %v; want 201 after asking", got, asked)
+	}
+}
+
+// TestFrontBudget: while the gate sheds, Front lets BypassBurst requests on
+// to the authenticated chain and refuses the rest 503 before it (counted);
+// below the bound it lets every request on.
+func TestFrontBudget(t *testing.T) {
+	t.Parallel()
+	c := &counter{}
+	var logs bytes.Buffer
+	g, _ := newGate(t, 1, c, &logs)
+	reached := 0
+	h := g.Front(func(w http.ResponseWriter, _ *http.Request) { reached++; w.WriteHeader(http.StatusCreated) })
+	call := func() int {
+		rec := httptest.NewRecorder()
+		h(rec, httptest.NewRequest(http.MethodPost, "/v1/orders", nil))
+		return rec.Code
+	}
+	c.set(0, nil)
+	g.Sample(context.Background())
+	for range 3 * BypassBurst {
+		if got := call(); got != 201 {
+			t.Fatalf("below the bound: %d, want 201", got)
+		}
+	}
+	c.set(5, nil)
+	g.Sample(context.Background())
+	reached = 0
+	refused := 0
+	for range 3 * BypassBurst {
+		if call() == http.StatusServiceUnavailable {
+			refused++
+		}
+	}
+	// The limiter refills BypassChecksPerSecond a second, so a slow run may
+	// let one or two more through; never all of them.
+	if reached < BypassBurst || refused == 0 || reached+refused != 3*BypassBurst {
+		t.Errorf("shedding: %d reached the chain, %d refused in front; want about %d and the rest", reached, refused, BypassBurst)
+	}
+	if n := value(t, g.shed.WithLabelValues(ReasonOverloaded)); int(n) != refused {
+		t.Errorf("shed counter %v, want %d", n, refused)
+	}
+}

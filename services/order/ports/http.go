@@ -133,7 +133,7 @@ type API struct {
 // Routes returns the API's ServeMux patterns.
 func (a API) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /v1/orders":             a.Guard.Require(a.Admission.Middleware(a.place, a.retried)),
+		"POST /v1/orders":             a.Admission.Front(a.Guard.Require(a.Admission.Middleware(a.place, a.retried))),
 		"POST /v1/orders/{id}/cancel": a.Guard.Require(a.cancel),
 		"POST /v1/orders/{id}/revise": a.Guard.Require(a.revise),
 		"GET /v1/orders/{id}":         a.Guard.Require(a.get),
@@ -173,8 +173,9 @@ func caller(w http.ResponseWriter, r *http.Request) (auth.Identity, bool) {
 }
 
 // retried lets a shed POST through when it retries one already accepted
-// (same customer and Idempotency-Key): it adds no work, and its client must
-// get the original order, never a 503. A failed lookup sheds it.
+// (same customer and Idempotency-Key): it adds no work, and its client
+// gets the original order (within the gate's bypass budget; over it, a 503
+// it retries). A failed lookup sheds it.
 func (a API) retried(r *http.Request) bool {
 	who, ok := auth.FromContext(r.Context())
 	key := r.Header.Get("Idempotency-Key")
