@@ -39,6 +39,12 @@ type App struct {
 
 	mu        sync.Mutex
 	predictor *domain.Predictor
+	// pending are predictions made but not recorded yet: when a batch
+	// fails part-way (Redis or the database down), it is redelivered, and
+	// the predictor, which has seen its first events, does not predict for
+	// them again; they are recorded with the next batch that gets through
+	// (Record is idempotent per event id).
+	pending []Op
 }
 
 // New returns the app predicting with p.
@@ -50,11 +56,13 @@ func New(repo Repository, relay Notifier, m Metrics, p *domain.Predictor) *App {
 // memory: a batch that is retried is observed again, and the tracker drops
 // the steps it has seen.
 func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
-	var ops []Op
 	a.mu.Lock()
+	ops := a.pending
+	a.pending = nil
 	for _, d := range batch {
 		p, outcomes, err := a.predictor.Observe(ctx, d.Event)
 		if err != nil {
+			a.pending = ops
 			a.mu.Unlock()
 			return err
 		}
@@ -71,6 +79,9 @@ func (a *App) Handle(ctx context.Context, batch []events.Incoming) error {
 	}
 	due, err := a.Repo.Record(ctx, ops)
 	if err != nil {
+		a.mu.Lock()
+		a.pending = append(ops, a.pending...)
+		a.mu.Unlock()
 		return err
 	}
 	for _, t := range due {
