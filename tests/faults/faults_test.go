@@ -114,9 +114,9 @@ type outcome struct {
 	// together with its placement, once the dependency is back, is
 	// scored, never promised (a promise after the delivery is no promise).
 	unpredicted, unpromisedInFault int
-	dlq                                dlqReport
-	recovered                          time.Duration // < 0: the backlog never drained
-	refusedKinds                       map[string]int
+	dlq                            dlqReport
+	recovered                      time.Duration // < 0: the backlog never drained
+	refusedKinds                   map[string]int
 }
 
 func (o outcome) String() string {
